@@ -1,0 +1,108 @@
+#include "core/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+namespace tabagent {
+namespace fs = std::filesystem;
+
+std::optional<std::string> env_string(const char* name) {
+    const char* v = std::getenv(name);
+    if (v == nullptr || *v == '\0') return std::nullopt;
+    return std::string(v);
+}
+
+bool env_flag(const char* name) {
+    auto v = env_string(name);
+    if (!v) return false;
+    std::string s = *v;
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s == "1" || s == "true" || s == "yes" || s == "on";
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+    if (text.empty()) return std::nullopt;
+    std::size_t i = 0;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (i == 0) return std::nullopt;
+    double number = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + i, number);
+    if (ec != std::errc{} || ptr != text.data() + i || number < 0) return std::nullopt;
+    std::string unit(text.substr(i));
+    std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::toupper(c); });
+    if (!unit.empty() && unit.back() == 'B') unit.pop_back();
+    if (!unit.empty() && unit.back() == 'I') unit.pop_back();
+    double mult = 1;
+    if (unit.empty()) mult = 1;
+    else if (unit == "K") mult = 1024.0;
+    else if (unit == "M") mult = 1024.0 * 1024;
+    else if (unit == "G") mult = 1024.0 * 1024 * 1024;
+    else if (unit == "T") mult = 1024.0 * 1024 * 1024 * 1024;
+    else return std::nullopt;
+    double bytes = std::floor(number * mult);
+    if (bytes > 1.8e19) return std::nullopt;
+    return static_cast<std::uint64_t>(bytes);
+}
+
+namespace {
+fs::path home_dir() {
+    if (auto h = env_string("HOME")) return *h;
+    return fs::temp_directory_path();
+}
+
+fs::path default_cache_root() {
+    if (auto v = env_string("TABAGENT_CACHE")) return *v;
+    if (auto v = env_string("HF_HUB_CACHE")) return *v;
+    if (auto v = env_string("HF_HOME")) return fs::path(*v) / "hub";
+    if (auto v = env_string("XDG_CACHE_HOME")) return fs::path(*v) / "huggingface" / "hub";
+    return home_dir() / ".cache" / "huggingface" / "hub";
+}
+
+fs::path default_data_dir() {
+    if (auto v = env_string("TABAGENT_HOME")) return *v;
+#if defined(__APPLE__)
+    return home_dir() / "Library" / "Application Support" / "TabAgent";
+#elif defined(_WIN32)
+    if (auto v = env_string("LOCALAPPDATA")) return fs::path(*v) / "TabAgent";
+    return home_dir() / "AppData" / "Local" / "TabAgent";
+#else
+    if (auto v = env_string("XDG_DATA_HOME")) return fs::path(*v) / "TabAgent";
+    return home_dir() / ".local" / "share" / "TabAgent";
+#endif
+}
+
+int env_int(const char* name, int fallback, int lo, int hi) {
+    auto v = env_string(name);
+    if (!v) return fallback;
+    int out = 0;
+    auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+    if (ec != std::errc{} || ptr != v->data() + v->size()) return fallback;
+    return std::clamp(out, lo, hi);
+}
+} // namespace
+
+Config Config::from_environment() {
+    Config c;
+    c.cache_root = default_cache_root();
+    c.data_dir = default_data_dir();
+    if (auto v = env_string("HF_ENDPOINT")) {
+        c.endpoint = *v;
+        while (!c.endpoint.empty() && c.endpoint.back() == '/') c.endpoint.pop_back();
+    }
+    c.offline = env_flag("HF_HUB_OFFLINE") || env_flag("TABAGENT_OFFLINE");
+    c.max_connections_per_host = env_int("TABAGENT_MAX_CONNECTIONS", 16, 1, 64);
+    c.max_parallel_jobs = env_int("TABAGENT_MAX_JOBS", 2, 1, 16);
+    if (auto v = env_string("TABAGENT_RATE_LIMIT"))
+        if (auto bytes = parse_size(*v)) c.rate_limit_bytes_per_second = *bytes;
+    if (auto v = env_string("TABAGENT_AUTO_RESUME")) c.auto_resume_jobs = env_flag("TABAGENT_AUTO_RESUME");
+    if (auto v = env_string("TABAGENT_SERVER_ONLY_BYTES"))
+        if (auto bytes = parse_size(*v)) c.server_only_threshold = *bytes;
+    return c;
+}
+
+} // namespace tabagent
