@@ -1,6 +1,7 @@
 #include "core/model/gguf_name.hpp"
 #include "core/model/onnx_name.hpp"
 #include "core/model/variants.hpp"
+#include "model_listings.hpp"
 
 #include <doctest/doctest.h>
 
@@ -344,4 +345,186 @@ TEST_CASE("model: external data without its graph makes the variant incomplete")
     CHECK(must_find(g, "fp16").main_path == "onnx/model_fp16.onnx");
     CHECK(must_find(g, "fp16").onnx_paths.empty());
     CHECK_FALSE(must_find(g, "fp32").incomplete);
+}
+
+// ---- realistic repos --------------------------------------------------------------------------
+
+TEST_CASE("model: onnx-community Qwen2.5-0.5B-Instruct groups one variant per dtype") {
+    auto l = test::qwen_onnx();
+    auto g = group_files(l.files);
+    check_partition(l.files, g);
+    CHECK(names(g) == Paths{"bnb4", "fp16", "fp32", "int8", "q4", "q4f16", "quantized", "uint8"});
+    CHECK(must_find(g, "fp32").files == Paths{"onnx/model.onnx", "onnx/model.onnx_data"});
+    CHECK(must_find(g, "fp32").external_data_size == 1976 * test::k_mib);
+    CHECK(must_find(g, "q4f16").files == Paths{"onnx/model_q4f16.onnx"});
+    CHECK_FALSE(must_find(g, "q4f16").has_external_data);
+    CHECK(g.common == Paths{"added_tokens.json", "config.json", "generation_config.json",
+                            "merges.txt", "special_tokens_map.json", "tokenizer.json",
+                            "tokenizer_config.json", "vocab.json"});
+    CHECK(g.ignored == Paths{".gitattributes", "README.md"});
+    auto fetch = files_for_variant(g, "q4f16");
+    CHECK(fetch.size() == 9);
+    CHECK(std::find(fetch.begin(), fetch.end(), "onnx/model_q4f16.onnx") != fetch.end());
+    CHECK(std::find(fetch.begin(), fetch.end(), "tokenizer.json") != fetch.end());
+    CHECK(std::find(fetch.begin(), fetch.end(), "onnx/model_q4.onnx") == fetch.end());
+}
+
+TEST_CASE("model: Xenova whisper-tiny joins its four graphs per dtype") {
+    auto l = test::whisper_tiny();
+    auto g = group_files(l.files);
+    check_partition(l.files, g);
+    CHECK(names(g) == Paths{"bnb4", "fp16", "fp32", "int8", "q4", "q4f16", "quantized", "uint8"});
+    const auto& q4 = must_find(g, "q4");
+    CHECK(q4.files == Paths{"onnx/decoder_model_merged_q4.onnx", "onnx/decoder_model_q4.onnx",
+                            "onnx/decoder_with_past_model_q4.onnx", "onnx/encoder_model_q4.onnx"});
+    CHECK(q4.onnx_paths == q4.files);
+    CHECK(q4.main_path == "onnx/decoder_model_merged_q4.onnx");
+    CHECK(must_find(g, "fp32").main_path == "onnx/decoder_model_merged.onnx");
+    CHECK(must_find(g, "fp32").files.size() == 4);
+    CHECK(must_find(g, "quantized").dtype == "quantized");
+    CHECK(g.common.size() == 12); // normalizer.json, quant configs and preprocessor included
+    CHECK(std::find(g.common.begin(), g.common.end(), "normalizer.json") != g.common.end());
+    CHECK(std::find(g.common.begin(), g.common.end(), "preprocessor_config.json") !=
+          g.common.end());
+}
+
+TEST_CASE("model: Xenova distilbert has fp32 and quantized, vocab.txt is common") {
+    auto l = test::distilbert();
+    auto g = group_files(l.files);
+    check_partition(l.files, g);
+    CHECK(names(g) == Paths{"fp32", "quantized"});
+    CHECK(g.common == Paths{"config.json", "quantize_config.json", "special_tokens_map.json",
+                            "tokenizer.json", "tokenizer_config.json", "vocab.txt"});
+}
+
+TEST_CASE("model: microsoft Phi-3 ONNX folders are variants that own their configs") {
+    auto l = test::phi3_onnx();
+    auto g = group_files(l.files);
+    check_partition(l.files, g);
+    CHECK(names(g) == Paths{"cpu_and_mobile/cpu-int4-rtn-block-32",
+                            "cpu_and_mobile/cpu-int4-rtn-block-32-acc-level-4", "cuda/cuda-fp16",
+                            "cuda/cuda-int4-rtn-block-32", "directml/directml-int4-awq-block-128"});
+    CHECK(g.common.empty());
+    CHECK(g.ignored == Paths{".gitattributes", "LICENSE", "README.md"});
+    const auto& cpu = must_find(g, "cpu-int4-rtn-block-32"); // last segment is enough
+    CHECK(cpu.name == "cpu_and_mobile/cpu-int4-rtn-block-32");
+    CHECK(cpu.files.size() == 9);
+    CHECK(std::find(cpu.files.begin(), cpu.files.end(),
+                    "cpu_and_mobile/cpu-int4-rtn-block-32/genai_config.json") != cpu.files.end());
+    CHECK(cpu.main_path ==
+          "cpu_and_mobile/cpu-int4-rtn-block-32/phi3-mini-4k-instruct-cpu-int4-rtn-block-32.onnx");
+    CHECK(cpu.has_external_data);
+    CHECK(cpu.dtype == "fp32"); // int4 is not in the extension's dtype list
+    CHECK(must_find(g, "cuda-fp16").dtype == "fp16");
+    CHECK(must_find(g, "directml-int4-awq-block-128").main_path ==
+          "directml/directml-int4-awq-block-128/model.onnx");
+    // Config files never leak from one folder into another variant.
+    auto fetch = files_for_variant(g, "cuda/cuda-fp16");
+    CHECK(fetch.size() == 9);
+    for (const auto& f : fetch) CHECK(f.rfind("cuda/cuda-fp16/", 0) == 0);
+    CHECK(variant_of("cuda/cuda-fp16/phi3-mini-4k-instruct-cuda-fp16.onnx.data") ==
+          "cuda/cuda-fp16");
+}
+
+TEST_CASE("model: bartowski Llama-3.2-3B GGUF has one variant per tag") {
+    auto l = test::bartowski_llama();
+    auto g = group_files(l.files);
+    check_partition(l.files, g);
+    Paths expected = {"F16",    "IQ3_M",  "IQ4_XS", "Q2_K",   "Q2_K_L", "Q3_K_L",
+                      "Q3_K_M", "Q3_K_XL", "Q4_0",  "Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8",
+                      "Q4_K_L", "Q4_K_M", "Q4_K_S", "Q5_K_L", "Q5_K_M", "Q5_K_S",
+                      "Q6_K",   "Q6_K_L", "Q8_0"};
+    CHECK(names(g) == expected);
+    CHECK(must_find(g, "Q8_0").files == Paths{"Llama-3.2-3B-Instruct-Q8_0.gguf"});
+    CHECK(must_find(g, "f16").files == Paths{"Llama-3.2-3B-Instruct-f16.gguf"});
+    CHECK(must_find(g, "Q4_0").files == Paths{"Llama-3.2-3B-Instruct-Q4_0.gguf"});
+    CHECK(g.common.empty());
+    CHECK(g.ignored == Paths{".gitattributes", "Llama-3.2-3B-Instruct.imatrix", "README.md"});
+}
+
+TEST_CASE("model: unsloth UD quants and a BF16 split in a folder") {
+    auto l = test::unsloth_qwen3();
+    auto g = group_files(l.files);
+    check_partition(l.files, g);
+    CHECK(names(g) == Paths{"BF16", "IQ1_S", "Q4_K_M", "Q4_K_XL", "Q8_0"});
+    const auto& bf16 = must_find(g, "bf16");
+    CHECK(bf16.files == Paths{"BF16/Qwen3-30B-A3B-BF16-00001-of-00002.gguf",
+                              "BF16/Qwen3-30B-A3B-BF16-00002-of-00002.gguf"});
+    CHECK(bf16.total_size == 61 * test::k_gib);
+    CHECK_FALSE(bf16.incomplete);
+    CHECK(must_find(g, "Q4_K_XL").files == Paths{"Qwen3-30B-A3B-UD-Q4_K_XL.gguf"});
+    CHECK(g.common == Paths{"config.json"});
+    CHECK(g.ignored == Paths{".gitattributes", "README.md", "imatrix_unsloth.dat"});
+}
+
+TEST_CASE("model: MaziyarPanahi dotted tags; '.fp16' is no tag and keeps its stem") {
+    auto l = test::maziyar_mistral();
+    auto g = group_files(l.files);
+    check_partition(l.files, g);
+    CHECK(names(g) == Paths{"IQ1_M", "IQ1_S", "IQ2_XS", "IQ3_XS", "IQ4_XS",
+                            "Mistral-7B-Instruct-v0.3.fp16", "Q2_K", "Q3_K_L", "Q3_K_M", "Q3_K_S",
+                            "Q4_K_M", "Q4_K_S", "Q5_K_M", "Q5_K_S", "Q6_K", "Q8_0"});
+    CHECK(must_find(g, "Q4_K_M").files == Paths{"Mistral-7B-Instruct-v0.3.Q4_K_M.gguf"});
+}
+
+TEST_CASE("model: TheBloke Llama-2 GGUF keeps config.json common and drops license files") {
+    auto l = test::thebloke_llama2();
+    auto g = group_files(l.files);
+    check_partition(l.files, g);
+    CHECK(g.variants.size() == 12);
+    CHECK(must_find(g, "q4_k_m").files == Paths{"llama-2-7b.Q4_K_M.gguf"});
+    CHECK(g.common == Paths{"config.json"});
+    CHECK(g.ignored ==
+          Paths{".gitattributes", "LICENSE.txt", "Notice", "README.md", "USE_POLICY.md"});
+    CHECK(files_for_variant(g, "Q5_0") == Paths{"config.json", "llama-2-7b.Q5_0.gguf"});
+}
+
+TEST_CASE("model: ggml-org lower-case names and a generic mmproj") {
+    auto l = test::ggml_org_qwen();
+    auto g = group_files(l.files);
+    check_partition(l.files, g);
+    CHECK(names(g) == Paths{"F16", "Q4_K_M", "Q8_0", "mmproj-F16"});
+    CHECK(must_find(g, "Q4_K_M").files == Paths{"qwen2.5-1.5b-instruct-q4_k_m.gguf"});
+    CHECK(must_find(g, "mmproj-f16").files == Paths{"mmproj-model-f16.gguf"});
+    CHECK(must_find(g, "mmproj-F16").dtype == "F16");
+    // A projector is not fetched with a language-model quant.
+    CHECK(files_for_variant(g, "F16") == Paths{"qwen2.5-1.5b-instruct-f16.gguf"});
+}
+
+TEST_CASE("model: safetensors shard repos; original/ is ignored") {
+    auto l = test::llama_safetensors();
+    auto g = group_files(l.files);
+    check_partition(l.files, g);
+    CHECK(names(g) == Paths{"safetensors"});
+    CHECK(must_find(g, "safetensors").files.size() == 3);
+    CHECK(g.common == Paths{"config.json", "generation_config.json", "special_tokens_map.json",
+                            "tokenizer.json", "tokenizer_config.json"});
+    CHECK(g.ignored == Paths{".gitattributes", "LICENSE.txt", "README.md", "USE_POLICY.md",
+                             "original/consolidated.00.pth", "original/params.json",
+                             "original/tokenizer.model"});
+}
+
+TEST_CASE("model: Mistral's consolidated copy is a variant of its own") {
+    auto l = test::mistral_safetensors();
+    auto g = group_files(l.files);
+    check_partition(l.files, g);
+    CHECK(names(g) == Paths{"consolidated", "safetensors"});
+    CHECK(must_find(g, "consolidated").files == Paths{"consolidated.safetensors"});
+    CHECK(must_find(g, "safetensors").files.size() == 4);
+    CHECK(must_find(g, "safetensors").family == "safetensors");
+    CHECK(g.common == Paths{"config.json", "generation_config.json", "params.json",
+                            "special_tokens_map.json", "tokenizer.json", "tokenizer.model",
+                            "tokenizer.model.v3", "tokenizer_config.json"});
+}
+
+TEST_CASE("model: tiny-random-gpt2 has safetensors and pytorch, other frameworks ignored") {
+    auto l = test::tiny_random_gpt2();
+    auto g = group_files(l.files);
+    check_partition(l.files, g);
+    CHECK(names(g) == Paths{"safetensors", "pytorch"});
+    CHECK(must_find(g, "pytorch").files == Paths{"pytorch_model.bin"});
+    CHECK(must_find(g, "pytorch").family == "pytorch");
+    CHECK(g.ignored == Paths{".gitattributes", "flax_model.msgpack", "tf_model.h5"});
+    CHECK(variant_of("pytorch_model-00001-of-00002.bin") == "pytorch");
+    CHECK(variant_of("pytorch_model.bin.index.json") == "pytorch");
 }
