@@ -21,7 +21,7 @@ inline RepoListing make_listing(std::string repo, std::string task,
     l.revision = "main";
     l.commit = "0123456789abcdef0123456789abcdef01234567";
     l.pipeline_tag = std::move(task);
-    for (auto& [path, size] : files)
+    for (auto &[path, size] : files)
         l.files.push_back(RepoFile{path, size, "etag:" + path, size > 10 * k_mib});
     return l;
 }
@@ -53,20 +53,28 @@ inline RepoListing qwen_onnx() {
 // Xenova/whisper-tiny: encoder / decoder / decoder_with_past / decoder_model_merged per dtype.
 inline RepoListing whisper_tiny() {
     std::vector<std::pair<std::string, std::uint64_t>> files = {
-        {".gitattributes", 1500},           {"README.md", 4 * k_kib},
-        {"added_tokens.json", 34 * k_kib},  {"config.json", 2 * k_kib},
-        {"generation_config.json", 3 * k_kib}, {"merges.txt", 494 * k_kib},
-        {"normalizer.json", 52 * k_kib},    {"preprocessor_config.json", 339},
-        {"quant_config.json", 1 * k_kib},   {"quantize_config.json", 1 * k_kib},
-        {"special_tokens_map.json", 2 * k_kib}, {"tokenizer.json", 2 * k_mib},
-        {"tokenizer_config.json", 282 * k_kib}, {"vocab.json", 835 * k_kib}};
-    const std::pair<const char*, std::uint64_t> suffixes[] = {
-        {"", 4}, {"_bnb4", 1}, {"_fp16", 2}, {"_int8", 1}, {"_q4", 1},
-        {"_q4f16", 1}, {"_quantized", 1}, {"_uint8", 1}};
-    for (const char* comp : {"decoder_model", "decoder_model_merged", "decoder_with_past_model",
-                             "encoder_model"}) {
+        {".gitattributes", 1500},
+        {"README.md", 4 * k_kib},
+        {"added_tokens.json", 34 * k_kib},
+        {"config.json", 2 * k_kib},
+        {"generation_config.json", 3 * k_kib},
+        {"merges.txt", 494 * k_kib},
+        {"normalizer.json", 52 * k_kib},
+        {"preprocessor_config.json", 339},
+        {"quant_config.json", 1 * k_kib},
+        {"quantize_config.json", 1 * k_kib},
+        {"special_tokens_map.json", 2 * k_kib},
+        {"tokenizer.json", 2 * k_mib},
+        {"tokenizer_config.json", 282 * k_kib},
+        {"vocab.json", 835 * k_kib}};
+    const std::pair<const char *, std::uint64_t> suffixes[] = {
+        {"", 4},    {"_bnb4", 1},  {"_fp16", 2},      {"_int8", 1},
+        {"_q4", 1}, {"_q4f16", 1}, {"_quantized", 1}, {"_uint8", 1}};
+    for (const char *comp :
+         {"decoder_model", "decoder_model_merged", "decoder_with_past_model", "encoder_model"}) {
         for (auto [suffix, scale] : suffixes) {
-            const std::uint64_t base = std::string(comp) == "encoder_model" ? 8 * k_mib : 30 * k_mib;
+            const std::uint64_t base =
+                std::string(comp) == "encoder_model" ? 8 * k_mib : 30 * k_mib;
             files.emplace_back(std::string("onnx/") + comp + suffix + ".onnx", base * scale);
         }
     }
@@ -93,11 +101,11 @@ inline RepoListing distilbert() {
 inline RepoListing phi3_onnx() {
     std::vector<std::pair<std::string, std::uint64_t>> files = {
         {".gitattributes", 1600}, {"LICENSE", 1100}, {"README.md", 12 * k_kib}};
-    auto folder = [&](const std::string& dir, const std::string& graph, std::uint64_t graph_size,
+    auto folder = [&](const std::string &dir, const std::string &graph, std::uint64_t graph_size,
                       std::uint64_t data_size) {
-        for (const char* name : {"added_tokens.json", "config.json", "genai_config.json",
-                                 "special_tokens_map.json", "tokenizer.json", "tokenizer.model",
-                                 "tokenizer_config.json"})
+        for (const char *name :
+             {"added_tokens.json", "config.json", "genai_config.json", "special_tokens_map.json",
+              "tokenizer.json", "tokenizer.model", "tokenizer_config.json"})
             files.emplace_back(dir + "/" + name, 4 * k_kib);
         files.emplace_back(dir + "/" + graph, graph_size);
         files.emplace_back(dir + "/" + graph + ".data", data_size);
@@ -117,9 +125,9 @@ inline RepoListing phi3_onnx() {
 
 // bartowski/Llama-3.2-3B-Instruct-GGUF: dozens of quants, dash-separated tags, an imatrix.
 inline std::vector<std::string> bartowski_tags() {
-    return {"IQ3_M",  "IQ4_XS", "Q2_K",     "Q2_K_L",   "Q3_K_L",   "Q3_K_M", "Q3_K_XL",
+    return {"IQ3_M",  "IQ4_XS",   "Q2_K",     "Q2_K_L",   "Q3_K_L", "Q3_K_M", "Q3_K_XL",
             "Q4_0",   "Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8", "Q4_K_L", "Q4_K_M", "Q4_K_S",
-            "Q5_K_L", "Q5_K_M", "Q5_K_S",   "Q6_K",     "Q6_K_L",   "Q8_0",   "f16"};
+            "Q5_K_L", "Q5_K_M",   "Q5_K_S",   "Q6_K",     "Q6_K_L", "Q8_0",   "f16"};
 }
 inline RepoListing bartowski_llama() {
     std::vector<std::pair<std::string, std::uint64_t>> files = {
@@ -127,7 +135,7 @@ inline RepoListing bartowski_llama() {
         {"Llama-3.2-3B-Instruct.imatrix", 3 * k_mib},
         {"README.md", 10 * k_kib}};
     std::uint64_t size = 1300 * k_mib;
-    for (const auto& tag : bartowski_tags()) {
+    for (const auto &tag : bartowski_tags()) {
         files.emplace_back("Llama-3.2-3B-Instruct-" + tag + ".gguf", size);
         size += 97 * k_mib;
     }
@@ -154,9 +162,9 @@ inline RepoListing unsloth_qwen3() {
 inline RepoListing maziyar_mistral() {
     std::vector<std::pair<std::string, std::uint64_t>> files = {{".gitattributes", 2 * k_kib},
                                                                 {"README.md", 6 * k_kib}};
-    for (const char* tag : {"IQ1_M", "IQ1_S", "IQ2_XS", "IQ3_XS", "IQ4_XS", "Q2_K", "Q3_K_L",
-                            "Q3_K_M", "Q3_K_S", "Q4_K_M", "Q4_K_S", "Q5_K_M", "Q5_K_S", "Q6_K",
-                            "Q8_0", "fp16"})
+    for (const char *tag :
+         {"IQ1_M", "IQ1_S", "IQ2_XS", "IQ3_XS", "IQ4_XS", "Q2_K", "Q3_K_L", "Q3_K_M", "Q3_K_S",
+          "Q4_K_M", "Q4_K_S", "Q5_K_M", "Q5_K_S", "Q6_K", "Q8_0", "fp16"})
         files.emplace_back(std::string("Mistral-7B-Instruct-v0.3.") + tag + ".gguf", 4 * k_gib);
     return make_listing("MaziyarPanahi/Mistral-7B-Instruct-v0.3-GGUF", "text-generation",
                         std::move(files));
@@ -165,9 +173,9 @@ inline RepoListing maziyar_mistral() {
 // TheBloke/Llama-2-7B-GGUF: lower-case model name, dotted tags, a config.json, license files.
 inline RepoListing thebloke_llama2() {
     std::vector<std::pair<std::string, std::uint64_t>> files = {
-        {".gitattributes", 2 * k_kib}, {"LICENSE.txt", 7 * k_kib}, {"Notice", 112},
+        {".gitattributes", 2 * k_kib}, {"LICENSE.txt", 7 * k_kib},   {"Notice", 112},
         {"README.md", 30 * k_kib},     {"USE_POLICY.md", 4 * k_kib}, {"config.json", 29}};
-    for (const char* tag : {"Q2_K", "Q3_K_L", "Q3_K_M", "Q3_K_S", "Q4_0", "Q4_K_M", "Q4_K_S",
+    for (const char *tag : {"Q2_K", "Q3_K_L", "Q3_K_M", "Q3_K_S", "Q4_0", "Q4_K_M", "Q4_K_S",
                             "Q5_0", "Q5_K_M", "Q5_K_S", "Q6_K", "Q8_0"})
         files.emplace_back(std::string("llama-2-7b.") + tag + ".gguf", 4 * k_gib);
     return make_listing("TheBloke/Llama-2-7B-GGUF", "text-generation", std::move(files));

@@ -18,21 +18,23 @@ namespace {
 struct FakeCache {
     std::map<std::string, FileState> states;
 
-    void present(const std::string& p) { states[p].present = true; }
-    void present_all(const std::vector<std::string>& ps) {
-        for (const auto& p : ps) present(p);
+    void present(const std::string &p) { states[p].present = true; }
+    void present_all(const std::vector<std::string> &ps) {
+        for (const auto &p : ps)
+            present(p);
     }
     Presence presence() const {
-        return [this](const RepoFile& f) {
+        return [this](const RepoFile &f) {
             auto it = states.find(f.path);
             return it == states.end() ? FileState{} : it->second;
         };
     }
 };
 
-std::set<std::string> keys(const json& j) {
+std::set<std::string> keys(const json &j) {
     std::set<std::string> out;
-    for (auto it = j.begin(); it != j.end(); ++it) out.insert(it.key());
+    for (auto it = j.begin(); it != j.end(); ++it)
+        out.insert(it.key());
     return out;
 }
 
@@ -46,9 +48,9 @@ ManifestOptions times() {
 } // namespace
 
 TEST_CASE("model: quant status names round-trip") {
-    const char* names[] = {"available", "downloading", "downloaded", "failed",
+    const char *names[] = {"available", "downloading", "downloaded",  "failed",
                            "not_found", "unavailable", "unsupported", "server_only"};
-    for (const char* name : names) {
+    for (const char *name : names) {
         QuantStatus s{};
         REQUIRE(parse_quant_status(name, s));
         CHECK(to_string(s) == name);
@@ -72,7 +74,7 @@ TEST_CASE("model: native manifest has exactly the DESIGN keys") {
     CHECK(m["recommended"] == "q4f16");
     CHECK(keys(m["quants"]) == std::set<std::string>{"bnb4", "fp16", "fp32", "int8", "q4", "q4f16",
                                                      "quantized", "uint8"});
-    const json& q = m["quants"]["fp32"];
+    const json &q = m["quants"]["fp32"];
     CHECK(keys(q) == std::set<std::string>{"status", "family", "files", "total_size",
                                            "downloaded_size", "last_updated"});
     CHECK(q["status"] == "available");
@@ -94,8 +96,8 @@ TEST_CASE("model: native status follows what is on disk") {
     auto l = test::qwen_onnx();
     auto g = group_files(l.files);
     FakeCache cache;
-    const Variant& q4f16 = *find_variant(g, "q4f16");
-    auto status = [&](const ManifestOptions& o = {}) {
+    const Variant &q4f16 = *find_variant(g, "q4f16");
+    auto status = [&](const ManifestOptions &o = {}) {
         return native_status(l, g, q4f16, cache.presence(), o);
     };
     CHECK(status() == QuantStatus::available);
@@ -149,9 +151,9 @@ TEST_CASE("model: native status follows what is on disk") {
 }
 
 TEST_CASE("model: native manifest per-variant last_updated, nulls and incomplete variants") {
-    auto l = test::make_listing("org/x", "", {{"onnx/model.onnx", 10},
-                                              {"onnx/model_fp16.onnx_data", 10},
-                                              {"config.json", 5}});
+    auto l = test::make_listing(
+        "org/x", "",
+        {{"onnx/model.onnx", 10}, {"onnx/model_fp16.onnx_data", 10}, {"config.json", 5}});
     l.revision = "";
     l.commit = "";
     ManifestOptions o = times();
@@ -194,26 +196,26 @@ TEST_CASE("model: extension manifest has exactly the DESIGN keys, keyed by ONNX 
     CHECK(m["repo"] == "onnx-community/Qwen2.5-0.5B-Instruct");
     CHECK(m["task"] == "text-generation");
     CHECK(m["manifestVersion"] == 1);
-    CHECK(keys(m["quants"]) ==
-          std::set<std::string>{"onnx/model.onnx", "onnx/model_bnb4.onnx", "onnx/model_fp16.onnx",
-                                "onnx/model_int8.onnx", "onnx/model_q4.onnx",
-                                "onnx/model_q4f16.onnx", "onnx/model_quantized.onnx",
-                                "onnx/model_uint8.onnx"});
-    const json& q = m["quants"]["onnx/model_q4f16.onnx"];
-    CHECK(keys(q) == std::set<std::string>{"files", "status", "dtype", "hasExternalData",
-                                           "fileSizes"});
+    CHECK(keys(m["quants"]) == std::set<std::string>{"onnx/model.onnx", "onnx/model_bnb4.onnx",
+                                                     "onnx/model_fp16.onnx", "onnx/model_int8.onnx",
+                                                     "onnx/model_q4.onnx", "onnx/model_q4f16.onnx",
+                                                     "onnx/model_quantized.onnx",
+                                                     "onnx/model_uint8.onnx"});
+    const json &q = m["quants"]["onnx/model_q4f16.onnx"];
+    CHECK(keys(q) ==
+          std::set<std::string>{"files", "status", "dtype", "hasExternalData", "fileSizes"});
     CHECK(q["status"] == "available");
     CHECK(q["dtype"] == "q4f16");
     CHECK(q["hasExternalData"] == false);
     // files: the graph plus every common file, as path strings, sorted.
-    CHECK(q["files"] == json::array({"added_tokens.json", "config.json", "generation_config.json",
-                                     "merges.txt", "onnx/model_q4f16.onnx",
-                                     "special_tokens_map.json", "tokenizer.json",
-                                     "tokenizer_config.json", "vocab.json"}));
+    CHECK(q["files"] ==
+          json::array({"added_tokens.json", "config.json", "generation_config.json", "merges.txt",
+                       "onnx/model_q4f16.onnx", "special_tokens_map.json", "tokenizer.json",
+                       "tokenizer_config.json", "vocab.json"}));
     CHECK(q["fileSizes"].size() == 9);
     CHECK(q["fileSizes"]["onnx/model_q4f16.onnx"] == 461 * test::k_mib);
     CHECK(q["fileSizes"]["config.json"] == 900);
-    const json& fp32 = m["quants"]["onnx/model.onnx"];
+    const json &fp32 = m["quants"]["onnx/model.onnx"];
     CHECK(fp32["dtype"] == "fp32");
     CHECK(fp32["hasExternalData"] == true);
     CHECK(fp32["fileSizes"]["onnx/model.onnx_data"] == 1976 * test::k_mib);
@@ -230,7 +232,7 @@ TEST_CASE("model: extension manifest keys encoder-decoder variants by decoder_mo
     CHECK(m["quants"].size() == 8);
     CHECK(m["quants"].contains("onnx/decoder_model_merged_q4f16.onnx"));
     CHECK(m["quants"].contains("onnx/decoder_model_merged.onnx"));
-    const json& q = m["quants"]["onnx/decoder_model_merged_q4.onnx"];
+    const json &q = m["quants"]["onnx/decoder_model_merged_q4.onnx"];
     CHECK(q["dtype"] == "q4");
     CHECK(q["files"].size() == 4 + 12);
     CHECK(q["fileSizes"].contains("onnx/encoder_model_q4.onnx"));
@@ -243,9 +245,9 @@ TEST_CASE("model: extension server_only threshold on external data") {
                                    {"onnx/model_q4f16.onnx_data", data},
                                    {"tokenizer.json", 10}});
     };
-    auto status_of = [&](std::uint64_t data, const ManifestOptions& o) {
-        return extension_manifest(make(data), FakeCache{}.presence(), o)["quants"]
-                                 ["onnx/model_q4f16.onnx"]["status"];
+    auto status_of = [&](std::uint64_t data, const ManifestOptions &o) {
+        return extension_manifest(make(data), FakeCache{}.presence(),
+                                  o)["quants"]["onnx/model_q4f16.onnx"]["status"];
     };
     const ManifestOptions o = times();
     CHECK(status_of(k_default_server_only_limit, o) == "available");
@@ -258,7 +260,8 @@ TEST_CASE("model: extension server_only threshold on external data") {
     SUBCASE("server_only outranks downloaded in the extension dialect, not in the native one") {
         auto l = make(k_default_server_only_limit + 1);
         FakeCache cache;
-        for (const auto& f : l.files) cache.present(f.path);
+        for (const auto &f : l.files)
+            cache.present(f.path);
         auto ext = extension_manifest(l, cache.presence(), o);
         CHECK(ext["quants"]["onnx/model_q4f16.onnx"]["status"] == "server_only");
         auto native = native_manifest(l, cache.presence(), o);
@@ -298,12 +301,12 @@ TEST_CASE("model: extension manifest lists GGUF by file with the tag as dtype") 
           std::set<std::string>{"BF16/Qwen3-30B-A3B-BF16-00001-of-00002.gguf",
                                 "Qwen3-30B-A3B-Q4_K_M.gguf", "Qwen3-30B-A3B-Q8_0.gguf",
                                 "Qwen3-30B-A3B-UD-IQ1_S.gguf", "Qwen3-30B-A3B-UD-Q4_K_XL.gguf"});
-    const json& bf16 = m["quants"]["BF16/Qwen3-30B-A3B-BF16-00001-of-00002.gguf"];
+    const json &bf16 = m["quants"]["BF16/Qwen3-30B-A3B-BF16-00001-of-00002.gguf"];
     CHECK(bf16["dtype"] == "BF16");
     CHECK(bf16["hasExternalData"] == false);
-    CHECK(bf16["files"] == json::array({"BF16/Qwen3-30B-A3B-BF16-00001-of-00002.gguf",
-                                        "BF16/Qwen3-30B-A3B-BF16-00002-of-00002.gguf",
-                                        "config.json"}));
+    CHECK(bf16["files"] ==
+          json::array({"BF16/Qwen3-30B-A3B-BF16-00001-of-00002.gguf",
+                       "BF16/Qwen3-30B-A3B-BF16-00002-of-00002.gguf", "config.json"}));
     CHECK(bf16["status"] == "available"); // 61 GiB, but the limit is about ONNX external data
     CHECK(m["quants"]["Qwen3-30B-A3B-UD-Q4_K_XL.gguf"]["dtype"] == "Q4_K_XL");
 }
@@ -324,11 +327,11 @@ TEST_CASE("model: extension manifest leaves out mmproj, safetensors and pytorch"
 TEST_CASE("model: folder-layout ONNX variants in the extension dialect") {
     auto m = extension_manifest(test::phi3_onnx(), FakeCache{}.presence(), times());
     CHECK(m["quants"].size() == 5);
-    const json& cuda = m["quants"]["cuda/cuda-fp16/phi3-mini-4k-instruct-cuda-fp16.onnx"];
+    const json &cuda = m["quants"]["cuda/cuda-fp16/phi3-mini-4k-instruct-cuda-fp16.onnx"];
     CHECK(cuda["dtype"] == "fp16");
     CHECK(cuda["status"] == "server_only");
     CHECK(cuda["files"].size() == 9);
-    const json& dml = m["quants"]["directml/directml-int4-awq-block-128/model.onnx"];
+    const json &dml = m["quants"]["directml/directml-int4-awq-block-128/model.onnx"];
     CHECK(dml["status"] == "available");
     CHECK(dml["hasExternalData"] == true);
 }

@@ -13,15 +13,17 @@ using Paths = std::vector<std::string>;
 
 namespace {
 
-std::vector<RepoFile> files_of(const Paths& paths, std::uint64_t size = 1000) {
+std::vector<RepoFile> files_of(const Paths &paths, std::uint64_t size = 1000) {
     std::vector<RepoFile> out;
-    for (const auto& p : paths) out.push_back(RepoFile{p, size, "e", false});
+    for (const auto &p : paths)
+        out.push_back(RepoFile{p, size, "e", false});
     return out;
 }
 
 } // namespace
 
-TEST_CASE("model: ONNX recommendation follows q4f16 > q4 > int8 > uint8 > fp16 > fp32 > bnb4 > q8") {
+TEST_CASE(
+    "model: ONNX recommendation follows q4f16 > q4 > int8 > uint8 > fp16 > fp32 > bnb4 > q8") {
     const Paths order = {"q4f16", "q4", "int8", "uint8", "fp16", "fp32", "bnb4", "q8"};
     // Remove the best one at a time: the next one in the order must win.
     for (std::size_t first = 0; first < order.size(); ++first) {
@@ -33,8 +35,9 @@ TEST_CASE("model: ONNX recommendation follows q4f16 > q4 > int8 > uint8 > fp16 >
         CAPTURE(first);
         CHECK(recommend(g) == order[first]);
     }
-    auto g = group_files(files_of({"onnx/model_q8.onnx", "onnx/model_quantized.onnx",
-                                   "onnx/model_O4.onnx", "onnx/model_bnb4.onnx", "onnx/model.onnx"}));
+    auto g =
+        group_files(files_of({"onnx/model_q8.onnx", "onnx/model_quantized.onnx",
+                              "onnx/model_O4.onnx", "onnx/model_bnb4.onnx", "onnx/model.onnx"}));
     CHECK(rank_variants(g) == Paths{"fp32", "bnb4", "q8", "O4", "quantized"});
     CHECK(recommend(group_files(files_of({"onnx/model_quantized.onnx", "onnx/model_O4.onnx"}))) ==
           "O4"); // others by name (byte order: upper case first)
@@ -44,12 +47,13 @@ TEST_CASE("model: GGUF recommendation follows Q4_K_M > Q4_K_S > Q5_K_M > Q8_0 > 
     auto bartowski = group_files(test::bartowski_llama().files);
     CHECK(recommend(bartowski) == "Q4_K_M");
     CHECK(rank_variants(bartowski) ==
-          Paths{"Q4_K_M", "Q4_K_S", "Q5_K_M", "Q8_0",   "Q5_K_S", "Q6_K",    "Q4_0",
-                "IQ4_XS", "Q4_K_L", "Q5_K_L", "Q6_K_L", "Q3_K_L", "Q3_K_M",  "IQ3_M",
+          Paths{"Q4_K_M", "Q4_K_S", "Q5_K_M",  "Q8_0",     "Q5_K_S",   "Q6_K",     "Q4_0",
+                "IQ4_XS", "Q4_K_L", "Q5_K_L",  "Q6_K_L",   "Q3_K_L",   "Q3_K_M",   "IQ3_M",
                 "Q2_K",   "Q2_K_L", "Q3_K_XL", "Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8", "F16"});
-    auto without = [](const Paths& tags) {
+    auto without = [](const Paths &tags) {
         Paths paths;
-        for (const auto& t : tags) paths.push_back("M-" + t + ".gguf");
+        for (const auto &t : tags)
+            paths.push_back("M-" + t + ".gguf");
         return recommend(group_files(files_of(paths)));
     };
     CHECK(without({"Q4_K_S", "Q5_K_M", "Q8_0", "F16"}) == "Q4_K_S");

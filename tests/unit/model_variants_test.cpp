@@ -14,33 +14,37 @@ using Paths = std::vector<std::string>;
 
 namespace {
 
-std::vector<RepoFile> listing(const Paths& paths, std::uint64_t size = 100) {
+std::vector<RepoFile> listing(const Paths &paths, std::uint64_t size = 100) {
     std::vector<RepoFile> out;
-    for (const auto& p : paths) out.push_back(RepoFile{p, size, "etag-" + p, false});
+    for (const auto &p : paths)
+        out.push_back(RepoFile{p, size, "etag-" + p, false});
     return out;
 }
 
-Paths names(const Grouping& g) {
+Paths names(const Grouping &g) {
     Paths out;
-    for (const auto& v : g.variants) out.push_back(v.name);
+    for (const auto &v : g.variants)
+        out.push_back(v.name);
     return out;
 }
 
-const Variant& must_find(const Grouping& g, std::string_view name) {
-    const Variant* v = find_variant(g, name);
+const Variant &must_find(const Grouping &g, std::string_view name) {
+    const Variant *v = find_variant(g, name);
     REQUIRE_MESSAGE(v != nullptr, "no variant " << name);
     return *v;
 }
 
 // Every path of the listing lands in exactly one of: a variant, common, ignored.
-void check_partition(const std::vector<RepoFile>& files, const Grouping& g) {
+void check_partition(const std::vector<RepoFile> &files, const Grouping &g) {
     Paths seen;
-    for (const auto& v : g.variants) seen.insert(seen.end(), v.files.begin(), v.files.end());
+    for (const auto &v : g.variants)
+        seen.insert(seen.end(), v.files.begin(), v.files.end());
     seen.insert(seen.end(), g.common.begin(), g.common.end());
     seen.insert(seen.end(), g.ignored.begin(), g.ignored.end());
     std::sort(seen.begin(), seen.end());
     Paths all;
-    for (const auto& f : files) all.push_back(f.path);
+    for (const auto &f : files)
+        all.push_back(f.path);
     std::sort(all.begin(), all.end());
     all.erase(std::unique(all.begin(), all.end()), all.end());
     CHECK(seen == all);
@@ -54,7 +58,7 @@ TEST_CASE("model: onnx/model.onnx and its .onnx_data are the fp32 variant") {
     auto files = listing({"onnx/model.onnx", "onnx/model.onnx_data"});
     auto g = group_files(files);
     REQUIRE(names(g) == Paths{"fp32"});
-    const auto& v = g.variants[0];
+    const auto &v = g.variants[0];
     CHECK(v.files == Paths{"onnx/model.onnx", "onnx/model.onnx_data"});
     CHECK(v.family == "onnx");
     CHECK(v.dtype == "fp32");
@@ -69,8 +73,8 @@ TEST_CASE("model: onnx/model.onnx and its .onnx_data are the fp32 variant") {
 }
 
 TEST_CASE("model: model_q4f16.onnx with _data and .onnx_data_1 is one q4f16 variant") {
-    auto files = listing({"onnx/model_q4f16.onnx", "onnx/model_q4f16.onnx_data",
-                          "onnx/model_q4f16.onnx_data_1"});
+    auto files = listing(
+        {"onnx/model_q4f16.onnx", "onnx/model_q4f16.onnx_data", "onnx/model_q4f16.onnx_data_1"});
     auto g = group_files(files);
     REQUIRE(names(g) == Paths{"q4f16"});
     CHECK(g.variants[0].files.size() == 3);
@@ -113,8 +117,8 @@ TEST_CASE("model: int8, uint8, bnb4 and fp16 suffixes name their variants") {
     CHECK(variant_of("onnx/model_q8.onnx") == "q8");
     CHECK(variant_of("onnx/model_fp32.onnx") == "fp32");
     CHECK(variant_of("model.onnx") == "fp32");
-    auto g = group_files(listing({"model_int8.onnx", "model_uint8.onnx", "model_bnb4.onnx",
-                                  "model_fp16.onnx"}));
+    auto g = group_files(
+        listing({"model_int8.onnx", "model_uint8.onnx", "model_bnb4.onnx", "model_fp16.onnx"}));
     CHECK(names(g) == Paths{"bnb4", "fp16", "int8", "uint8"});
     CHECK(must_find(g, "uint8").dtype == "uint8");
     CHECK(must_find(g, "int8").dtype == "int8");
@@ -132,8 +136,8 @@ TEST_CASE("model: the three GGUF spellings of Q4_K_M are one tag") {
 }
 
 TEST_CASE("model: split GGUF shards are one Q8_0 unit") {
-    auto files = listing({"X-Q8_0-00001-of-00003.gguf", "X-Q8_0-00002-of-00003.gguf",
-                          "X-Q8_0-00003-of-00003.gguf"});
+    auto files = listing(
+        {"X-Q8_0-00001-of-00003.gguf", "X-Q8_0-00002-of-00003.gguf", "X-Q8_0-00003-of-00003.gguf"});
     auto g = group_files(files);
     REQUIRE(names(g) == Paths{"Q8_0"});
     CHECK(g.variants[0].files.size() == 3);
@@ -146,7 +150,8 @@ TEST_CASE("model: split GGUF shards are one Q8_0 unit") {
     CHECK(name->shard_count == 3);
     CHECK(name->stem == "X-Q8_0");
     SUBCASE("a missing shard makes the variant incomplete") {
-        auto g2 = group_files(listing({"X-Q8_0-00001-of-00003.gguf", "X-Q8_0-00003-of-00003.gguf"}));
+        auto g2 =
+            group_files(listing({"X-Q8_0-00001-of-00003.gguf", "X-Q8_0-00003-of-00003.gguf"}));
         REQUIRE(g2.variants.size() == 1);
         CHECK(g2.variants[0].incomplete);
     }
@@ -166,9 +171,9 @@ TEST_CASE("model: safetensors shards plus their index are one unit") {
 }
 
 TEST_CASE("model: the DESIGN list of config and tokenizer files is common") {
-    Paths common = {"added_tokens.json",       "chat_template.jinja",   "config.json",
-                    "generation_config.json",  "merges.txt",            "preprocessor_config.json",
-                    "special_tokens_map.json", "tokenizer.json",        "tokenizer.model",
+    Paths common = {"added_tokens.json",       "chat_template.jinja", "config.json",
+                    "generation_config.json",  "merges.txt",          "preprocessor_config.json",
+                    "special_tokens_map.json", "tokenizer.json",      "tokenizer.model",
                     "tokenizer_config.json",   "vocab.json"};
     Paths all = common;
     all.push_back("onnx/model.onnx");
@@ -177,7 +182,8 @@ TEST_CASE("model: the DESIGN list of config and tokenizer files is common") {
     CHECK(g.common == common);
     CHECK(g.common_size == 100 * common.size());
     CHECK(g.ignored.empty());
-    for (const auto& p : common) CHECK_FALSE(variant_of(p));
+    for (const auto &p : common)
+        CHECK_FALSE(variant_of(p));
 }
 
 TEST_CASE("model: other json/txt/model/jinja at the root or beside the weights are common") {
@@ -188,19 +194,39 @@ TEST_CASE("model: other json/txt/model/jinja at the root or beside the weights a
                           "original/params.json", "original/tokenizer.model", "docs/notes.txt"});
     auto g = group_files(files);
     CHECK(g.common == Paths{"normalizer.json", "onnx/extra_config.json", "quantize_config.json",
-                            "qwen.tiktoken", "spiece.model", "tokenizer.model.v3",
-                            "tool_use.jinja", "vocab.txt"});
+                            "qwen.tiktoken", "spiece.model", "tokenizer.model.v3", "tool_use.jinja",
+                            "vocab.txt"});
     CHECK(g.ignored == Paths{"docs/notes.txt", "original/params.json", "original/tokenizer.model"});
 }
 
 TEST_CASE("model: README, LICENSE, markdown, .gitattributes, images and code are in no variant") {
-    auto files = listing({"README.md", "README", "LICENSE", "LICENSE.txt", "LICENCE", "NOTICE",
-                          "Notice", "USE_POLICY.md", "SECURITY.md", ".gitattributes", ".gitignore",
-                          ".github/workflows/ci.yml", "banner.png", "assets/logo.jpg", "arch.svg",
-                          "modeling_phi3.py", "configuration_phi3.py", "demo.ipynb", "run.sh",
-                          "requirements.txt", "model.imatrix", "training_args.bin",
-                          "tf_model.h5", "flax_model.msgpack", "rust_model.ot",
-                          "original/consolidated.00.pth", "onnx/model.onnx"});
+    auto files = listing({"README.md",
+                          "README",
+                          "LICENSE",
+                          "LICENSE.txt",
+                          "LICENCE",
+                          "NOTICE",
+                          "Notice",
+                          "USE_POLICY.md",
+                          "SECURITY.md",
+                          ".gitattributes",
+                          ".gitignore",
+                          ".github/workflows/ci.yml",
+                          "banner.png",
+                          "assets/logo.jpg",
+                          "arch.svg",
+                          "modeling_phi3.py",
+                          "configuration_phi3.py",
+                          "demo.ipynb",
+                          "run.sh",
+                          "requirements.txt",
+                          "model.imatrix",
+                          "training_args.bin",
+                          "tf_model.h5",
+                          "flax_model.msgpack",
+                          "rust_model.ot",
+                          "original/consolidated.00.pth",
+                          "onnx/model.onnx"});
     auto g = group_files(files);
     CHECK(names(g) == Paths{"fp32"});
     CHECK(g.common.empty());
@@ -223,17 +249,16 @@ TEST_CASE("model: there is no catch-all variant") {
 // ---- GGUF tags --------------------------------------------------------------------------------
 
 TEST_CASE("model: every GGUF tag of DESIGN §6 is recognised in every spelling") {
-    const Paths tags = {"Q2_K",   "Q3_K_S", "Q3_K_M", "Q3_K_L",  "Q3_K_XL", "Q4_0",    "Q4_1",
-                        "Q4_K_S", "Q4_K_M", "Q4_K_L", "Q5_0",    "Q5_1",    "Q5_K_S",  "Q5_K_M",
-                        "Q5_K_L", "Q6_K",   "Q6_K_L", "Q8_0",    "IQ1_S",   "IQ1_M",   "IQ2_XXS",
-                        "IQ2_XS", "IQ2_S",  "IQ2_M",  "IQ3_XXS", "IQ3_XS",  "IQ3_S",   "IQ3_M",
-                        "IQ4_XS", "IQ4_NL", "F16",    "BF16",    "F32",     "TQ1_0",   "TQ2_0"};
-    for (const auto& tag : tags) {
+    const Paths tags = {"Q2_K",   "Q3_K_S", "Q3_K_M", "Q3_K_L",  "Q3_K_XL", "Q4_0",   "Q4_1",
+                        "Q4_K_S", "Q4_K_M", "Q4_K_L", "Q5_0",    "Q5_1",    "Q5_K_S", "Q5_K_M",
+                        "Q5_K_L", "Q6_K",   "Q6_K_L", "Q8_0",    "IQ1_S",   "IQ1_M",  "IQ2_XXS",
+                        "IQ2_XS", "IQ2_S",  "IQ2_M",  "IQ3_XXS", "IQ3_XS",  "IQ3_S",  "IQ3_M",
+                        "IQ4_XS", "IQ4_NL", "F16",    "BF16",    "F32",     "TQ1_0",  "TQ2_0"};
+    for (const auto &tag : tags) {
         CAPTURE(tag);
         std::string low = tag;
-        std::transform(low.begin(), low.end(), low.begin(), [](unsigned char c) {
-            return static_cast<char>(std::tolower(c));
-        });
+        std::transform(low.begin(), low.end(), low.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         CHECK(is_gguf_quant_tag(tag));
         CHECK(variant_of("Llama-3.2-3B-Instruct-" + tag + ".gguf") == tag);
         CHECK(variant_of("llama-2-7b." + tag + ".gguf") == tag);
@@ -243,12 +268,12 @@ TEST_CASE("model: every GGUF tag of DESIGN §6 is recognised in every spelling")
 }
 
 TEST_CASE("model: newer tags of the same shape are recognised, other tokens are not") {
-    for (const char* tag : {"Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8", "IQ4_NL_4_4", "Q4_K_XL", "Q8_K_XL",
+    for (const char *tag : {"Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8", "IQ4_NL_4_4", "Q4_K_XL", "Q8_K_XL",
                             "Q2_K_L", "TQ3_1", "Q4", "q6_k", "bf16", "iq2_xxs"})
         CHECK_MESSAGE(is_gguf_quant_tag(tag), tag);
-    for (const char* token : {"Instruct", "3B", "Q", "IQ", "Q4_", "Q_4", "F8", "FP16", "fp16",
-                              "TQ1", "TQ10_0", "Q4__K", "mmproj", "", "v0", "QQ4", "IIQ4_XS",
-                              "Q4-K", "Q4_K_M!"})
+    for (const char *token :
+         {"Instruct", "3B", "Q", "IQ", "Q4_", "Q_4", "F8", "FP16", "fp16", "TQ1", "TQ10_0", "Q4__K",
+          "mmproj", "", "v0", "QQ4", "IIQ4_XS", "Q4-K", "Q4_K_M!"})
         CHECK_FALSE_MESSAGE(is_gguf_quant_tag(token), token);
 }
 
@@ -263,8 +288,8 @@ TEST_CASE("model: the tag is the last matching '-'/'.' token of the stem") {
 }
 
 TEST_CASE("model: GGUF files without a tag are a variant named by their stem") {
-    auto g = group_files(listing({"tinyllama.gguf", "ggml-model-00001-of-00002.gguf",
-                                  "ggml-model-00002-of-00002.gguf"}));
+    auto g = group_files(listing(
+        {"tinyllama.gguf", "ggml-model-00001-of-00002.gguf", "ggml-model-00002-of-00002.gguf"}));
     CHECK(names(g) == Paths{"ggml-model", "tinyllama"});
     CHECK(must_find(g, "ggml-model").files.size() == 2);
     CHECK(must_find(g, "tinyllama").dtype.empty());
@@ -293,8 +318,8 @@ TEST_CASE("model: mmproj files are their own family") {
 // ---- lookup -----------------------------------------------------------------------------------
 
 TEST_CASE("model: variant lookup is case-insensitive and files_for_variant adds common") {
-    auto g = group_files(listing({"Model-Q4_K_M.gguf", "Model-Q8_0.gguf", "config.json",
-                                  "README.md"}));
+    auto g =
+        group_files(listing({"Model-Q4_K_M.gguf", "Model-Q8_0.gguf", "config.json", "README.md"}));
     CHECK(must_find(g, "q4_k_m").name == "Q4_K_M");
     CHECK(must_find(g, "Model-Q4_K_M.gguf").name == "Q4_K_M"); // by main path
     CHECK(find_variant(g, "Q5_K_M") == nullptr);
@@ -374,7 +399,7 @@ TEST_CASE("model: Xenova whisper-tiny joins its four graphs per dtype") {
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(names(g) == Paths{"bnb4", "fp16", "fp32", "int8", "q4", "q4f16", "quantized", "uint8"});
-    const auto& q4 = must_find(g, "q4");
+    const auto &q4 = must_find(g, "q4");
     CHECK(q4.files == Paths{"onnx/decoder_model_merged_q4.onnx", "onnx/decoder_model_q4.onnx",
                             "onnx/decoder_with_past_model_q4.onnx", "onnx/encoder_model_q4.onnx"});
     CHECK(q4.onnx_paths == q4.files);
@@ -406,7 +431,7 @@ TEST_CASE("model: microsoft Phi-3 ONNX folders are variants that own their confi
                             "cuda/cuda-int4-rtn-block-32", "directml/directml-int4-awq-block-128"});
     CHECK(g.common.empty());
     CHECK(g.ignored == Paths{".gitattributes", "LICENSE", "README.md"});
-    const auto& cpu = must_find(g, "cpu-int4-rtn-block-32"); // last segment is enough
+    const auto &cpu = must_find(g, "cpu-int4-rtn-block-32"); // last segment is enough
     CHECK(cpu.name == "cpu_and_mobile/cpu-int4-rtn-block-32");
     CHECK(cpu.files.size() == 9);
     CHECK(std::find(cpu.files.begin(), cpu.files.end(),
@@ -421,7 +446,8 @@ TEST_CASE("model: microsoft Phi-3 ONNX folders are variants that own their confi
     // Config files never leak from one folder into another variant.
     auto fetch = files_for_variant(g, "cuda/cuda-fp16");
     CHECK(fetch.size() == 9);
-    for (const auto& f : fetch) CHECK(f.rfind("cuda/cuda-fp16/", 0) == 0);
+    for (const auto &f : fetch)
+        CHECK(f.rfind("cuda/cuda-fp16/", 0) == 0);
     CHECK(variant_of("cuda/cuda-fp16/phi3-mini-4k-instruct-cuda-fp16.onnx.data") ==
           "cuda/cuda-fp16");
 }
@@ -430,10 +456,9 @@ TEST_CASE("model: bartowski Llama-3.2-3B GGUF has one variant per tag") {
     auto l = test::bartowski_llama();
     auto g = group_files(l.files);
     check_partition(l.files, g);
-    Paths expected = {"F16",    "IQ3_M",  "IQ4_XS", "Q2_K",   "Q2_K_L", "Q3_K_L",
-                      "Q3_K_M", "Q3_K_XL", "Q4_0",  "Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8",
-                      "Q4_K_L", "Q4_K_M", "Q4_K_S", "Q5_K_L", "Q5_K_M", "Q5_K_S",
-                      "Q6_K",   "Q6_K_L", "Q8_0"};
+    Paths expected = {"F16",     "IQ3_M",  "IQ4_XS",   "Q2_K",     "Q2_K_L",   "Q3_K_L", "Q3_K_M",
+                      "Q3_K_XL", "Q4_0",   "Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8", "Q4_K_L", "Q4_K_M",
+                      "Q4_K_S",  "Q5_K_L", "Q5_K_M",   "Q5_K_S",   "Q6_K",     "Q6_K_L", "Q8_0"};
     CHECK(names(g) == expected);
     CHECK(must_find(g, "Q8_0").files == Paths{"Llama-3.2-3B-Instruct-Q8_0.gguf"});
     CHECK(must_find(g, "f16").files == Paths{"Llama-3.2-3B-Instruct-f16.gguf"});
@@ -447,7 +472,7 @@ TEST_CASE("model: unsloth UD quants and a BF16 split in a folder") {
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(names(g) == Paths{"BF16", "IQ1_S", "Q4_K_M", "Q4_K_XL", "Q8_0"});
-    const auto& bf16 = must_find(g, "bf16");
+    const auto &bf16 = must_find(g, "bf16");
     CHECK(bf16.files == Paths{"BF16/Qwen3-30B-A3B-BF16-00001-of-00002.gguf",
                               "BF16/Qwen3-30B-A3B-BF16-00002-of-00002.gguf"});
     CHECK(bf16.total_size == 61 * test::k_gib);

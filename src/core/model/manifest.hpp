@@ -55,7 +55,7 @@ enum class QuantStatus {
 // "available", "server_only", ... as the manifests spell them.
 std::string_view to_string(QuantStatus status);
 // Inverse of to_string; false when the name is unknown.
-bool parse_quant_status(std::string_view name, QuantStatus& out);
+bool parse_quant_status(std::string_view name, QuantStatus &out);
 
 // What the cache knows about one file of the listing.
 struct FileState {
@@ -66,7 +66,7 @@ struct FileState {
 };
 
 // Asked once per file; an empty function means "nothing is on disk".
-using Presence = std::function<FileState(const RepoFile&)>;
+using Presence = std::function<FileState(const RepoFile &)>;
 
 struct ManifestOptions {
     std::string created_at; // passed in so the output is deterministic
@@ -77,22 +77,21 @@ struct ManifestOptions {
 };
 
 // Status of one variant under the native / extension rules above.
-QuantStatus native_status(const RepoListing& listing, const Grouping& grouping, const Variant& v,
-                          const Presence& presence, const ManifestOptions& options = {});
-QuantStatus extension_status(const RepoListing& listing, const Grouping& grouping,
-                             const Variant& v, const Presence& presence,
-                             const ManifestOptions& options = {});
+QuantStatus native_status(const RepoListing &listing, const Grouping &grouping, const Variant &v,
+                          const Presence &presence, const ManifestOptions &options = {});
+QuantStatus extension_status(const RepoListing &listing, const Grouping &grouping, const Variant &v,
+                             const Presence &presence, const ManifestOptions &options = {});
 
 // The native dialect. `grouping` must come from group_files(listing.files).
-nlohmann::json native_manifest(const RepoListing& listing, const Grouping& grouping,
-                               const Presence& presence, const ManifestOptions& options = {});
-nlohmann::json native_manifest(const RepoListing& listing, const Presence& presence,
-                               const ManifestOptions& options = {});
+nlohmann::json native_manifest(const RepoListing &listing, const Grouping &grouping,
+                               const Presence &presence, const ManifestOptions &options = {});
+nlohmann::json native_manifest(const RepoListing &listing, const Presence &presence,
+                               const ManifestOptions &options = {});
 
 // The extension dialect. `grouping` must come from group_files(listing.files).
-nlohmann::json extension_manifest(const RepoListing& listing, const Grouping& grouping,
-                                  const Presence& presence, const ManifestOptions& options = {});
-nlohmann::json extension_manifest(const RepoListing& listing, const Presence& presence,
-                                  const ManifestOptions& options = {});
+nlohmann::json extension_manifest(const RepoListing &listing, const Grouping &grouping,
+                                  const Presence &presence, const ManifestOptions &options = {});
+nlohmann::json extension_manifest(const RepoListing &listing, const Presence &presence,
+                                  const ManifestOptions &options = {});
 
 } // namespace tabagent::model

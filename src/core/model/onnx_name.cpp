@@ -16,26 +16,45 @@ constexpr std::array<std::string_view, 9> k_extension_dtype_order = {
 
 // Graph names used by transformers.js / optimum exports. Only consulted for suffixes that are
 // not a transformers.js dtype ("model_O4"), and to keep a bare component name at fp32.
-constexpr std::array<std::string_view, 24> k_components = {
-    "model",          "encoder_model",        "decoder_model",
-    "decoder_with_past_model", "decoder_model_merged", "vision_encoder",
-    "embed_tokens",   "text_model",           "vision_model",
-    "audio_encoder",  "text_encoder",         "image_encoder",
-    "speech_encoder", "prompt_encoder_mask_decoder", "conditional_decoder",
-    "gen_head",       "prepare_inputs_embeds", "lm_head",
-    "unet",           "vae_encoder",          "vae_decoder",
-    "encoder",        "decoder",              "audio_model"};
+constexpr std::array<std::string_view, 24> k_components = {"model",
+                                                           "encoder_model",
+                                                           "decoder_model",
+                                                           "decoder_with_past_model",
+                                                           "decoder_model_merged",
+                                                           "vision_encoder",
+                                                           "embed_tokens",
+                                                           "text_model",
+                                                           "vision_model",
+                                                           "audio_encoder",
+                                                           "text_encoder",
+                                                           "image_encoder",
+                                                           "speech_encoder",
+                                                           "prompt_encoder_mask_decoder",
+                                                           "conditional_decoder",
+                                                           "gen_head",
+                                                           "prepare_inputs_embeds",
+                                                           "lm_head",
+                                                           "unet",
+                                                           "vae_encoder",
+                                                           "vae_decoder",
+                                                           "encoder",
+                                                           "decoder",
+                                                           "audio_model"};
 
 // True when `rest` (what follows ".onnx") is an external-data tail: "_data", "_data_2", ".data",
 // ".data_1".
 bool is_external_tail(std::string_view rest) {
     for (std::string_view head : {std::string_view{"_data"}, std::string_view{".data"}}) {
-        if (!text::istarts_with(rest, head)) continue;
+        if (!text::istarts_with(rest, head))
+            continue;
         std::string_view more = rest.substr(head.size());
-        if (more.empty()) return true;
-        if (more.size() < 2 || more[0] != '_') return false;
+        if (more.empty())
+            return true;
+        if (more.size() < 2 || more[0] != '_')
+            return false;
         for (char c : more.substr(1))
-            if (!text::is_digit(c)) return false;
+            if (!text::is_digit(c))
+                return false;
         return true;
     }
     return false;
@@ -46,23 +65,28 @@ bool is_external_tail(std::string_view rest) {
 // not, which keeps an unknown component such as "text_encoder_model" from reading as a variant.
 bool first_token_has_digit(std::string_view rest) {
     for (char c : rest.substr(0, rest.find('_')))
-        if (text::is_digit(c)) return true;
+        if (text::is_digit(c))
+            return true;
     return false;
 }
 
 } // namespace
 
-std::span<const std::string_view> transformers_js_dtypes() { return k_transformers_js_dtypes; }
+std::span<const std::string_view> transformers_js_dtypes() {
+    return k_transformers_js_dtypes;
+}
 
 std::optional<OnnxName> parse_onnx_name(std::string_view path) {
     const std::string_view base = text::base_of(path);
     const std::string low = text::to_lower(base);
     const auto dot = low.rfind(".onnx");
-    if (dot == std::string::npos || dot == 0) return std::nullopt;
+    if (dot == std::string::npos || dot == 0)
+        return std::nullopt;
     const std::string_view rest = base.substr(dot + 5);
     OnnxName name;
     if (!rest.empty()) {
-        if (!is_external_tail(rest)) return std::nullopt;
+        if (!is_external_tail(rest))
+            return std::nullopt;
         name.external_data = true;
     }
     name.onnx_path = std::string(path.substr(0, path.size() - rest.size()));
@@ -111,7 +135,8 @@ std::optional<OnnxName> parse_onnx_name(std::string_view path) {
 std::string extension_dtype(std::string_view onnx_path) {
     const std::string low = text::to_lower(text::base_of(onnx_path));
     for (std::string_view dtype : k_extension_dtype_order)
-        if (low.find(dtype) != std::string::npos) return std::string(dtype);
+        if (low.find(dtype) != std::string::npos)
+            return std::string(dtype);
     return "fp32";
 }
 

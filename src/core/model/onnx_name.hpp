@@ -9,7 +9,7 @@
 namespace tabagent::model {
 
 struct OnnxName {
-    std::string onnx_path;      // the graph this file belongs to: itself, or the .onnx its data joins
+    std::string onnx_path; // the graph this file belongs to: itself, or the .onnx its data joins
     bool external_data = false; // ".onnx_data", ".onnx_data_<n>", ".onnx.data", ".onnx.data_<n>"
     bool folder_layout = false; // the variant is the directory (see parse_onnx_name)
     std::string component;      // "model", "decoder_model_merged", ...; the stem in folder layout

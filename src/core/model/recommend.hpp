@@ -35,12 +35,14 @@ struct RecommendOptions {
 };
 
 // True when an ONNX variant's external data exceeds the limit (strictly greater).
-bool is_server_only(const Variant& v, std::uint64_t limit = k_default_server_only_limit);
+bool is_server_only(const Variant &v, std::uint64_t limit = k_default_server_only_limit);
 
 // Every recommendable variant, best first (see the order above).
-std::vector<std::string> rank_variants(const Grouping& grouping, const RecommendOptions& options = {});
+std::vector<std::string> rank_variants(const Grouping &grouping,
+                                       const RecommendOptions &options = {});
 
 // The best variant's name; nullopt when nothing is recommendable.
-std::optional<std::string> recommend(const Grouping& grouping, const RecommendOptions& options = {});
+std::optional<std::string> recommend(const Grouping &grouping,
+                                     const RecommendOptions &options = {});
 
 } // namespace tabagent::model

@@ -25,16 +25,19 @@ int family_rank(std::string_view family) {
     constexpr std::array<std::string_view, 5> order = {
         k_family_onnx, k_family_gguf, k_family_mmproj, k_family_safetensors, k_family_pytorch};
     for (std::size_t i = 0; i < order.size(); ++i)
-        if (order[i] == family) return static_cast<int>(i);
+        if (order[i] == family)
+            return static_cast<int>(i);
     return static_cast<int>(order.size());
 }
 
 bool is_hidden(std::string_view path) {
     std::size_t begin = 0;
     while (begin < path.size()) {
-        if (path[begin] == '.') return true;
+        if (path[begin] == '.')
+            return true;
         const auto slash = path.find('/', begin);
-        if (slash == std::string_view::npos) break;
+        if (slash == std::string_view::npos)
+            break;
         begin = slash + 1;
     }
     return false;
@@ -88,9 +91,10 @@ bool is_ignored_name(std::string_view base) {
     const std::string low = text::to_lower(base);
     for (std::string_view prefix :
          {"readme", "license", "licence", "notice", "copying", "use_policy", "requirements"})
-        if (low.rfind(prefix, 0) == 0) return true;
+        if (low.rfind(prefix, 0) == 0)
+            return true;
     constexpr std::array<std::string_view, 25> ignored_ext = {
-        "md",  "markdown", "rst", "png",  "jpg", "jpeg", "gif", "webp", "svg",
+        "md",  "markdown", "rst", "png",  "jpg", "jpeg", "gif", "webp",  "svg",
         "bmp", "ico",      "tif", "tiff", "pdf", "py",   "pyc", "ipynb", "sh",
         "bat", "ps1",      "js",  "ts",   "cpp", "h",    "html"};
     const std::string ext = text::to_lower(extension_of(base));
@@ -100,13 +104,21 @@ bool is_ignored_name(std::string_view base) {
 // Config-like files fetched with every variant (when they sit at the root or beside weights).
 bool is_common_name(std::string_view base) {
     const std::string low = text::to_lower(base);
-    constexpr std::array<std::string_view, 11> names = {
-        "config.json",        "tokenizer.json",          "tokenizer_config.json",
-        "generation_config.json", "special_tokens_map.json", "vocab.json",
-        "merges.txt",         "added_tokens.json",       "tokenizer.model",
-        "preprocessor_config.json", "chat_template.jinja"};
-    if (std::find(names.begin(), names.end(), low) != names.end()) return true;
-    if (low.rfind("tokenizer", 0) == 0) return true; // tokenizer.model.v3 (Mistral), ...
+    constexpr std::array<std::string_view, 11> names = {"config.json",
+                                                        "tokenizer.json",
+                                                        "tokenizer_config.json",
+                                                        "generation_config.json",
+                                                        "special_tokens_map.json",
+                                                        "vocab.json",
+                                                        "merges.txt",
+                                                        "added_tokens.json",
+                                                        "tokenizer.model",
+                                                        "preprocessor_config.json",
+                                                        "chat_template.jinja"};
+    if (std::find(names.begin(), names.end(), low) != names.end())
+        return true;
+    if (low.rfind("tokenizer", 0) == 0)
+        return true; // tokenizer.model.v3 (Mistral), ...
     constexpr std::array<std::string_view, 5> exts = {"json", "txt", "model", "jinja", "tiktoken"};
     const std::string ext = text::to_lower(extension_of(base));
     return std::find(exts.begin(), exts.end(), ext) != exts.end();
@@ -114,9 +126,9 @@ bool is_common_name(std::string_view base) {
 
 struct Builder {
     Variant v;
-    std::map<std::string, std::uint64_t> graph_bytes;    // onnx graph -> graph + data bytes
-    std::map<std::string, std::string> graph_component;  // onnx graph -> component
-    std::set<std::string> listed_graphs;                 // graphs present in the listing
+    std::map<std::string, std::uint64_t> graph_bytes;   // onnx graph -> graph + data bytes
+    std::map<std::string, std::string> graph_component; // onnx graph -> component
+    std::set<std::string> listed_graphs;                // graphs present in the listing
     std::map<std::string, std::pair<unsigned, std::set<unsigned>>> shards; // unit -> (N, indices)
     bool shard_mismatch = false;
     std::optional<std::string> index_path;
@@ -124,7 +136,7 @@ struct Builder {
 
 using Key = std::pair<int, std::string>;
 
-void add_weight(Builder& b, const RepoFile& f, const WeightClass& w) {
+void add_weight(Builder &b, const RepoFile &f, const WeightClass &w) {
     b.v.files.push_back(f.path);
     b.v.total_size += f.size;
     if (w.onnx) {
@@ -138,25 +150,29 @@ void add_weight(Builder& b, const RepoFile& f, const WeightClass& w) {
         }
     }
     if (w.gguf && w.gguf->shard_count > 0) {
-        auto& [count, indices] = b.shards[w.gguf->unit];
-        if (count != 0 && count != w.gguf->shard_count) b.shard_mismatch = true;
+        auto &[count, indices] = b.shards[w.gguf->unit];
+        if (count != 0 && count != w.gguf->shard_count)
+            b.shard_mismatch = true;
         count = w.gguf->shard_count;
         indices.insert(w.gguf->shard_index);
     }
-    if (w.index && (!b.index_path || f.path < *b.index_path)) b.index_path = f.path;
+    if (w.index && (!b.index_path || f.path < *b.index_path))
+        b.index_path = f.path;
 }
 
-std::string main_onnx_graph(const Builder& b) {
+std::string main_onnx_graph(const Builder &b) {
     if (b.listed_graphs.empty())
         return b.graph_bytes.empty() ? std::string{} : b.graph_bytes.begin()->first;
     for (std::string_view preferred :
          {"model", "decoder_model_merged", "decoder_model", "decoder_with_past_model"}) {
-        for (const auto& graph : b.listed_graphs) // sorted: the first path wins a tie
-            if (text::iequals(b.graph_component.at(graph), preferred)) return graph;
+        for (const auto &graph : b.listed_graphs) // sorted: the first path wins a tie
+            if (text::iequals(b.graph_component.at(graph), preferred))
+                return graph;
     }
-    const std::string* best = nullptr;
-    for (const auto& graph : b.listed_graphs)
-        if (!best || b.graph_bytes.at(graph) > b.graph_bytes.at(*best)) best = &graph;
+    const std::string *best = nullptr;
+    for (const auto &graph : b.listed_graphs)
+        if (!best || b.graph_bytes.at(graph) > b.graph_bytes.at(*best))
+            best = &graph;
     return *best;
 }
 
@@ -167,14 +183,16 @@ Variant finish(Builder b) {
         v.onnx_paths.assign(b.listed_graphs.begin(), b.listed_graphs.end());
         v.main_path = main_onnx_graph(b);
         v.dtype = extension_dtype(v.main_path);
-        for (const auto& [graph, bytes] : b.graph_bytes)
-            if (!b.listed_graphs.count(graph)) v.incomplete = true;
+        for (const auto &[graph, bytes] : b.graph_bytes)
+            if (!b.listed_graphs.count(graph))
+                v.incomplete = true;
     } else if (v.family == k_family_gguf || v.family == k_family_mmproj) {
         v.main_path = v.files.front();
-        if (auto gguf = parse_gguf_name(v.main_path)) v.dtype = gguf->tag;
+        if (auto gguf = parse_gguf_name(v.main_path))
+            v.dtype = gguf->tag;
         v.incomplete = b.shard_mismatch;
-        for (const auto& [unit, shard] : b.shards) {
-            const auto& [count, indices] = shard;
+        for (const auto &[unit, shard] : b.shards) {
+            const auto &[count, indices] = shard;
             if (indices.size() != count || *indices.begin() != 1 || *indices.rbegin() != count)
                 v.incomplete = true;
         }
@@ -186,17 +204,18 @@ Variant finish(Builder b) {
 
 } // namespace
 
-Grouping group_files(const std::vector<RepoFile>& files) {
-    std::map<std::string, const RepoFile*> by_path; // dedupe + sort; the first listing wins
-    for (const auto& f : files) by_path.emplace(f.path, &f);
+Grouping group_files(const std::vector<RepoFile> &files) {
+    std::map<std::string, const RepoFile *> by_path; // dedupe + sort; the first listing wins
+    for (const auto &f : files)
+        by_path.emplace(f.path, &f);
 
     Grouping out;
     std::map<Key, Builder> builders;
     std::set<std::string, std::less<>> weight_dirs;
     std::map<std::string, Key, std::less<>> folder_variants; // folder-layout dir -> its variant
-    std::vector<const RepoFile*> others;
+    std::vector<const RepoFile *> others;
 
-    for (const auto& [path, file] : by_path) {
+    for (const auto &[path, file] : by_path) {
         if (is_hidden(path)) {
             out.ignored.push_back(path);
             continue;
@@ -207,7 +226,7 @@ Grouping group_files(const std::vector<RepoFile>& files) {
             continue;
         }
         Key key{family_rank(weight->family), weight->variant};
-        Builder& b = builders[key];
+        Builder &b = builders[key];
         if (b.v.name.empty()) {
             b.v.name = weight->variant;
             b.v.family = weight->family;
@@ -215,10 +234,11 @@ Grouping group_files(const std::vector<RepoFile>& files) {
         add_weight(b, *file, *weight);
         const std::string dir(text::dir_of(path));
         weight_dirs.insert(dir);
-        if (weight->onnx && weight->onnx->folder_layout) folder_variants.emplace(dir, key);
+        if (weight->onnx && weight->onnx->folder_layout)
+            folder_variants.emplace(dir, key);
     }
 
-    for (const RepoFile* file : others) {
+    for (const RepoFile *file : others) {
         const std::string_view path = file->path;
         const std::string_view dir = text::dir_of(path);
         const std::string_view base = text::base_of(path);
@@ -228,7 +248,7 @@ Grouping group_files(const std::vector<RepoFile>& files) {
             continue;
         }
         if (auto it = folder_variants.find(dir); it != folder_variants.end()) {
-            Builder& b = builders.at(it->second);
+            Builder &b = builders.at(it->second);
             b.v.files.push_back(file->path);
             b.v.total_size += file->size;
             continue;
@@ -237,41 +257,49 @@ Grouping group_files(const std::vector<RepoFile>& files) {
         out.common_size += file->size;
     }
 
-    for (auto& [key, builder] : builders) out.variants.push_back(finish(std::move(builder)));
+    for (auto &[key, builder] : builders)
+        out.variants.push_back(finish(std::move(builder)));
     std::sort(out.ignored.begin(), out.ignored.end());
     return out; // common is already in path order
 }
 
 std::optional<std::string> variant_of(std::string_view path) {
-    if (is_hidden(path)) return std::nullopt;
-    if (auto weight = classify_weight(path)) return weight->variant;
+    if (is_hidden(path))
+        return std::nullopt;
+    if (auto weight = classify_weight(path))
+        return weight->variant;
     return std::nullopt;
 }
 
-const Variant* find_variant(const Grouping& grouping, std::string_view name) {
-    for (const auto& v : grouping.variants)
-        if (v.name == name) return &v;
-    auto unique = [&](auto&& pred) -> const Variant* {
-        const Variant* hit = nullptr;
-        for (const auto& v : grouping.variants) {
-            if (!pred(v)) continue;
-            if (hit) return nullptr;
+const Variant *find_variant(const Grouping &grouping, std::string_view name) {
+    for (const auto &v : grouping.variants)
+        if (v.name == name)
+            return &v;
+    auto unique = [&](auto &&pred) -> const Variant * {
+        const Variant *hit = nullptr;
+        for (const auto &v : grouping.variants) {
+            if (!pred(v))
+                continue;
+            if (hit)
+                return nullptr;
             hit = &v;
         }
         return hit;
     };
-    if (auto* v = unique([&](const Variant& c) { return text::iequals(c.name, name); })) return v;
-    if (auto* v = unique([&](const Variant& c) {
+    if (auto *v = unique([&](const Variant &c) { return text::iequals(c.name, name); }))
+        return v;
+    if (auto *v = unique([&](const Variant &c) {
             return c.family == k_family_onnx && c.name.find('/') != std::string::npos &&
                    text::iequals(text::base_of(c.name), name);
         }))
         return v;
-    return unique([&](const Variant& c) { return !name.empty() && c.main_path == name; });
+    return unique([&](const Variant &c) { return !name.empty() && c.main_path == name; });
 }
 
-std::vector<std::string> files_for_variant(const Grouping& grouping, std::string_view name) {
-    const Variant* v = find_variant(grouping, name);
-    if (!v) return {};
+std::vector<std::string> files_for_variant(const Grouping &grouping, std::string_view name) {
+    const Variant *v = find_variant(grouping, name);
+    if (!v)
+        return {};
     std::vector<std::string> out = v->files;
     out.insert(out.end(), grouping.common.begin(), grouping.common.end());
     std::sort(out.begin(), out.end());

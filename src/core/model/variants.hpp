@@ -48,13 +48,13 @@ inline constexpr std::string_view k_family_safetensors = "safetensors";
 inline constexpr std::string_view k_family_pytorch = "pytorch";
 
 struct Variant {
-    std::string name;                    // "q4f16", "Q4_K_M", "mmproj-F16", "safetensors", ...
-    std::string family;                  // one of the k_family_* names
-    std::vector<std::string> files;      // sorted paths; never includes the common files
-    std::uint64_t total_size = 0;        // sum of `files`
-    std::string dtype;                   // onnx: extension_dtype(main_path); gguf/mmproj: the tag
-                                         // (empty when untagged); otherwise empty
-    bool has_external_data = false;      // onnx only
+    std::string name;               // "q4f16", "Q4_K_M", "mmproj-F16", "safetensors", ...
+    std::string family;             // one of the k_family_* names
+    std::vector<std::string> files; // sorted paths; never includes the common files
+    std::uint64_t total_size = 0;   // sum of `files`
+    std::string dtype;              // onnx: extension_dtype(main_path); gguf/mmproj: the tag
+                                    // (empty when untagged); otherwise empty
+    bool has_external_data = false; // onnx only
     std::uint64_t external_data_size = 0;
     std::vector<std::string> onnx_paths; // sorted .onnx graphs of the variant (onnx only)
     // The file that names the variant in the extension dialect: onnx: the main graph (component
@@ -74,7 +74,7 @@ struct Grouping {
 };
 
 // Groups a listing (any order; duplicate paths are kept once). Deterministic.
-Grouping group_files(const std::vector<RepoFile>& files);
+Grouping group_files(const std::vector<RepoFile> &files);
 
 // The variant a weight file belongs to, from its path alone (onnx graphs and data, gguf,
 // safetensors, pytorch bins); nullopt for everything else. Config files inside a folder-layout
@@ -84,10 +84,10 @@ std::optional<std::string> variant_of(std::string_view path);
 // Finds a variant by name: exact, else case-insensitive ("q4_k_m" -> "Q4_K_M"), else the last
 // segment of a folder-layout name, else the main_path ("onnx/model_q4f16.onnx"). nullptr when
 // unknown or ambiguous.
-const Variant* find_variant(const Grouping& grouping, std::string_view name);
+const Variant *find_variant(const Grouping &grouping, std::string_view name);
 
 // What download_quant fetches: the variant's files plus the common files, sorted, without
 // duplicates. Empty when the variant is unknown (a variant always has at least one file).
-std::vector<std::string> files_for_variant(const Grouping& grouping, std::string_view name);
+std::vector<std::string> files_for_variant(const Grouping &grouping, std::string_view name);
 
 } // namespace tabagent::model
