@@ -28,8 +28,9 @@ inline constexpr const char* k_commit_c = "ccccccccccccccccccccccccccccccccccccc
 
 class TempDir {
 public:
-    TempDir() {
-        const char* base = std::getenv("TMPDIR");
+    // `base` overrides $TMPDIR (e.g. /dev/shm for a test that creates 40 000 entries).
+    explicit TempDir(const char* base = nullptr) {
+        if (!base || !*base) base = std::getenv("TMPDIR");
         std::string tmpl = std::string(base && *base ? base : "/tmp") + "/tabagent-cache-test-XXXXXX";
         char* made = ::mkdtemp(tmpl.data());
         REQUIRE(made != nullptr);

@@ -45,6 +45,12 @@ std::optional<Stat> lstat_path(const fs::path& path, int* err) {
     return from_stat(st);
 }
 
+std::optional<Stat> lstat_at(int dirfd, const char* name) {
+    struct stat st {};
+    if (::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return std::nullopt;
+    return from_stat(st);
+}
+
 std::optional<Stat> stat_path(const fs::path& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return std::nullopt;

@@ -26,6 +26,8 @@ struct Stat {
 
 // lstat(2); nullopt when the path does not exist or cannot be stat'ed (errno left in `err`).
 std::optional<Stat> lstat_path(const std::filesystem::path& path, int* err = nullptr);
+// fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW): the cheap form for walking a folder.
+std::optional<Stat> lstat_at(int dirfd, const char* name);
 // stat(2) (follows links).
 std::optional<Stat> stat_path(const std::filesystem::path& path);
 
