@@ -31,7 +31,7 @@ struct ServedFile {
     std::size_t stall_after = 0;  // stop sending (connection kept open) after this many bytes ...
     int stall_times = 0;          // ... for this many responses
     std::size_t bytes_per_second = 0; // per-response rate cap (0 = none)
-    std::size_t slow_from = 0;    // the rate cap applies only to ranges starting at or after this
+    std::size_t slow_only_at = std::string::npos; // when set, the cap applies only to a range starting here
 };
 
 inline ServedFile served(std::string content) {
@@ -171,7 +171,9 @@ private:
             const_cast<httplib::Request&>(req).ranges.clear();
             range_start = 0;
         }
-        if (file.bytes_per_second && range_start >= file.slow_from) plan->rate = file.bytes_per_second;
+        if (file.bytes_per_second &&
+            (file.slow_only_at == std::string::npos || range_start == file.slow_only_at))
+            plan->rate = file.bytes_per_second;
         auto content = m_contents.at(name);
         lock.unlock();
         record(req, file.ignore_range || req.ranges.empty() ? 200 : 206);
