@@ -461,6 +461,7 @@ TEST_CASE("download: a stalled connection is reconnected") {
     const auto log = server.requests();
     REQUIRE(log.size() == 2);
     CHECK(log[1].range == "bytes=200000-599999");
+    CHECK(run.seconds < 3.0); // stall_timeout is 1 s
     server.release_stalls();
 }
 

@@ -67,6 +67,7 @@ struct Connection {
     std::uint64_t received = 0;
     std::uint64_t epoch = 0;
     Clock::time_point started;
+    Clock::time_point last_activity; // last header/body byte (stall detection)
     bool via_redirect_target = false;
     hub::ResponseHeaders response;
     bool checked = false;   // first body byte seen and the status judged
@@ -314,7 +315,7 @@ struct Engine::Impl {
         c->start = c->pos = begin;
         c->req_end = c->limit = end;
         c->epoch = t.epoch;
-        c->started = Clock::now();
+        c->started = c->last_activity = Clock::now();
         const std::string& url = t.redirect_url.empty() ? t.request.url : t.redirect_url;
         c->via_redirect_target = !t.redirect_url.empty();
         // Credentials only to the request URL's origin (the CDN gets signed URLs instead).
@@ -333,9 +334,8 @@ struct Engine::Impl {
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
-        // Stall detection: less than 1 byte/s for stall_timeout -> CURLE_OPERATION_TIMEDOUT.
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.stall_timeout.count()));
+        // Stalls are detected by this loop (check_stalls): libcurl's LOW_SPEED check averages
+        // over a window of several seconds, so it reacts far later than stall_timeout.
         curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->error_buffer);
         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::on_header);
@@ -377,6 +377,7 @@ struct Engine::Impl {
 
     void resume_connection(Connection& c) {
         c.rate_paused = false;
+        c.last_activity = Clock::now(); // waiting for tokens is not a stall
         // May call on_body right here with the data curl held back; on_body can pause again.
         curl_easy_pause(c.easy.get(), CURLPAUSE_CONT);
     }
@@ -384,7 +385,9 @@ struct Engine::Impl {
     // ---- callbacks (inside curl_multi_perform; no multi calls here) --------------------------
 
     static size_t on_header(char* data, size_t size, size_t count, void* user) {
-        static_cast<Connection*>(user)->response.feed(std::string_view(data, size * count));
+        auto* c = static_cast<Connection*>(user);
+        c->last_activity = Clock::now();
+        c->response.feed(std::string_view(data, size * count));
         return size * count;
     }
 
@@ -392,6 +395,7 @@ struct Engine::Impl {
         auto* c = static_cast<Connection*>(user);
         const size_t n = size * count;
         if (c->abort) return 0;
+        c->last_activity = Clock::now();
         Transfer& t = *c->transfer;
         if (!c->checked) {
             c->checked = true;
@@ -660,7 +664,22 @@ struct Engine::Impl {
         t.last_journal = Clock::now();
     }
 
+    // A connection that received nothing for stall_timeout is dropped and its range retried.
+    void check_stalls() {
+        const auto now = Clock::now();
+        std::vector<Connection*> stalled;
+        for (auto& c : connections)
+            if (!c->rate_paused && !c->abort && now - c->last_activity > options.stall_timeout)
+                stalled.push_back(c.get());
+        for (auto* c : stalled) {
+            spdlog::warn("download: no data for {} ms; reconnecting",
+                         std::chrono::duration_cast<std::chrono::milliseconds>(now - c->last_activity).count());
+            finished(c->easy.get(), CURLE_OPERATION_TIMEDOUT);
+        }
+    }
+
     void housekeeping() {
+        check_stalls();
         const auto now = Clock::now();
         for (auto& [id, holder] : transfers) {
             Transfer& t = *holder;
