@@ -91,12 +91,7 @@ std::optional<model::RepoListing> listing_from_cache(const fs::path& cache_root,
     l.commit = chosen->commit;
     for (const auto& f : chosen->files) {
         if (!f.present) continue;
-        model::RepoFile rf;
-        rf.path = f.path;
-        rf.size = f.size;
-        rf.etag = f.etag;
-        rf.lfs = f.etag.size() == 64;
-        l.files.push_back(std::move(rf));
+        l.files.push_back(model::RepoFile{f.path, f.size, f.etag, f.etag.size() == 64});
     }
     return l;
 }
