@@ -97,11 +97,18 @@ class HostProcess:
             self.proc.stdin.close()
         rc = self.proc.wait(timeout)
         self.stderr = self.proc.stderr.read().decode("utf-8", "replace")
+        self.proc.stdout.close()
+        self.proc.stderr.close()
         return rc
 
     def kill(self):
         self.proc.kill()
         self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                stream.close()
+            except (OSError, ValueError):
+                pass
 
 
 def temp_dirs(test):
@@ -111,3 +118,20 @@ def temp_dirs(test):
     (root / "home").mkdir()
     (root / "cache").mkdir()
     return root, root / "home", root / "cache"
+
+
+FAKEHUB = os.environ.get("FAKEHUB", str(HERE.parents[1] / "build/ci/tests/fakehub/fakehub"))
+FAKEHUB_GEN = os.environ.get("FAKEHUB_GEN", str(HERE.parents[1] / "build/ci/tests/fakehub/fakehub-gen"))
+
+
+def sha256_of(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def progress_values(events):
+    return [e["payload"]["progress"] for e in events]
