@@ -23,7 +23,7 @@ def frame(body: bytes) -> bytes:
 
 def encode_line(line: str) -> bytes:
     line = line.rstrip("\n")
-    if not line.strip() or line.lstrip().startswith("#"):
+    if not line.strip() or line.lstrip().startswith("#") or line.strip() == "!await":
         return b""
     if line.strip() == "!empty":
         return frame(b"")

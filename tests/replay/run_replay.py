@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import pathlib
+import select
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ import nmframe  # noqa: E402
 
 TABAGENT_ORIGIN = "chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/"
 VOLATILE = {
+    "commit", "sha", "created_at", "last_access",
     "pid", "version", "os", "arch", "cpu", "cpu_cores", "ram", "ram_available", "gpu", "vram",
     "cache_disk_free", "disk_free", "total_lines", "created_at", "updated_at", "last_updated",
     "last_access", "last_modified", "bytesPerSecond", "etaSeconds", "elapsedSeconds", "uptime",
@@ -54,10 +56,11 @@ def normalise(value, paths, key=None):
 
 
 def order_key(frame, ids):
-    if "type" in frame:  # events after replies, grouped by job, original order kept (stable sort)
-        return (1, str(frame.get("jobId")))
+    if "type" in frame:  # events after replies, grouped by the request that started the job
+        rid = frame.get("requestId")
+        return (1, ids.index(rid) if rid in ids else len(ids), frame.get("type") != "modelWorkerLoadingProgress")
     mid = frame.get("messageId", frame.get("request_id"))
-    return (0, ids.index(mid) if mid in ids else len(ids), "")
+    return (0, ids.index(mid) if mid in ids else len(ids), False)
 
 
 def request_ids(text):
@@ -92,8 +95,7 @@ def run_case(case: pathlib.Path, args) -> list:
             hub = start_setup(json.loads(setup_file.read_text()), pathlib.Path(tmp), env, args)
         try:
             started = time.monotonic()
-            proc = subprocess.run([args.host, *argv], input=nmframe.encode(text), env=env,
-                                  capture_output=True, timeout=30)
+            proc = run_host([args.host, *argv], text, env)
             elapsed = time.monotonic() - started
         finally:
             if hub:
@@ -113,8 +115,16 @@ def run_case(case: pathlib.Path, args) -> list:
         if hub:
             paths.insert(0, (hub.url, "<hub>"))
         ids = request_ids(text)
+        # Progress counts depend on timing; initiate and the terminal event do not.
+        frames = [f for f in frames if not (f.get("type") == "modelWorkerLoadingProgress"
+                                            and f["payload"]["status"] in ("progress", "queued"))]
         actual = [normalise(f, paths) for f in frames]
         actual.sort(key=lambda f: order_key(f, ids))
+        job_names = {}
+        for f in actual:
+            for holder in (f, f.get("payload") if isinstance(f.get("payload"), dict) else {}):
+                if isinstance(holder.get("jobId"), str):
+                    holder["jobId"] = job_names.setdefault(holder["jobId"], f"<job{len(job_names) + 1}>")
         expected_file = stem.with_suffix(".expected")
         lines = [json.dumps(f, sort_keys=True) for f in actual]
         if args.update:
@@ -128,6 +138,52 @@ def run_case(case: pathlib.Path, args) -> list:
     return problems
 
 
+class Finished:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def run_host(argv, text, env):
+    """Feeds the fixture to the host. `!await` waits until every job started so far has sent its
+    terminal event (the host would otherwise stop the jobs at EOF), then feeding goes on."""
+    if "!await" not in text:
+        p = subprocess.run(argv, input=nmframe.encode(text), env=env, capture_output=True, timeout=30)
+        return Finished(p.returncode, p.stdout, p.stderr)
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out = b""
+    sent = set()
+    for line in text.splitlines():
+        if line.strip() != "!await":
+            if line.startswith("{"):
+                sent.add(json.loads(line).get("messageId"))
+            proc.stdin.write(nmframe.encode_line(line))
+            proc.stdin.flush()
+            continue
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            frames, _ = nmframe.decode(out)
+            replied = {f.get("messageId") for f in frames if "type" not in f}
+            jobs = {f["payload"]["jobId"] for f in frames if "type" not in f and isinstance(f.get("payload"), dict)
+                    and "jobId" in f["payload"]}
+            ended = {f["jobId"] for f in frames if f.get("type") == "modelWorkerLoadingProgress"
+                     and f["payload"]["status"] in ("done", "error", "cancelled")}
+            if sent <= replied and jobs <= ended:
+                break
+            r, _, _ = select.select([proc.stdout], [], [], 0.5)
+            if r:
+                chunk = os.read(proc.stdout.fileno(), 1 << 20)
+                if not chunk:
+                    break
+                out += chunk
+    proc.stdin.close()
+    rest = proc.stdout.read()
+    err = proc.stderr.read()
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    proc.stderr.close()
+    return Finished(proc.returncode, out + rest, err)
+
+
 def start_setup(setup, tmp: pathlib.Path, env, args):
     if not args.fakehub:
         raise SystemExit("this case needs --fakehub")
@@ -138,10 +194,11 @@ def start_setup(setup, tmp: pathlib.Path, env, args):
     hub = fh.FakeHub(args.fakehub, root).__enter__()
     env["HF_ENDPOINT"] = hub.url
     for item in setup.get("cache", []):
-        frames = [json.dumps({"action": "download_file", "messageId": f"setup{i}", "repo": item["repo"], "file": f})
-                  for i, f in enumerate(item["files"])]
-        subprocess.run([args.host, TABAGENT_ORIGIN], input=nmframe.encode("\n".join(frames)), env=env,
-                       capture_output=True, timeout=60, check=False)
+        lines = [json.dumps({"action": "download_quant" if "quant" in item else "download_file",
+                             "messageId": "setup", "repo": item["repo"],
+                             **({"quant": item["quant"]} if "quant" in item else {"file": item["files"][0]})}),
+                 "!await"]
+        run_host([args.host, TABAGENT_ORIGIN], "\n".join(lines), env)
     return hub
 
 
