@@ -143,6 +143,36 @@ void HubServer::install_api_routes() {
                    send_json(res, out);
                });
 
+    // POST /api/models/{repo}/paths-info/{rev} {"paths":[...],"expand":bool}: what
+    // @huggingface/hub's downloadFileToCacheDir asks before it downloads a file.
+    m_http.Post(R"(^/api/models/([^/]+)/([^/]+)/paths-info/([^/]+)$)",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                    auto rec = record_of(res);
+                    rec->endpoint = "api";
+                    const std::string repo = req.matches[1].str() + "/" + req.matches[2].str();
+                    std::optional<FaultRule> unused;
+                    if (!request_faults(req, res, "api", req.path, repo, "", unused)) return;
+                    RepoView v;
+                    if (!open_repo(req, res, repo, req.matches[3].str(), v)) return;
+                    json body = json::parse(req.body, nullptr, false);
+                    if (!body.is_object() || !body.contains("paths") || !body["paths"].is_array())
+                        return send_error(res, 400, "", "Invalid body: expected {\"paths\": [...]}");
+                    bool found = false;
+                    json all = tree_entries(v, "", true, found);
+                    json out = json::array();
+                    for (const auto& wanted : body["paths"]) {
+                        for (const auto& e : all) {
+                            if (!wanted.is_string() || e["path"] != wanted) continue;
+                            json item = e;
+                            if (body.value("expand", false))
+                                item["lastCommit"] = {{"id", v.sha}, {"title", "fake commit"},
+                                                      {"date", "2026-01-01T00:00:00.000Z"}};
+                            out.push_back(std::move(item));
+                        }
+                    }
+                    send_json(res, out);
+                });
+
     m_http.Get("/api/whoami-v2", [this](const httplib::Request& req, httplib::Response& res) {
         record_of(res)->endpoint = "api";
         if (!token_accepted(req))
