@@ -295,6 +295,24 @@ class DownloadTest(unittest.TestCase):
         if not SANITIZED:
             self.assertLess(max(latencies), 0.05, latencies)
 
+    def test_eof_mid_download_exits_fast_and_the_job_resumes_at_next_start(self):
+        self.hub.add_fault(kind="rate", path_contains="weights.bin", bytes_per_second=4 << 20, times=-1)
+        r = self.host.call("download_file", repo=BIG, file="weights.bin")
+        job = r["payload"]["jobId"]
+        self.host.wait_for(lambda f: f.get("jobId") == job and f["payload"]["loaded"] > 0)
+        start = time.monotonic()
+        self.assertEqual(self.host.close(), 0)
+        self.assertLess(time.monotonic() - start, 2.0 if SANITIZED else 1.0)
+        self.assertTrue((self.dir / "home" / "jobs" / f"{job}.json").exists())
+        self.hub.clear_faults()
+        self.host = HostProcess(dict(self.env, TABAGENT_AUTO_RESUME="1"))
+        events = self.host.events(job)
+        self.assertEqual(events[-1]["payload"]["status"], "done")
+        self.assertIsNone(events[-1]["requestId"])
+        has = self.host.call("has_file", repo=BIG, file="weights.bin")["payload"]
+        self.assertEqual(sha256_of(has["path"]), sha256_of(self.hub_file(BIG, "weights.bin")))
+        self.assertFalse((self.dir / "home" / "jobs" / f"{job}.json").exists())
+
     def test_offline_mode_serves_the_cache_and_fails_downloads_fast(self):
         self.run_job("download_quant", repo=REPO, quant="q4")
         self.host.close()
