@@ -97,6 +97,7 @@ export interface ProgressPayload {
   status: ProgressStatus;
   kind: "download_files" | "download_quant" | "verify";
   repo: string; revision: string; quant: string; file: string;
+  fileLoaded: number; fileTotal: number;
   progress: number; loaded: number; total: number; filesDone: number; filesTotal: number;
   bytesPerSecond: number; etaSeconds: number | null; message: string;
   error?: ProtocolError; cached?: boolean; result?: unknown;

@@ -16,6 +16,8 @@ nlohmann::json progress_event_frame(const jobs::JobEvent& e) {
                               {"revision", e.spec.revision},
                               {"quant", e.spec.quant},
                               {"file", e.file},
+                              {"fileLoaded", e.file_loaded},
+                              {"fileTotal", e.file_total},
                               {"progress", std::round(progress * 100) / 100},
                               {"loaded", e.loaded},
                               {"total", e.total},

@@ -40,6 +40,7 @@ struct JobEvent {
     std::string status;
     JobSpec spec;
     std::string file;          // the file being worked on, if any
+    std::uint64_t file_loaded = 0, file_total = 0; // progress of `file`
     std::uint64_t loaded = 0;  // bytes done over the whole job (never decreases)
     std::uint64_t total = 0;
     int files_done = 0;

@@ -22,6 +22,7 @@ struct JobManager::State {
     std::uint64_t loaded = 0, total = 0;
     int files_done = 0, files_total = 0;
     std::string file, message;
+    std::uint64_t file_loaded = 0, file_total = 0;
     double bytes_per_second = 0;
     std::optional<Error> error;
     bool cached = false;
@@ -44,14 +45,19 @@ public:
         m_job->files_total = files_total;
     }
 
-    void report(std::uint64_t loaded, const std::string& file, int files_done) override {
+    void report(std::uint64_t loaded, const std::string& file, int files_done, std::uint64_t file_loaded,
+                std::uint64_t file_total) override {
         std::optional<JobEvent> event;
         {
             std::lock_guard lock(m_manager.m_mutex);
             auto& j = *m_job;
             j.loaded = std::max(j.loaded, std::min(loaded, j.total ? j.total : loaded));
             j.files_done = std::max(j.files_done, files_done);
-            if (!file.empty()) j.file = file;
+            if (!file.empty()) {
+                j.file = file;
+                j.file_loaded = file_loaded;
+                j.file_total = file_total;
+            }
             auto now = Clock::now();
             j.samples.emplace_back(now, j.loaded);
             while (j.samples.size() > 2 && now - j.samples.front().first > std::chrono::seconds(3))
@@ -126,6 +132,8 @@ JobEvent JobManager::base_event_locked(const State& j, std::string status) const
     e.status = std::move(status);
     e.spec = j.spec;
     e.file = j.file;
+    e.file_loaded = j.file_loaded;
+    e.file_total = j.file_total;
     e.loaded = j.loaded;
     e.total = j.total;
     e.files_done = j.files_done;

@@ -23,8 +23,10 @@ public:
     virtual std::stop_token stop_token() const = 0;
     // Sizes are known once the job is planned (total bytes still to fetch plus those present).
     virtual void set_totals(std::uint64_t total_bytes, int files_total) = 0;
-    // Absolute bytes done for the whole job; throttled to one event per interval.
-    virtual void report(std::uint64_t loaded, const std::string& file, int files_done) = 0;
+    // Absolute bytes done for the whole job; throttled to one event per interval. `file_loaded`
+    // and `file_total` describe `file` (0/0 when unknown).
+    virtual void report(std::uint64_t loaded, const std::string& file, int files_done,
+                        std::uint64_t file_loaded = 0, std::uint64_t file_total = 0) = 0;
     // e.g. "waiting for another process downloading this file"; sent as a queued event.
     virtual void waiting(const std::string& message) = 0;
     virtual void set_cached(bool cached) = 0;

@@ -187,7 +187,7 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
                     auto it = running.find(index);
                     if (it == running.end()) return;
                     it->second.done = p.bytes_done;
-                    control.report(loaded_locked(), it->second.file.path, files_done);
+                    control.report(loaded_locked(), it->second.file.path, files_done, p.bytes_done, p.bytes_total);
                 },
                 [&, index](Status st) {
                     std::lock_guard guard(mutex);
@@ -224,7 +224,7 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
                 } else {
                     finished_bytes += t.file.size;
                     ++files_done;
-                    control.report(loaded_locked(), t.file.path, files_done);
+                    control.report(loaded_locked(), t.file.path, files_done, t.file.size, t.file.size);
                 }
             } else if (st.error().code != ErrorCode::cancelled || !cancelling) {
                 if (!first_error) first_error = st.error();
