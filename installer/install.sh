@@ -132,8 +132,14 @@ fi
 [[ "$PREFIX" == /* ]] || PREFIX="$PWD/$PREFIX"
 readonly BIN_DIR="$PREFIX/bin"
 readonly RECORD="$PREFIX/installed-files.txt"
-# Ids allowed at install time, one per line, for the host's own origin check (DESIGN §3).
-readonly ALLOWLIST="$PREFIX/allowed-extensions.txt"
+# The host's own origin check (DESIGN §3) reads extra ids from <data dir>/config.json
+# "allowed_extension_ids"; the data dir is resolved exactly as the host does (core/config.cpp).
+if [[ -n "${TABAGENT_HOME:-}" ]]; then DATA_DIR="$TABAGENT_HOME"
+elif [[ "$OS" == Darwin ]]; then DATA_DIR="$HOME/Library/Application Support/TabAgent"
+else DATA_DIR="${XDG_DATA_HOME:-$HOME/.local/share}/TabAgent"
+fi
+readonly DATA_DIR
+readonly HOST_CONFIG="$DATA_DIR/config.json"
 
 if [[ $SYSTEM -eq 1 && "$MODE" != check && $(id -u) -ne 0 ]]; then
   die "--system writes to system directories and needs root (or drop --system for a per-user install)"
@@ -394,6 +400,7 @@ run_uninstall() {
     case "$kind" in
       file|chrome|firefox) if [[ -e "$path" || -L "$path" ]]; then rm -f "$path"; removed=$((removed + 1)); fi ;;
       dir) dirs+=("$path") ;;
+      edited) echo "left $path in place (it existed before the install; it may list ids the install added)" ;;
     esac
   done
   rm -f "$RECORD"
@@ -442,6 +449,51 @@ run_demo() {
   info "demo done: cache in $demo/cache (remove $demo when finished)"
 }
 
+# ---------------------------------------------------------------- host config (extra ids)
+is_recorded() { local e; for e in "${RECORDED[@]+"${RECORDED[@]}"}"; do [[ "$e" == "$1"$'\t'"$2" ]] && return 0; done; return 1; }
+
+# Adds the --extension-id ids to the host's allowlist. A config.json that existed before the first
+# install is merged into and recorded as "edited": uninstall leaves it (it is the user's file).
+write_host_config() {
+  local ids=() i
+  for ((i = 1; i < ${#CHROME_IDS[@]}; i++)); do ids+=("${CHROME_IDS[$i]}"); done
+  for ((i = 1; i < ${#FIREFOX_IDS[@]}; i++)); do ids+=("${FIREFOX_IDS[$i]}"); done
+  [[ ${#ids[@]} -gt 0 ]] || return 0
+  if [[ $SYSTEM -eq 1 ]]; then
+    warn "--system: extra ids are read per user from $HOST_CONFIG or TABAGENT_ALLOWED_EXTENSIONS; set one of them for: ${ids[*]}"
+    return 0
+  fi
+  local kind=file text
+  if [[ -f "$HOST_CONFIG" ]] && ! is_recorded file "$HOST_CONFIG"; then kind=edited; fi
+  if command -v python3 >/dev/null 2>&1; then
+    text="$(python3 - "$HOST_CONFIG" "${ids[@]}" <<'PY'
+import json, sys
+path, ids = sys.argv[1], sys.argv[2:]
+try:
+    with open(path) as f:
+        cfg = json.load(f)
+    if not isinstance(cfg, dict):
+        sys.exit("%s is not a JSON object" % path)
+except FileNotFoundError:
+    cfg = {}
+except ValueError as e:
+    sys.exit("%s is not valid JSON: %s" % (path, e))
+have = [i for i in cfg.get("allowed_extension_ids", []) if isinstance(i, str)]
+cfg["allowed_extension_ids"] = have + [i for i in ids if i not in have]
+print(json.dumps(cfg, indent=2))
+PY
+)" || die "cannot update $HOST_CONFIG"
+  elif [[ ! -f "$HOST_CONFIG" || $kind == file ]]; then
+    local list="" id
+    for id in "${ids[@]}"; do list+="${list:+, }$(json_string "$id")"; done
+    text="{\"allowed_extension_ids\": [$list]}"
+  else
+    die "python3 is needed to merge ids into the existing $HOST_CONFIG (or set TABAGENT_ALLOWED_EXTENSIONS=${ids[*]})"
+  fi
+  write_file "$HOST_CONFIG" "$kind" 644 <<<"$text"
+  info "allowed extension ids added to $HOST_CONFIG: ${ids[*]}"
+}
+
 # ---------------------------------------------------------------- install
 run_install() {
   if [[ -z "$PREBUILT" ]]; then
@@ -462,10 +514,7 @@ run_install() {
   if [[ -n "$cli" ]]; then write_file "$BIN_DIR/tabagent-cache" file 755 <"$cli"
   else warn "tabagent-cache not found in $PREBUILT; installing the host only"
   fi
-  # No pipes into write_file: a pipeline runs it in a subshell, which would lose the record.
-  local allow
-  allow="$(printf 'chrome-extension://%s/\n' "${CHROME_IDS[@]}"; printf '%s\n' "${FIREFOX_IDS[@]}")"
-  write_file "$ALLOWLIST" file 644 <<<"$allow"
+  write_host_config
 
   local label kind dir count=0
   while IFS='|' read -r label kind dir; do
