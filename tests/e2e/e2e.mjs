@@ -39,11 +39,17 @@ async function test(name, fn, {needs} = {}) {
     }
   } catch (e) {
     results.push({name, status: 'failed', why: e.message});
-    console.log(`FAIL - ${name}: ${e.stack || e.message}`);
+    // Assertion messages say enough; a stack only helps for unexpected exceptions.
+    console.log(`FAIL - ${name}: ${e.isAssertion ? e.message : e.stack || e.message}`);
   }
 }
 const passed = (name) => results.some((r) => r.name === name && r.status === 'passed');
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
+function assert(cond, msg) {
+  if (cond) return;
+  const e = new Error(msg);
+  e.isAssertion = true;
+  throw e;
+}
 
 const work = fx.makeWorkDir();
 const hubLog = fs.createWriteStream(path.join(work.root, 'fakehub.log'));
@@ -224,7 +230,8 @@ async function main() {
     if (r.code === 'UNKNOWN_ACTION') return {skip: 'the host has no open_file_server yet'};
     assert(!r.error, `tokenizer failed: ${r.code || ''} ${r.error}`);
     assert(JSON.stringify(r.ids) === JSON.stringify(fx.TOKENIZER_IDS), `ids ${JSON.stringify(r.ids)}`);
-  }, {needs: downloaded});
+    // The file server fetches missing files through the download engine, so this needs no download.
+  }, {needs: hostUp});
 
   if (page) await page.screenshot({path: path.join(ARTIFACTS, 'e2e-final.png'), fullPage: true}).catch(() => {});
 }
