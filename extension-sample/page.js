@@ -330,10 +330,11 @@ const ready = (async () => {
   state.hostInfo = p;
   setStatus('connected');
   $('host-info').textContent = `tabagent-host ${p.version ?? '?'} (pid ${p.pid ?? '?'}) cache ${p.cacheRoot ?? p.cache_root ?? ''}`;
-  await refreshModels();
   return p;
 })();
-ready.catch((e) => setStatus('error', e.message));
+ready.then(() => refreshModels()).catch((e) => {
+  if (!state.connected) setStatus('error', e.message);
+});
 
 // For the browser test and for people poking at the console.
 window.tabagent = {state, ready, request, refreshModels, scan, download, loadTokenizer,
