@@ -1,1 +1,126 @@
-int main(){return 0;}
+// tabagent-host: started by the browser through native messaging (stdin/stdout frames).
+#include "core/config.hpp"
+#include "host/actions.hpp"
+#include "host/diagnostics.hpp"
+#include "host/envelope.hpp"
+#include "host/framing.hpp"
+#include "host/host.hpp"
+#include "host/logging.hpp"
+#include "host/origin.hpp"
+#include "host/writer.hpp"
+
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <poll.h>
+#include <unistd.h>
+
+using namespace tabagent;
+using namespace tabagent::host;
+
+namespace {
+
+bool write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+std::uint32_t max_input_bytes() {
+    if (auto v = env_string("TABAGENT_MAX_MESSAGE_BYTES"))
+        if (auto n = parse_size(*v); n && *n > 0 && *n <= 0xFFFFFFFFull) return static_cast<std::uint32_t>(*n);
+    return k_default_max_input_bytes;
+}
+
+// A caller outside the allowlist gets one FORBIDDEN_ORIGIN reply (to its first request when one
+// arrives within two seconds, so the client can correlate it) and the host exits.
+int refuse_caller(const Caller& caller) {
+    spdlog::warn("refusing caller {}", caller.origin);
+    RequestId id;
+    pollfd pfd{STDIN_FILENO, POLLIN, 0};
+    if (::poll(&pfd, 1, 2000) > 0) {
+        FrameReader reader(STDIN_FILENO, max_input_bytes());
+        auto frame = reader.next();
+        if (frame.kind == ReadResult::Kind::frame) (void)parse_request(frame.body, id);
+    }
+    Error err{ErrorCode::forbidden_origin, "this extension is not allowed to use the TabAgent host",
+              {{"origin", caller.origin}}};
+    write_all(STDOUT_FILENO, encode_frame(FrameWriter::serialize(error_reply(id, err))));
+    return 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    bool verbose = false;
+    for (const auto& a : args) {
+        if (a == "--version" || a == "-V") {
+            std::cout << "tabagent-host " << TABAGENT_VERSION << "\n";
+            return 0;
+        }
+        if (a == "--help" || a == "-h") {
+            print_help(std::cout);
+            return 0;
+        }
+        if (a == "--verbose" || a == "-v") verbose = true;
+    }
+    std::signal(SIGPIPE, SIG_IGN); // a closed port shows up as EPIPE on write, not a signal
+
+    HostContext ctx;
+    ctx.config = Config::from_environment();
+    ctx.log_file = setup_logging(ctx.config.logs_dir(), verbose);
+
+    for (const auto& a : args)
+        if (a == "--check") return run_check(std::cout, ctx.config);
+
+    if (::isatty(STDIN_FILENO)) {
+        // Started from a terminal: frames would never come. Explain instead of hanging.
+        print_help(std::cout);
+        std::cout << "\n";
+        print_diagnostics(std::cout, ctx.config, ctx.log_file);
+        return 0;
+    }
+
+    Caller caller = caller_from_args(args);
+    ctx.origin = caller.origin;
+    if (!is_allowed(caller, allowed_extension_ids(ctx.config.data_dir))) return refuse_caller(caller);
+
+    spdlog::info("tabagent-host {} started (pid {}) for {}", TABAGENT_VERSION, ::getpid(),
+                 caller.origin.empty() ? "a local caller" : caller.origin);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    FrameWriter writer([](std::string_view frame) { return write_all(STDOUT_FILENO, frame); });
+    Router router;
+    register_all_actions(router);
+    ctx.writer = &writer;
+    ctx.router = &router;
+
+    Host::Outcome outcome;
+    {
+        Host host(ctx, router, max_input_bytes());
+        outcome = host.run(STDIN_FILENO);
+        if (!outcome.finished) {
+            // A handler is stuck in I/O; the browser kills us 2 s after EOF anyway.
+            writer.flush();
+            spdlog::default_logger()->flush();
+            std::_Exit(outcome.exit_code);
+        }
+    }
+    writer.flush();
+    curl_global_cleanup();
+    spdlog::info("exit {}", outcome.exit_code);
+    spdlog::shutdown();
+    return outcome.exit_code;
+}

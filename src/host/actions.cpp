@@ -1,0 +1,9 @@
+#include "host/actions.hpp"
+
+namespace tabagent::host {
+
+void register_all_actions(Router& router) {
+    register_connection_actions(router);
+}
+
+} // namespace tabagent::host

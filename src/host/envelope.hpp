@@ -1,0 +1,22 @@
+#pragma once
+// Reply and event shapes of DESIGN §3. Errors are mapped to the wire exactly once, here.
+#include "core/error.hpp"
+#include "host/request.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace tabagent::host {
+
+// What a handler returns on success: the payload plus fields the extension reads at top level.
+struct Reply {
+    nlohmann::json payload = nlohmann::json::object();
+    nlohmann::json top = nlohmann::json::object();
+};
+
+nlohmann::json success_reply(const RequestId& id, Reply reply);
+// status "error" (or "auth_required" for AUTH_REQUIRED, with instructions).
+nlohmann::json error_reply(const RequestId& id, const Error& error);
+// {"type":..., "payload":...}; never carries messageId.
+nlohmann::json make_event(std::string type, nlohmann::json payload);
+
+} // namespace tabagent::host

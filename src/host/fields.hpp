@@ -1,0 +1,22 @@
+#pragma once
+// Reading request fields with the aliases the extension uses; wrong types are BAD_REQUEST.
+#include "core/error.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+
+namespace tabagent::host {
+
+// First of `names` present and non-null; must be a string.
+Result<std::optional<std::string>> optional_string(const nlohmann::json& body,
+                                                   std::initializer_list<const char*> names);
+Result<std::string> required_string(const nlohmann::json& body, std::initializer_list<const char*> names);
+// Non-negative integer (a JSON number, or a string of digits).
+Result<std::optional<std::uint64_t>> optional_uint(const nlohmann::json& body, const char* name);
+Result<bool> optional_bool(const nlohmann::json& body, const char* name, bool fallback);
+
+} // namespace tabagent::host

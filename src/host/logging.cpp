@@ -1,0 +1,35 @@
+#include "host/logging.hpp"
+
+#include "core/config.hpp"
+
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace tabagent::host {
+
+std::filesystem::path setup_logging(const std::filesystem::path& logs_dir, bool verbose) {
+    std::vector<spdlog::sink_ptr> sinks;
+    std::filesystem::path file = logs_dir / "tabagent-host.log";
+    try {
+        std::filesystem::create_directories(logs_dir);
+        sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file.string(), 5 * 1024 * 1024, 3));
+    } catch (const std::exception&) {
+        file.clear();
+    }
+    if (verbose) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    if (sinks.empty()) sinks.push_back(std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto logger = std::make_shared<spdlog::logger>("host", sinks.begin(), sinks.end());
+    // from_str maps unknown names to "off"; an unknown name means the default instead.
+    std::string name = env_string("TABAGENT_LOG_LEVEL").value_or("info");
+    auto level = spdlog::level::from_str(name);
+    if (level == spdlog::level::off && name != "off") level = spdlog::level::info;
+    logger->set_level(level);
+    logger->flush_on(spdlog::level::info);
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%t] %v");
+    spdlog::set_default_logger(logger); // replaces the stdout logger spdlog starts with
+    return file;
+}
+
+} // namespace tabagent::host

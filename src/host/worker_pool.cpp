@@ -1,0 +1,44 @@
+#include "host/worker_pool.hpp"
+
+namespace tabagent::host {
+
+WorkerPool::WorkerPool(int threads) {
+    for (int i = 0; i < threads; ++i)
+        m_threads.emplace_back([this](std::stop_token st) { run(st); });
+}
+
+WorkerPool::~WorkerPool() {
+    for (auto& t : m_threads) t.request_stop();
+    m_cv.notify_all();
+}
+
+void WorkerPool::submit(std::function<void()> task) {
+    {
+        std::lock_guard lock(m_mutex);
+        m_tasks.push_back(std::move(task));
+    }
+    m_cv.notify_one();
+}
+
+bool WorkerPool::drain(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(m_mutex);
+    return m_idle.wait_until(lock, deadline, [&] { return m_tasks.empty() && m_running == 0; });
+}
+
+void WorkerPool::run(std::stop_token stop) {
+    std::unique_lock lock(m_mutex);
+    while (true) {
+        m_cv.wait(lock, stop, [&] { return !m_tasks.empty(); });
+        if (m_tasks.empty()) return;
+        auto task = std::move(m_tasks.front());
+        m_tasks.pop_front();
+        ++m_running;
+        lock.unlock();
+        task();
+        lock.lock();
+        --m_running;
+        m_idle.notify_all();
+    }
+}
+
+} // namespace tabagent::host

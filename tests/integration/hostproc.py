@@ -1,0 +1,113 @@
+"""Runs tabagent-host as the browser does, for integration tests: frames in, frames out."""
+import json
+import os
+import pathlib
+import select
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "fakehub"))
+sys.path.insert(0, str(HERE.parent / "replay"))
+
+TABAGENT_ORIGIN = "chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/"
+HOST = os.environ.get("TABAGENT_HOST", str(HERE.parents[1] / "build/ci/src/host/tabagent-host"))
+SANITIZED = bool(os.environ.get("TABAGENT_SANITIZED"))
+
+
+def clean_env(home, cache, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TABAGENT_"))}
+    env.update(TABAGENT_HOME=str(home), TABAGENT_CACHE=str(cache), HF_ENDPOINT="http://127.0.0.1:9",
+               TABAGENT_AUTO_RESUME="0")
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class HostProcess:
+    """A running host with a frame reader. Frames are read on demand with timeouts."""
+
+    def __init__(self, env, args=(TABAGENT_ORIGIN,), binary=HOST):
+        self.proc = subprocess.Popen([binary, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env)
+        self._buf = b""
+        self._next_id = 0
+        self.pending = []  # frames read but not yet consumed
+
+    def send(self, obj):
+        body = json.dumps(obj).encode()
+        self.proc.stdin.write(struct.pack("=I", len(body)) + body)
+        self.proc.stdin.flush()
+
+    def request(self, action, **fields):
+        self._next_id += 1
+        mid = f"t{self._next_id}"
+        self.send({"action": action, "messageId": mid, **fields})
+        return mid
+
+    def read_frame(self, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while True:
+            if len(self._buf) >= 4:
+                (n,) = struct.unpack_from("=I", self._buf)
+                if len(self._buf) >= 4 + n:
+                    body, self._buf = self._buf[4:4 + n], self._buf[4 + n:]
+                    return json.loads(body)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("no frame from the host")
+            r, _, _ = select.select([fd], [], [], left)
+            if r:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    raise EOFError("host closed stdout")
+                self._buf += chunk
+
+    def wait_for(self, pred, timeout=30.0):
+        """Returns the first frame (pending or new) matching pred; others stay pending."""
+        for i, f in enumerate(self.pending):
+            if pred(f):
+                return self.pending.pop(i)
+        deadline = time.monotonic() + timeout
+        while True:
+            f = self.read_frame(max(0.01, deadline - time.monotonic()))
+            if pred(f):
+                return f
+            self.pending.append(f)
+
+    def reply(self, mid, timeout=30.0):
+        return self.wait_for(lambda f: f.get("messageId") == mid and "type" not in f, timeout)
+
+    def call(self, action, timeout=30.0, **fields):
+        return self.reply(self.request(action, **fields), timeout)
+
+    def events(self, job_id, until_terminal=True, timeout=60.0):
+        out = []
+        while True:
+            f = self.wait_for(lambda f: f.get("type") and f.get("jobId") == job_id, timeout)
+            out.append(f)
+            if until_terminal and f["payload"].get("status") in ("done", "error", "cancelled"):
+                return out
+
+    def close(self, timeout=10.0):
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        rc = self.proc.wait(timeout)
+        self.stderr = self.proc.stderr.read().decode("utf-8", "replace")
+        return rc
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def temp_dirs(test):
+    tmp = tempfile.TemporaryDirectory(prefix="tabagent-it-")
+    test.addCleanup(tmp.cleanup)
+    root = pathlib.Path(tmp.name)
+    (root / "home").mkdir()
+    (root / "cache").mkdir()
+    return root, root / "home", root / "cache"

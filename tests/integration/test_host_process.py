@@ -1,0 +1,69 @@
+"""The host as a process: EOF exits promptly, a terminal gets help, flags, stdout carries frames only."""
+import os
+import pty
+import subprocess
+import time
+import unittest
+
+from hostproc import HOST, HostProcess, SANITIZED, clean_env, temp_dirs
+
+
+class HostProcessTest(unittest.TestCase):
+    def setUp(self):
+        self.root, self.home, self.cache = temp_dirs(self)
+        self.env = clean_env(self.home, self.cache)
+
+    def test_eof_exits_zero_within_one_second(self):
+        host = HostProcess(self.env)
+        self.assertEqual(host.call("ping")["status"], "success")
+        start = time.monotonic()
+        rc = host.close()
+        elapsed = time.monotonic() - start
+        self.assertEqual(rc, 0)
+        self.assertLess(elapsed, 2.0 if SANITIZED else 1.0)
+
+    def test_version_flag(self):
+        out = subprocess.run([HOST, "--version"], capture_output=True, text=True, env=self.env, timeout=10)
+        self.assertEqual(out.returncode, 0)
+        self.assertRegex(out.stdout, r"^tabagent-host \d+\.\d+\.\d+")
+
+    def test_terminal_gets_help_and_diagnostics_instead_of_waiting(self):
+        master, slave = pty.openpty()
+        try:
+            out = subprocess.run([HOST], stdin=slave, capture_output=True, text=True, env=self.env, timeout=10)
+        finally:
+            os.close(master)
+            os.close(slave)
+        self.assertEqual(out.returncode, 0)
+        self.assertIn("native-messaging host", out.stdout)
+        self.assertIn(str(self.cache), out.stdout)
+        self.assertIn("log file", out.stdout)
+
+    def test_logs_go_to_the_data_dir_not_stdout(self):
+        host = HostProcess(self.env)
+        reply = host.call("get_logs", lines=50)
+        host.close()
+        log_file = self.home / "logs" / "tabagent-host.log"
+        self.assertEqual(reply["log_file"], str(log_file))
+        self.assertTrue(log_file.exists())
+        self.assertIn("started", log_file.read_text())
+
+    def test_verbose_logs_to_stderr(self):
+        host = HostProcess(self.env, args=("--verbose", "chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/"))
+        host.call("ping")
+        host.close()
+        self.assertIn("started", host.stderr)
+
+    def test_allowed_ids_from_the_data_dir_config(self):
+        (self.home / "config.json").write_text('{"allowed_extension_ids":["bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"]}')
+        host = HostProcess(self.env, args=("chrome-extension://bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb/",))
+        self.assertEqual(host.call("ping")["status"], "success")
+        self.assertEqual(host.close(), 0)
+        other = HostProcess(self.env, args=("chrome-extension://cccccccccccccccccccccccccccccccc/",))
+        reply = other.call("ping")
+        self.assertEqual(reply["error"]["code"], "FORBIDDEN_ORIGIN")
+        self.assertEqual(other.close(), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Replays framed fixtures against the real tabagent-host binary.
+
+Each case is tests/replay/cases/<name>.in (readable lines, see nmframe.py) with the expected,
+normalised output frames in <name>.expected (one JSON object per line). Optional files:
+  <name>.args      JSON array of arguments (default: the TabAgent origin)
+  <name>.exit      expected exit code (default 0)
+  <name>.env       JSON object of extra environment variables
+  <name>.setup     JSON: {"repos":[{"repo":..,"preset":..,"files":[..]}], "cache":[{"repo":..,"files":[..]}]}
+                   repos are generated on a fake hub started for the case; "cache" repos are
+                   downloaded into the cache before the case runs (needs --fakehub).
+Volatile fields (pid, version, machine facts, timestamps, temp paths) are normalised.
+Frames are compared per request (replies in input order, then events per job).
+Run with --update to rewrite the .expected files after checking the diff by hand.
+"""
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "fakehub"))
+import nmframe  # noqa: E402
+
+TABAGENT_ORIGIN = "chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/"
+VOLATILE = {
+    "pid", "version", "os", "arch", "cpu", "cpu_cores", "ram", "ram_available", "gpu", "vram",
+    "cache_disk_free", "disk_free", "total_lines", "created_at", "updated_at", "last_updated",
+    "last_access", "last_modified", "bytesPerSecond", "etaSeconds", "elapsedSeconds", "uptime",
+}
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
+                   "WARNING: ThreadSanitizer")
+
+
+def normalise(value, paths, key=None):
+    if key in VOLATILE and value is not None:
+        return "<volatile>"
+    if key == "lines" and isinstance(value, list):
+        return "<log lines>"
+    if isinstance(value, dict):
+        return {k: normalise(v, paths, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalise(v, paths) for v in value]
+    if isinstance(value, str):
+        for real, token in paths:
+            value = value.replace(real, token)
+        return value
+    return value
+
+
+def order_key(frame, ids):
+    if "type" in frame:  # events after replies, grouped by job, original order kept (stable sort)
+        return (1, str(frame.get("jobId")))
+    mid = frame.get("messageId", frame.get("request_id"))
+    return (0, ids.index(mid) if mid in ids else len(ids), "")
+
+
+def request_ids(text):
+    ids = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            obj = json.loads(line)
+            if isinstance(obj, dict):
+                ids.append(obj.get("messageId", obj.get("request_id")))
+    return ids
+
+
+def run_case(case: pathlib.Path, args) -> list:
+    problems = []
+    text = case.read_text()
+    stem = case.with_suffix("")
+    argv_file, exit_file, env_file = (stem.with_suffix(s) for s in (".args", ".exit", ".env"))
+    argv = json.loads(argv_file.read_text()) if argv_file.exists() else [TABAGENT_ORIGIN]
+    want_exit = int(exit_file.read_text()) if exit_file.exists() else 0
+    with tempfile.TemporaryDirectory(prefix="replay-") as tmp:
+        home, cache = pathlib.Path(tmp, "home"), pathlib.Path(tmp, "cache")
+        home.mkdir()
+        cache.mkdir()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TABAGENT_"))}
+        env.update(TABAGENT_HOME=str(home), TABAGENT_CACHE=str(cache), HOME=tmp,
+                   HF_ENDPOINT="http://127.0.0.1:9", TABAGENT_AUTO_RESUME="0")
+        if env_file.exists():
+            env.update({k: str(v).replace("{tmp}", tmp) for k, v in json.loads(env_file.read_text()).items()})
+        hub = None
+        setup_file = stem.with_suffix(".setup")
+        if setup_file.exists():
+            hub = start_setup(json.loads(setup_file.read_text()), pathlib.Path(tmp), env, args)
+        try:
+            started = time.monotonic()
+            proc = subprocess.run([args.host, *argv], input=nmframe.encode(text), env=env,
+                                  capture_output=True, timeout=30)
+            elapsed = time.monotonic() - started
+        finally:
+            if hub:
+                hub.__exit__(None, None, None)
+        frames, rest = nmframe.decode(proc.stdout)
+        if rest:
+            problems.append(f"partial frame on stdout ({len(rest)} bytes)")
+        if proc.returncode != want_exit:
+            problems.append(f"exit code {proc.returncode}, expected {want_exit}")
+        stderr = proc.stderr.decode("utf-8", "replace")
+        if any(m in stderr for m in SANITIZER_MARKS):
+            problems.append("sanitizer report on stderr:\n" + stderr[-4000:])
+        limit = 10 if os.environ.get("TABAGENT_SANITIZED") else 5
+        if elapsed > limit:
+            problems.append(f"took {elapsed:.1f} s")
+        paths = [(str(cache), "<cache>"), (str(home), "<home>"), (tmp, "<tmp>")]
+        if hub:
+            paths.insert(0, (hub.url, "<hub>"))
+        ids = request_ids(text)
+        actual = [normalise(f, paths) for f in frames]
+        actual.sort(key=lambda f: order_key(f, ids))
+        expected_file = stem.with_suffix(".expected")
+        lines = [json.dumps(f, sort_keys=True) for f in actual]
+        if args.update:
+            expected_file.write_text("\n".join(lines) + "\n")
+        else:
+            expected = [json.dumps(json.loads(l), sort_keys=True)
+                        for l in expected_file.read_text().splitlines() if l.strip()]
+            if expected != lines:
+                problems.append("output differs:\n  expected:\n    " + "\n    ".join(expected) +
+                                "\n  actual:\n    " + "\n    ".join(lines))
+    return problems
+
+
+def start_setup(setup, tmp: pathlib.Path, env, args):
+    if not args.fakehub:
+        raise SystemExit("this case needs --fakehub")
+    import fakehub as fh  # tests/fakehub/fakehub.py
+    root = tmp / "hub"
+    for repo in setup.get("repos", []):
+        fh.generate(args.fakehub_gen, root, **repo)
+    hub = fh.FakeHub(args.fakehub, root).__enter__()
+    env["HF_ENDPOINT"] = hub.url
+    for item in setup.get("cache", []):
+        frames = [json.dumps({"action": "download_file", "messageId": f"setup{i}", "repo": item["repo"], "file": f})
+                  for i, f in enumerate(item["files"])]
+        subprocess.run([args.host, TABAGENT_ORIGIN], input=nmframe.encode("\n".join(frames)), env=env,
+                       capture_output=True, timeout=60, check=False)
+    return hub
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", required=True)
+    ap.add_argument("--fakehub")
+    ap.add_argument("--fakehub-gen")
+    ap.add_argument("--cases", default=str(HERE / "cases"))
+    ap.add_argument("--update", action="store_true")
+    ap.add_argument("only", nargs="*")
+    args = ap.parse_args()
+    cases = sorted(pathlib.Path(args.cases).glob("*.in"))
+    if args.only:
+        cases = [c for c in cases if c.stem in args.only]
+    passed = failed = 0
+    for case in cases:
+        problems = run_case(case, args)
+        if problems:
+            failed += 1
+            print(f"FAIL {case.stem}")
+            for p in problems:
+                print("  " + p)
+        else:
+            passed += 1
+            print(f"ok   {case.stem}")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed or not cases else 0)
+
+
+if __name__ == "__main__":
+    main()
