@@ -326,7 +326,7 @@ if (params.get('repo')) $('repo').value = params.get('repo');
 
 const ready = (async () => {
   const reply = await request('handshake');
-  const p = reply.payload || {};
+  const p = {pid: reply.pid, ...(reply.payload || {})};
   state.hostInfo = p;
   setStatus('connected');
   $('host-info').textContent = `tabagent-host ${p.version ?? '?'} (pid ${p.pid ?? '?'}) cache ${p.cacheRoot ?? p.cache_root ?? ''}`;
