@@ -32,9 +32,4 @@ void print_diagnostics(std::ostream& out, const Config& config, const std::files
     out << "\n";
 }
 
-int run_check(std::ostream& out, const Config&) {
-    out << "--check: not implemented yet\n";
-    return 1;
-}
-
 } // namespace tabagent::host

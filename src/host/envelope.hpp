@@ -5,12 +5,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+
 namespace tabagent::host {
 
 // What a handler returns on success: the payload plus fields the extension reads at top level.
 struct Reply {
     nlohmann::json payload = nlohmann::json::object();
     nlohmann::json top = nlohmann::json::object();
+    // Runs after the reply is queued: starts a job so its events follow the reply.
+    std::function<void()> after_send;
 };
 
 nlohmann::json success_reply(const RequestId& id, Reply reply);

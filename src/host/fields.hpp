@@ -9,6 +9,12 @@
 #include <optional>
 #include <string>
 
+// Unwraps a Result into `var`, or returns its error from the enclosing handler.
+#define TRY_ASSIGN(var, expr)                                                                      \
+    auto var##_result = (expr);                                                                    \
+    if (!var##_result) return tl::unexpected(var##_result.error());                                \
+    auto var = std::move(*var##_result)
+
 namespace tabagent::host {
 
 // First of `names` present and non-null; must be a string.

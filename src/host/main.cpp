@@ -7,6 +7,7 @@
 #include "host/host.hpp"
 #include "host/logging.hpp"
 #include "host/origin.hpp"
+#include "host/services.hpp"
 #include "host/writer.hpp"
 
 #include <curl/curl.h>
@@ -106,11 +107,17 @@ int main(int argc, char** argv) {
     register_all_actions(router);
     ctx.writer = &writer;
     ctx.router = &router;
+    Services services(ctx.config, writer); // destroyed before the writer its events go to
+    ctx.services = &services;
+    if (int restored = services.jobs.restore(ctx.config.auto_resume_jobs); restored > 0)
+        spdlog::info("restored {} unfinished job(s) from the journal", restored);
 
     Host::Outcome outcome;
     {
         Host host(ctx, router, max_input_bytes());
         outcome = host.run(STDIN_FILENO);
+        // Journals stay: unfinished jobs resume at the next start.
+        services.jobs.shutdown();
         if (!outcome.finished) {
             // A handler is stuck in I/O; the browser kills us 2 s after EOF anyway.
             writer.flush();

@@ -29,8 +29,12 @@ public:
     const Entry* find(const std::string& action) const;
     std::vector<std::string> actions() const;
 
+    struct Dispatched {
+        nlohmann::json reply;
+        std::function<void()> after_send; // from Reply::after_send, on success only
+    };
     // Runs the handler; exceptions from bad field types become BAD_REQUEST, others INTERNAL.
-    static nlohmann::json dispatch(const Entry& entry, const Request& request, HostContext& ctx);
+    static Dispatched dispatch(const Entry& entry, const Request& request, HostContext& ctx);
 
 private:
     std::map<std::string, Entry> m_entries;

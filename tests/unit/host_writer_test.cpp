@@ -66,7 +66,9 @@ TEST_CASE("writer: a frame of exactly the limit is still sent") {
     FrameWriter w(cap.sink());
     RequestId id{"messageId", "edge"};
     Reply r;
-    std::string probe = FrameWriter::serialize(success_reply(id, Reply{{{"d", ""}}, {}}));
+    Reply empty;
+    empty.payload = {{"d", ""}};
+    std::string probe = FrameWriter::serialize(success_reply(id, empty));
     r.payload = {{"d", std::string(1024 * 1024 - probe.size(), 'x')}};
     w.send_reply(id, success_reply(id, r));
     w.flush();
@@ -102,18 +104,18 @@ TEST_CASE("router: unknown handlers are absent, exceptions become error replies"
     CHECK(router.find("nope") == nullptr);
     HostContext ctx;
     Request req{"boom", {"messageId", "b"}, {{"action", "boom"}}};
-    auto reply = Router::dispatch(*router.find("boom"), req, ctx);
+    auto reply = Router::dispatch(*router.find("boom"), req, ctx).reply;
     CHECK(reply["status"] == "error");
     CHECK(reply["error"]["code"] == "BAD_REQUEST");
     CHECK(reply["messageId"] == "b");
 
     req.action = "fails";
-    reply = Router::dispatch(*router.find("fails"), req, ctx);
+    reply = Router::dispatch(*router.find("fails"), req, ctx).reply;
     CHECK(reply["error"]["code"] == "NOT_FOUND");
     CHECK(reply["message"] == "nothing here");
     CHECK_FALSE(reply.contains("type"));
 
-    reply = Router::dispatch(*router.find("auth"), req, ctx);
+    reply = Router::dispatch(*router.find("auth"), req, ctx).reply;
     CHECK(reply["status"] == "auth_required");
     CHECK(reply["provider"] == "huggingface");
     CHECK(reply["repo"] == "o/n");

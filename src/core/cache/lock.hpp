@@ -1,0 +1,57 @@
+#pragma once
+// Per-blob inter-process lock (DESIGN §4, §10): flock on <root>/.locks/models--o--n/<etag>.lock,
+// the same file huggingface_hub's filelock uses, so the two tools also exclude each other.
+// The lock only saves duplicate work; integrity never depends on it (only verified blobs are
+// renamed into place). flock locks vanish with their process, so there is no "stale lock" to
+// break: a bounded wait is all the staleness handling needed.
+#include "core/error.hpp"
+#include "core/util/fd.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <stop_token>
+
+namespace tabagent::cache {
+
+struct LockOptions {
+    std::chrono::milliseconds timeout{std::chrono::minutes(10)};
+    std::chrono::milliseconds first_wait{50}; // polling backoff: first_wait, doubling up to max_wait
+    std::chrono::milliseconds max_wait{200};
+    // When the timeout expires: false -> LOCKED error; true -> return an unheld BlobLock and let
+    // the caller proceed without the lock. Safe because a writer publishes only a verified blob
+    // by rename, and a loser of the race finds the blob present (useful on NFS where flock may
+    // be broken or a hung peer holds it).
+    bool proceed_on_timeout = false;
+};
+
+class BlobLock {
+public:
+    BlobLock() = default;
+
+    // Polls util::FileLock::try_lock until it succeeds, the timeout expires or `stop` is
+    // requested. `on_waiting` is called once, the first time the lock is found held by another
+    // process (the job then shows "waiting for another process"). Errors: LOCKED on timeout
+    // (unless proceed_on_timeout), CANCELLED when stopped, INTERNAL when the lock file cannot be
+    // created.
+    static Result<BlobLock> acquire(const std::filesystem::path& lock_path, const LockOptions& options = {},
+                                    std::stop_token stop = {},
+                                    const std::function<void()>& on_waiting = {});
+
+    // One attempt, no waiting: an unheld BlobLock when another process holds it.
+    static Result<BlobLock> try_acquire(const std::filesystem::path& lock_path);
+
+    // False for a default lock, after release(), or after proceeding without it on timeout.
+    bool held() const { return static_cast<bool>(m_lock); }
+    explicit operator bool() const { return held(); }
+    bool waited() const { return m_waited; } // another process held it at some point
+    const std::filesystem::path& path() const { return m_path; }
+    void release() { m_lock.unlock(); }
+
+private:
+    util::FileLock m_lock;
+    std::filesystem::path m_path;
+    bool m_waited = false;
+};
+
+} // namespace tabagent::cache

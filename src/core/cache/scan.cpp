@@ -1,0 +1,382 @@
+#include "core/cache/scan.hpp"
+
+#include "core/cache/fs_detail.hpp"
+#include "core/names.hpp"
+#include "core/util/fd.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tabagent::cache {
+namespace fs = std::filesystem;
+using detail::Kind;
+
+// Performance note: this walk is the hot path of `list`, `stats` and `clean`. It works on
+// directory fds (openat / fstatat / readlinkat, so the kernel never re-walks long paths), keeps
+// paths as strings, and resolves the usual link text "../../blobs/<etag>" by pattern, falling
+// back to lexical normalisation only for unusual links.
+namespace {
+
+constexpr std::size_t k_max_warnings_per_repo = 50;
+constexpr std::string_view k_partial_suffix = ".incomplete";
+
+class Warnings {
+public:
+    explicit Warnings(std::vector<std::string>& out) : m_out(out) {}
+    ~Warnings() {
+        if (m_dropped > 0) m_out.push_back(std::to_string(m_dropped) + " more warnings not shown");
+    }
+    Warnings(const Warnings&) = delete;
+    Warnings& operator=(const Warnings&) = delete;
+    void add(std::string text) {
+        if (m_out.size() < k_max_warnings_per_repo) m_out.push_back(std::move(text));
+        else ++m_dropped;
+    }
+    void cannot_read(const std::string& path, int err) { add("cannot read " + path + ": " + std::strerror(err)); }
+
+private:
+    std::vector<std::string>& m_out;
+    std::size_t m_dropped = 0;
+};
+
+struct Entry {
+    std::string name;
+    Kind kind = Kind::other;
+};
+
+util::UniqueFd open_dir_at(int at, const char* name, int& err) {
+    int fd = ::openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) err = errno;
+    return util::UniqueFd(fd);
+}
+
+// readdir over a dup of `fd` (fdopendir takes ownership). d_type saves one fstatat per entry on
+// the filesystems that provide it.
+bool list_dir(int fd, std::vector<Entry>& out, int& err) {
+    out.clear();
+    int dup_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0) {
+        err = errno;
+        return false;
+    }
+    DIR* dir = ::fdopendir(dup_fd);
+    if (!dir) {
+        err = errno;
+        ::close(dup_fd);
+        return false;
+    }
+    ::rewinddir(dir);
+    errno = 0;
+    while (dirent* d = ::readdir(dir)) {
+        const char* n = d->d_name;
+        if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0'))) continue;
+        Entry e{n, Kind::other};
+        switch (d->d_type) {
+        case DT_REG: e.kind = Kind::regular; break;
+        case DT_DIR: e.kind = Kind::directory; break;
+        case DT_LNK: e.kind = Kind::symlink; break;
+        case DT_UNKNOWN:
+            if (auto st = detail::lstat_at(fd, n)) e.kind = st->kind;
+            break;
+        default: break;
+        }
+        out.push_back(std::move(e));
+        errno = 0;
+    }
+    err = errno;
+    ::closedir(dir);
+    return err == 0;
+}
+
+bool is_temp(std::string_view name) { return name.substr(0, detail::k_temp_prefix.size()) == detail::k_temp_prefix; }
+
+std::optional<std::string> read_link_at(int fd, const char* name) {
+    char buf[4096];
+    auto n = ::readlinkat(fd, name, buf, sizeof buf);
+    if (n < 0 || static_cast<std::size_t>(n) >= sizeof buf) return std::nullopt;
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::optional<std::string> read_small_at(int fd, const char* name) {
+    int f = ::openat(fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (f < 0) return std::nullopt;
+    util::UniqueFd owned(f);
+    char buf[128];
+    auto n = ::read(f, buf, sizeof buf);
+    if (n < 0) return std::nullopt;
+    std::string text(buf, static_cast<std::size_t>(n));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
+// Calls visit(dirfd, name, relative_path, kind) for every non-directory below the folder open at
+// `fd`, recursing into real folders only (never through a symlinked folder).
+template <class Visit>
+void walk(int fd, const std::string& dir_path, const std::string& prefix, Warnings& warnings, Visit&& visit) {
+    std::vector<Entry> entries;
+    int err = 0;
+    if (!list_dir(fd, entries, err)) warnings.cannot_read(dir_path, err);
+    for (const auto& e : entries) {
+        if (is_temp(e.name)) continue; // a writer's temp link or ref
+        auto rel = prefix.empty() ? e.name : prefix + "/" + e.name;
+        if (e.kind == Kind::directory) {
+            int sub_err = 0;
+            auto sub = open_dir_at(fd, e.name.c_str(), sub_err);
+            if (!sub) warnings.cannot_read(dir_path + "/" + e.name, sub_err);
+            else walk(sub.get(), dir_path + "/" + e.name, rel, warnings, visit);
+        } else {
+            visit(fd, e.name, rel, e.kind);
+        }
+    }
+}
+
+// The etag a snapshot link at depth `depth` (0 = directly in snapshots/<commit>/) points at when
+// its text has the canonical shape "../" * (depth + 2) + "blobs/<etag>".
+std::optional<std::string_view> canonical_link_etag(std::string_view target, std::size_t depth) {
+    for (std::size_t i = 0; i < depth + 2; ++i) {
+        if (target.substr(0, 3) != "../") return std::nullopt;
+        target.remove_prefix(3);
+    }
+    if (target.substr(0, 6) != "blobs/") return std::nullopt;
+    target.remove_prefix(6);
+    if (!detail::is_safe_name(target)) return std::nullopt;
+    return target;
+}
+
+void scan_refs(ScannedRepo& repo, int repo_fd, Warnings& warnings) {
+    int err = 0;
+    auto fd = open_dir_at(repo_fd, "refs", err);
+    if (!fd) {
+        if (err != ENOENT) warnings.cannot_read(repo.dir.string() + "/refs", err);
+        return;
+    }
+    walk(fd.get(), repo.dir.string() + "/refs", "", warnings,
+         [&](int dfd, const std::string& name, const std::string& rel, Kind kind) {
+             auto path = repo.dir.string() + "/refs/" + rel;
+             if (kind != Kind::regular) {
+                 warnings.add("not a ref file: " + path);
+                 return;
+             }
+             auto commit = read_small_at(dfd, name.c_str());
+             if (!commit || !is_commit_hash(*commit)) {
+                 warnings.add("ref does not hold a commit hash: " + path);
+                 return;
+             }
+             repo.refs[rel] = *commit;
+         });
+}
+
+void scan_blobs(ScannedRepo& repo, int repo_fd, Warnings& warnings) {
+    int err = 0;
+    const auto blobs_path = repo.dir.string() + "/blobs";
+    auto fd = open_dir_at(repo_fd, "blobs", err);
+    if (!fd) {
+        if (err != ENOENT) warnings.cannot_read(blobs_path, err);
+        return;
+    }
+    std::vector<Entry> entries;
+    if (!list_dir(fd.get(), entries, err)) warnings.cannot_read(blobs_path, err);
+    for (const auto& e : entries) {
+        const auto& name = e.name;
+        auto st = detail::lstat_at(fd.get(), name.c_str());
+        if (!st) continue; // vanished meanwhile
+        bool is_partial = name.size() > k_partial_suffix.size() &&
+                          name.compare(name.size() - k_partial_suffix.size(), k_partial_suffix.size(),
+                                       k_partial_suffix) == 0;
+        if (is_partial && st->kind == Kind::regular) {
+            repo.partials.push_back({name.substr(0, name.size() - k_partial_suffix.size()), st->size, st->mtime});
+            repo.partial_bytes += st->size;
+            continue;
+        }
+        // Journals and other side files of partials belong to the download engine.
+        if (name.find(".incomplete") != std::string::npos || name.front() == '.') continue;
+        if (st->kind != Kind::regular) {
+            warnings.add("not a regular blob: " + blobs_path + "/" + name);
+            continue;
+        }
+        repo.blobs.emplace(name, ScannedBlob{st->size, st->atime, st->mtime, 0});
+        repo.size_on_disk += st->size;
+        repo.last_accessed = std::max(repo.last_accessed, st->atime);
+        repo.last_modified = std::max(repo.last_modified, st->mtime);
+    }
+}
+
+void scan_snapshot(ScannedRepo& repo, ScannedRevision& rev, int snap_fd, Warnings& warnings,
+                   std::set<std::string>& present_paths) {
+    const auto snap_path = repo.dir.string() + "/snapshots/" + rev.commit;
+    const auto blobs_dir = repo.dir / "blobs";
+    std::set<std::string_view> counted;
+    walk(snap_fd, snap_path, "", warnings, [&](int dfd, const std::string& name, const std::string& rel, Kind kind) {
+        ScannedFile file;
+        file.path = rel;
+        if (kind == Kind::regular) {
+            auto st = detail::lstat_at(dfd, name.c_str());
+            if (!st) return;
+            file.is_copy = file.present = true;
+            file.size = st->size;
+            repo.size_on_disk += st->size; // a copy is its own storage
+            rev.size += st->size;
+            repo.last_accessed = std::max(repo.last_accessed, st->atime);
+        } else if (kind == Kind::symlink) {
+            auto target = read_link_at(dfd, name.c_str());
+            if (!target) return;
+            auto depth = static_cast<std::size_t>(std::count(rel.begin(), rel.end(), '/'));
+            std::string etag;
+            bool escaped = false;
+            if (auto fast = canonical_link_etag(*target, depth)) {
+                etag = std::string(*fast);
+            } else {
+                // Unusual text (absolute link, odd ../ count): resolve lexically, never follow.
+                auto link = fs::path(snap_path) / rel;
+                auto resolved = detail::resolve_link_lexically(link, *target);
+                if (!detail::lexically_within(repo.dir, resolved)) {
+                    escaped = true;
+                    warnings.add("link points outside the repo (ignored): " + link.string());
+                } else if (resolved.parent_path() == blobs_dir) {
+                    etag = resolved.filename().string();
+                }
+            }
+            file.etag = etag;
+            auto blob = etag.empty() ? repo.blobs.end() : repo.blobs.find(etag);
+            if (blob != repo.blobs.end()) {
+                file.present = true;
+                file.size = blob->second.size;
+                ++blob->second.links;
+                if (counted.insert(blob->first).second) rev.size += file.size;
+            } else if (!escaped) {
+                warnings.add("broken link: " + snap_path + "/" + rel);
+            }
+        } else {
+            warnings.add("unexpected entry in snapshot: " + snap_path + "/" + rel);
+            return;
+        }
+        if (file.present) present_paths.insert(file.path);
+        rev.files.push_back(std::move(file));
+    });
+    std::sort(rev.files.begin(), rev.files.end(),
+              [](const ScannedFile& a, const ScannedFile& b) { return a.path < b.path; });
+}
+
+void scan_snapshots(ScannedRepo& repo, int repo_fd, Warnings& warnings, std::set<std::string>& present_paths) {
+    int err = 0;
+    const auto snapshots_path = repo.dir.string() + "/snapshots";
+    auto fd = open_dir_at(repo_fd, "snapshots", err);
+    if (!fd) {
+        if (err != ENOENT) warnings.cannot_read(snapshots_path, err);
+        return;
+    }
+    std::vector<Entry> entries;
+    if (!list_dir(fd.get(), entries, err)) warnings.cannot_read(snapshots_path, err);
+    for (const auto& e : entries) {
+        if (e.kind != Kind::directory || !is_commit_hash(e.name)) {
+            warnings.add("not a snapshot folder: " + snapshots_path + "/" + e.name);
+            continue;
+        }
+        int sub_err = 0;
+        auto snap_fd = open_dir_at(fd.get(), e.name.c_str(), sub_err);
+        if (!snap_fd) {
+            warnings.cannot_read(snapshots_path + "/" + e.name, sub_err);
+            continue;
+        }
+        ScannedRevision rev;
+        rev.commit = e.name;
+        if (auto st = detail::lstat_at(fd.get(), e.name.c_str())) rev.last_modified = st->mtime;
+        scan_snapshot(repo, rev, snap_fd.get(), warnings, present_paths);
+        repo.last_modified = std::max(repo.last_modified, rev.last_modified);
+        repo.revisions.push_back(std::move(rev));
+    }
+}
+
+ScannedRepo scan_repo_dir(const fs::path& dir, std::string repo_id) {
+    ScannedRepo repo;
+    repo.repo = std::move(repo_id);
+    repo.dir = dir.lexically_normal();
+    Warnings warnings(repo.warnings);
+    int err = 0;
+    // The repo folder itself may be a symlink (moved to another disk): follow that one.
+    util::UniqueFd repo_fd(::open(repo.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!repo_fd) {
+        err = errno;
+        warnings.cannot_read(repo.dir.string(), err);
+        return repo;
+    }
+    scan_refs(repo, repo_fd.get(), warnings);
+    scan_blobs(repo, repo_fd.get(), warnings);
+    std::set<std::string> present_paths;
+    scan_snapshots(repo, repo_fd.get(), warnings, present_paths);
+    repo.file_count = present_paths.size();
+    for (auto& rev : repo.revisions)
+        for (const auto& [name, commit] : repo.refs)
+            if (commit == rev.commit) rev.refs.push_back(name);
+    std::sort(repo.revisions.begin(), repo.revisions.end(), [](const ScannedRevision& a, const ScannedRevision& b) {
+        return a.last_modified != b.last_modified ? a.last_modified > b.last_modified : a.commit < b.commit;
+    });
+    if (repo.last_accessed == TimePoint{}) {
+        if (auto st = detail::stat_path(repo.dir)) repo.last_accessed = st->mtime;
+    }
+    if (repo.last_modified == TimePoint{}) repo.last_modified = repo.last_accessed;
+    return repo;
+}
+
+fs::path absolute_root(const fs::path& root) {
+    std::error_code ec;
+    auto abs = fs::absolute(root, ec);
+    return (ec ? root : abs).lexically_normal();
+}
+
+} // namespace
+
+std::optional<ScannedRepo> scan_repo(const fs::path& root, std::string_view repo) {
+    if (!validate_repo(repo)) return std::nullopt;
+    auto dir = absolute_root(root) / repo_folder_name(repo);
+    auto st = detail::stat_path(dir);
+    if (!st || st->kind != Kind::directory) return std::nullopt;
+    return scan_repo_dir(dir, std::string(repo));
+}
+
+CacheScan scan_cache(const fs::path& root_in) {
+    CacheScan scan;
+    scan.root = absolute_root(root_in);
+    int err = 0;
+    util::UniqueFd root_fd(::open(scan.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd) {
+        err = errno;
+        if (err != ENOENT) // no cache yet: empty, not an error
+            scan.warnings.push_back("cannot read cache root " + scan.root.string() + ": " + std::strerror(err));
+        return scan;
+    }
+    std::vector<Entry> entries;
+    if (!list_dir(root_fd.get(), entries, err))
+        scan.warnings.push_back("cannot read cache root " + scan.root.string() + ": " + std::strerror(err));
+    for (const auto& e : entries) {
+        const auto& name = e.name;
+        if (name.front() == '.') continue; // .locks, editors' and tools' dot files
+        if (name.rfind("datasets--", 0) == 0 || name.rfind("spaces--", 0) == 0) continue;
+        if (name == "version.txt" || name == "CACHEDIR.TAG") continue;
+        auto repo_id = detail::repo_from_folder(name);
+        auto path = scan.root / name;
+        bool is_dir = e.kind == Kind::directory;
+        if (e.kind == Kind::symlink)
+            if (auto st = detail::stat_path(path)) is_dir = st->kind == Kind::directory;
+        if (!repo_id || !is_dir) {
+            scan.warnings.push_back("not a model folder (skipped): " + path.string());
+            continue;
+        }
+        auto repo = scan_repo_dir(path, std::move(*repo_id));
+        for (const auto& w : repo.warnings) scan.warnings.push_back(repo.repo + ": " + w);
+        scan.size_on_disk += repo.size_on_disk;
+        scan.partial_bytes += repo.partial_bytes;
+        scan.repos.push_back(std::move(repo));
+    }
+    std::sort(scan.repos.begin(), scan.repos.end(),
+              [](const ScannedRepo& a, const ScannedRepo& b) { return a.repo < b.repo; });
+    return scan;
+}
+
+} // namespace tabagent::cache

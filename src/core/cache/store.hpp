@@ -1,0 +1,94 @@
+#pragma once
+// The model cache on disk, in the Hugging Face hub cache layout (DESIGN §4):
+//   <root>/models--<owner>--<name>/blobs/<etag>                content, named by its etag
+//   <root>/models--<owner>--<name>/blobs/<etag>.incomplete     partial download
+//   <root>/models--<owner>--<name>/snapshots/<commit>/<path>   relative symlink -> ../../blobs/<etag>
+//   <root>/models--<owner>--<name>/refs/<revision>             40-hex commit, no newline
+//   <root>/.locks/models--<owner>--<name>/<etag>.lock          flock file (as huggingface_hub)
+// The filesystem is the truth: nothing here remembers what is present, it looks. Pure filesystem,
+// never the network.
+#include "core/error.hpp"
+#include "core/model/repo_file.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tabagent::cache {
+
+// A file that is present in the cache.
+struct CachedFile {
+    std::filesystem::path snapshot_path; // <repo>/snapshots/<commit>/<path> (what readers open)
+    std::filesystem::path blob_path;     // the blob the link resolves to (== snapshot_path for a copy)
+    std::uint64_t size = 0;              // bytes of the blob
+    std::string commit;                  // snapshot folder the file was found in
+    std::string etag;                    // blob name; empty when the snapshot entry is a plain copy
+};
+
+class Store {
+public:
+    explicit Store(std::filesystem::path root);
+    const std::filesystem::path& root() const { return m_root; }
+
+    // Path helpers. They do not validate: callers validate repo/path/revision first (names.hpp),
+    // the operations below do so themselves.
+    std::filesystem::path repo_dir(std::string_view repo) const;
+    std::filesystem::path blobs_dir(std::string_view repo) const;
+    std::filesystem::path blob_path(std::string_view repo, std::string_view etag) const;
+    std::filesystem::path partial_path(std::string_view repo, std::string_view etag) const;
+    std::filesystem::path locks_dir(std::string_view repo) const;
+    std::filesystem::path lock_path(std::string_view repo, std::string_view etag) const;
+    std::filesystem::path snapshot_dir(std::string_view repo, std::string_view commit) const;
+    std::filesystem::path snapshot_file_path(std::string_view repo, std::string_view commit,
+                                             std::string_view path) const;
+    std::filesystem::path ref_path(std::string_view repo, std::string_view revision) const;
+
+    // refs/<revision> -> its commit. nullopt when absent or not exactly a 40-hex commit
+    // (surrounding whitespace written by other tools is tolerated).
+    std::optional<std::string> read_ref(std::string_view repo, std::string_view revision) const;
+    // Atomically (temp + fsync + rename) writes refs/<revision> = commit, no newline. Nested
+    // revisions (refs/pr/1) create their folders. INVALID_REPO / BAD_REQUEST on bad input.
+    Status write_ref(std::string_view repo, std::string_view revision, std::string_view commit) const;
+
+    // The commit whose snapshot answers `revision`: a commit with a snapshot folder, else what
+    // refs/<revision> names. nullopt when neither exists.
+    std::optional<std::string> resolve_commit(std::string_view repo, std::string_view revision) const;
+
+    // Present means: the snapshot entry resolves to an existing regular file inside the repo dir.
+    // `revision` is a commit, a ref name, or — when the repo has no refs at all, as
+    // @huggingface/hub leaves it — the newest snapshot (by folder mtime) holding the file.
+    // Broken links, links escaping the repo dir and invalid names are absent, never errors.
+    std::optional<CachedFile> find_file(std::string_view repo, std::string_view path,
+                                        std::string_view revision = "main") const;
+
+    // Places a finished, already verified download: fsync the partial, rename it to
+    // blobs/<etag> (an existing complete blob is kept and the partial dropped), fsync blobs/,
+    // then atomically create the relative snapshot link (temp link + rename). Refs are left to
+    // write_ref. Errors: INVALID_* on bad names, NOT_FOUND when the partial is missing,
+    // INTEGRITY when its size differs from file.size (the partial is left for the caller),
+    // DISK_FULL / INTERNAL from the OS. The hash is NOT checked here: the download engine
+    // verifies while it transfers, and only verified partials may be published (DESIGN §10).
+    Result<CachedFile> publish(std::string_view repo, std::string_view commit,
+                               const model::RepoFile& file,
+                               const std::filesystem::path& partial) const;
+
+    // Links snapshots/<commit>/<file.path> to an existing blobs/<file.etag> (a blob shared with
+    // another revision or variant). NOT_FOUND when the blob is absent or its size differs.
+    Result<CachedFile> link_existing_blob(std::string_view repo, std::string_view commit,
+                                          const model::RepoFile& file) const;
+
+    // True when blobs/<etag> is a regular file (of `size` bytes when given).
+    bool has_blob(std::string_view repo, std::string_view etag,
+                  std::optional<std::uint64_t> size = std::nullopt) const;
+
+private:
+    std::optional<CachedFile> inspect_entry(std::string_view repo, std::string_view commit,
+                                            std::string_view path) const;
+    Status create_link(const std::filesystem::path& link, const std::filesystem::path& blob) const;
+
+    std::filesystem::path m_root;
+};
+
+} // namespace tabagent::cache

@@ -1,0 +1,87 @@
+#pragma once
+// The transfer engine (DESIGN §7): ONE event-loop thread drives a libcurl multi handle for every
+// transfer. A transfer fills one partial file (`.incomplete`) with exactly `size` bytes whose hash
+// equals `etag`; the caller renames it into place. Large files are split into pieces fetched with
+// bounded Range requests by several connections, written with pwrite; a journal beside the partial
+// (`<partial>.journal`) lets a later start fetch only the missing ranges. Memory does not grow
+// with file size.
+#include "core/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tabagent::download {
+
+struct FileRequest {
+    std::string url;                  // e.g. the Hub resolve URL; redirects are followed
+    std::vector<std::string> headers; // e.g. "Authorization: Bearer ..."; sent only to url's origin
+    std::filesystem::path partial;    // blobs/<etag>.incomplete; its directory must exist
+    std::uint64_t size = 0;           // expected byte count
+    std::string etag;                 // 64 hex = sha256, 40 hex = git blob sha1; verifies the bytes
+};
+
+struct Progress {
+    std::uint64_t bytes_done = 0; // bytes of the file present (resumed ones included)
+    std::uint64_t bytes_total = 0;
+    double bytes_per_second = 0;
+    bool waiting = false; // backing off before a retry (Retry-After, errors)
+    bool paused = false;
+    int connections = 0;
+};
+
+using TransferId = std::uint64_t;
+using ProgressCallback = std::function<void(const Progress&)>;
+using DoneCallback = std::function<void(Status)>;
+
+struct EngineOptions {
+    int max_connections = 16;                      // global, all transfers
+    int max_connections_per_file = 8;
+    std::uint64_t min_segment_size = 4u << 20;     // a file gets one connection per this many bytes
+    std::uint64_t piece_size = 16u << 20;          // upper bound of one Range request
+    std::uint64_t tail_split_min = 1u << 20;       // never split a remainder smaller than 2x this
+    std::chrono::milliseconds tail_split_eta{2000}; // split a piece expected to need longer than this
+    std::chrono::seconds stall_timeout{10};        // no byte for this long -> reconnect the segment
+    std::chrono::milliseconds connect_timeout{10'000};
+    int max_attempts = 6;                          // consecutive failures without progress
+    std::chrono::milliseconds backoff_base{500};
+    std::chrono::milliseconds backoff_cap{30'000};
+    std::uint64_t rate_limit_bytes_per_second = 0; // global; 0 = off; see set_rate_limit
+    std::chrono::milliseconds progress_interval{100};
+};
+
+class Engine {
+public:
+    explicit Engine(EngineOptions options = {});
+    // Stops the loop; unfinished transfers flush their journal and get on_done(CANCELLED).
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Checks the request, the free disk space (statvfs: missing bytes must fit, else DISK_FULL)
+    // and an existing journal (same etag and size -> resume the missing ranges; otherwise the
+    // partial is truncated and restarted). On an error here no callback is ever called.
+    // Otherwise exactly one on_done follows: success (partial holds the verified bytes, fsynced,
+    // journal removed), or an error: NOT_FOUND / AUTH_REQUIRED (final HTTP answers), RATE_LIMITED /
+    // NETWORK (attempts exhausted), INTEGRITY (hash mismatch twice; partial and journal deleted),
+    // DISK_FULL (ENOSPC; partial and journal kept), CANCELLED (cancel or shutdown; kept).
+    // Callbacks run on the engine thread and must be cheap; on_progress at most every
+    // progress_interval and never goes backwards.
+    Result<TransferId> start(FileRequest request, ProgressCallback on_progress, DoneCallback on_done);
+
+    // Each takes effect on the engine thread within milliseconds; unknown ids are ignored.
+    void cancel(TransferId id);
+    void pause(TransferId id);  // drops the connections, keeps the partial and journal (flushed)
+    void resume(TransferId id);
+    void set_rate_limit(std::uint64_t bytes_per_second); // 0 = off
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace tabagent::download

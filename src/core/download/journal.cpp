@@ -1,0 +1,60 @@
+#include "core/download/journal.hpp"
+
+#include "core/util/fd.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <fstream>
+#include <unistd.h>
+
+namespace tabagent::download {
+
+std::filesystem::path journal_path(const std::filesystem::path& partial) {
+    auto path = partial;
+    path += ".journal";
+    return path;
+}
+
+std::optional<JournalData> read_journal(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    try {
+        const auto json = nlohmann::json::parse(in);
+        if (json.value("version", 0) != 1) return std::nullopt;
+        JournalData data;
+        data.url = json.value("url", "");
+        data.etag = json.at("etag").get<std::string>();
+        data.size = json.at("size").get<std::uint64_t>();
+        for (const auto& range : json.at("done")) {
+            const auto begin = range.at(0).get<std::uint64_t>();
+            const auto end = range.at(1).get<std::uint64_t>();
+            if (begin < end && end <= data.size) data.done.add(begin, end);
+        }
+        return data;
+    } catch (const nlohmann::json::exception&) {
+        return std::nullopt;
+    }
+}
+
+Status write_journal(const std::filesystem::path& path, const JournalData& data) {
+    nlohmann::json json{{"version", 1}, {"url", data.url}, {"etag", data.etag}, {"size", data.size}};
+    auto& done = json["done"] = nlohmann::json::array();
+    for (const auto& [b, e] : data.done.ranges()) done.push_back({b, e});
+    const std::string text = json.dump();
+    auto temp = path;
+    temp += ".tmp";
+    util::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) return tl::unexpected(util::errno_error(errno, "cannot write journal", temp));
+    if (auto written = fd.pwrite_all(text.data(), text.size(), 0); !written) return written;
+    if (::fdatasync(fd.get()) != 0)
+        return tl::unexpected(util::errno_error(errno, "cannot sync journal", temp));
+    fd.reset();
+    if (::rename(temp.c_str(), path.c_str()) != 0)
+        return tl::unexpected(util::errno_error(errno, "cannot rename journal", path));
+    return {};
+}
+
+} // namespace tabagent::download

@@ -1,0 +1,208 @@
+#include "core/hub/client.hpp"
+
+#include "core/hub/http.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace tabagent::hub {
+
+struct HubClient::Response {
+    HttpResponse http;
+};
+
+namespace {
+
+Error offline_error() {
+    return Error{ErrorCode::offline, "offline mode: the Hub is not contacted",
+                 {{"hint", "unset HF_HUB_OFFLINE or drop --offline"}}};
+}
+
+std::string unquote_etag(std::string etag) {
+    if (etag.rfind("W/", 0) == 0) etag.erase(0, 2);
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+        etag = etag.substr(1, etag.size() - 2);
+    return etag;
+}
+
+// Link: <https://host/api/...?cursor=x>; rel="next", <...>; rel="prev"
+std::string next_link(const std::string& header) {
+    size_t pos = 0;
+    while (pos < header.size()) {
+        const auto open = header.find('<', pos);
+        if (open == std::string::npos) break;
+        const auto close = header.find('>', open);
+        if (close == std::string::npos) break;
+        const auto end = header.find(',', close);
+        const auto params = header.substr(close + 1, end == std::string::npos ? std::string::npos
+                                                                              : end - close - 1);
+        if (params.find("rel=\"next\"") != std::string::npos ||
+            params.find("rel=next") != std::string::npos)
+            return header.substr(open + 1, close - open - 1);
+        if (end == std::string::npos) break;
+        pos = end + 1;
+    }
+    return {};
+}
+
+std::optional<std::uint64_t> to_u64(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    std::uint64_t value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return value;
+}
+
+} // namespace
+
+HubClient::HubClient(const Config& config, std::optional<std::string> token, ClientOptions options)
+    : m_endpoint(config.endpoint), m_offline(config.offline), m_token(std::move(token)),
+      m_options(options), m_easy(curl_easy_init()) {
+    while (!m_endpoint.empty() && m_endpoint.back() == '/') m_endpoint.pop_back();
+    if (m_token && m_token->empty()) m_token.reset();
+}
+
+std::vector<std::string> HubClient::auth_headers() const {
+    if (!m_token) return {};
+    return {"Authorization: Bearer " + *m_token};
+}
+
+std::string HubClient::resolve_url(const std::string& repo, const std::string& revision,
+                                   const std::string& path) const {
+    return m_endpoint + "/" + repo + "/resolve/" + encode_segment(revision) + "/" + encode_path(path);
+}
+
+Result<HubClient::Response> HubClient::get(const std::string& url, const std::string& repo,
+                                           bool head) {
+    if (m_offline) return tl::unexpected(offline_error());
+    if (!m_easy) return fail(ErrorCode::internal, "curl_easy_init failed");
+    HttpRequest request;
+    request.url = url;
+    request.head = head;
+    request.follow_redirects = false;
+    request.connect_timeout_ms = m_options.connect_timeout_ms;
+    request.timeout_ms = m_options.timeout_ms;
+    // Credentials only go to the endpoint's own origin (a Link or Location could point elsewhere).
+    if (url_origin(url) == url_origin(m_endpoint)) request.headers = auth_headers();
+    if (head) request.headers.push_back("Accept-Encoding: identity"); // true Content-Length
+    std::lock_guard lock(m_mutex);
+    spdlog::debug("hub: {} {}", head ? "HEAD" : "GET", strip_query(url));
+    auto response = perform(m_easy.get(), request);
+    if (!response) {
+        response.error().details["url"] = strip_query(url);
+        if (!repo.empty()) response.error().details["repo"] = repo;
+        return tl::unexpected(response.error());
+    }
+    if (response->status >= 400)
+        return tl::unexpected(
+            http_error(response->status, response->headers.failure_info(repo, url)));
+    return Response{std::move(*response)};
+}
+
+Result<model::RepoListing> HubClient::list_repo(const std::string& repo,
+                                                const std::string& revision) {
+    model::RepoListing listing;
+    listing.repo = repo;
+    listing.revision = revision;
+    const std::string base = m_endpoint + "/api/models/" + repo;
+    auto info = get(base + "/revision/" + encode_segment(revision), repo, false);
+    if (!info) return tl::unexpected(info.error());
+    try {
+        const auto json = nlohmann::json::parse(info->http.body);
+        listing.commit = json.value("sha", "");
+        if (json.contains("pipeline_tag") && json["pipeline_tag"].is_string())
+            listing.pipeline_tag = json["pipeline_tag"].get<std::string>();
+        // "gated" is false or a string ("auto", "manual").
+        if (json.contains("gated"))
+            listing.gated = json["gated"].is_string() || (json["gated"].is_boolean() && json["gated"].get<bool>());
+        listing.is_private = json.value("private", false);
+    } catch (const nlohmann::json::exception& e) {
+        return fail(ErrorCode::network, std::string("bad repo info from the Hub: ") + e.what(),
+                    {{"repo", repo}});
+    }
+    // List at the resolved commit so that files and commit agree even if the branch moves.
+    const std::string tree_rev = listing.commit.empty() ? revision : listing.commit;
+    std::string url = base + "/tree/" + encode_segment(tree_rev) + "?recursive=true";
+    for (int page = 0; !url.empty(); ++page) {
+        if (page >= 10'000) return fail(ErrorCode::network, "tree pagination does not end", {{"repo", repo}});
+        auto tree = get(url, repo, false);
+        if (!tree) return tl::unexpected(tree.error());
+        try {
+            const auto json = nlohmann::json::parse(tree->http.body);
+            if (!json.is_array()) throw nlohmann::json::type_error::create(302, "tree is not an array", nullptr);
+            for (const auto& entry : json) {
+                if (entry.value("type", "file") != "file") continue;
+                model::RepoFile file;
+                file.path = entry.at("path").get<std::string>();
+                file.size = entry.value("size", std::uint64_t{0});
+                if (entry.contains("lfs") && entry["lfs"].is_object()) {
+                    file.lfs = true;
+                    file.etag = entry["lfs"].value("oid", "");
+                    if (entry["lfs"].contains("size")) file.size = entry["lfs"]["size"].get<std::uint64_t>();
+                } else {
+                    file.etag = entry.value("oid", "");
+                }
+                listing.files.push_back(std::move(file));
+            }
+        } catch (const nlohmann::json::exception& e) {
+            return fail(ErrorCode::network, std::string("bad file listing from the Hub: ") + e.what(),
+                        {{"repo", repo}});
+        }
+        url = next_link(tree->http.headers.get("link"));
+        if (!url.empty() && url.front() == '/') url = m_endpoint + url;
+    }
+    return listing;
+}
+
+Result<FileMeta> HubClient::head_file(const std::string& repo, const std::string& revision,
+                                      const std::string& path) {
+    std::string url = resolve_url(repo, revision, path);
+    for (int hop = 0; hop < 5; ++hop) {
+        auto response = get(url, repo, true);
+        if (!response) {
+            if (response.error().code == ErrorCode::not_found) response.error().details["path"] = path;
+            return tl::unexpected(response.error());
+        }
+        const auto& headers = response->http.headers;
+        const std::string location = headers.get("location");
+        const long status = response->http.status;
+        // A relative redirect stays on the Hub (renamed repo): follow it; an absolute one is the
+        // CDN, whose headers we don't need (X-Linked-* are on the Hub's reply).
+        if (status >= 300 && status < 400 && !location.empty() && location.front() == '/' &&
+            headers.get("x-linked-etag").empty()) {
+            url = m_endpoint + location;
+            continue;
+        }
+        FileMeta meta;
+        meta.commit = headers.get("x-repo-commit");
+        meta.etag = unquote_etag(headers.get("x-linked-etag"));
+        if (meta.etag.empty()) meta.etag = unquote_etag(headers.get("etag"));
+        auto size = to_u64(headers.get("x-linked-size"));
+        if (!size) size = to_u64(headers.get("content-length"));
+        meta.size = size.value_or(0);
+        if (status >= 300 && status < 400 && !location.empty())
+            meta.location = location.front() == '/' ? m_endpoint + location : location;
+        else
+            meta.location = url;
+        if (meta.etag.empty())
+            return fail(ErrorCode::network, "the Hub sent no ETag for " + path,
+                        {{"repo", repo}, {"path", path}, {"http_status", status}});
+        return meta;
+    }
+    return fail(ErrorCode::network, "too many redirects resolving " + path, {{"repo", repo}, {"path", path}});
+}
+
+Result<nlohmann::json> HubClient::whoami() {
+    if (m_offline) return tl::unexpected(offline_error());
+    if (!m_token) return fail(ErrorCode::auth_required, "no Hugging Face token set");
+    auto response = get(m_endpoint + "/api/whoami-v2", "", false);
+    if (!response) return tl::unexpected(response.error());
+    try {
+        return nlohmann::json::parse(response->http.body);
+    } catch (const nlohmann::json::exception& e) {
+        return fail(ErrorCode::network, std::string("bad whoami reply: ") + e.what());
+    }
+}
+
+} // namespace tabagent::hub

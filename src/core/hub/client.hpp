@@ -1,0 +1,71 @@
+#pragma once
+// Synchronous client for the Hub's HTTP API (DESIGN §5): repo metadata + file listing, HEAD of a
+// file's resolve URL, whoami. Thread-safe (one easy handle behind a mutex; calls are serialised).
+// Every failure is an Error from hub/errors.hpp; with Config::offline every call fails at once
+// with OFFLINE and never touches the network.
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/hub/curl_handles.hpp"
+#include "core/model/repo_file.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tabagent::hub {
+
+struct FileMeta {
+    std::string etag;     // X-Linked-Etag (LFS sha256) else ETag (git sha1), quotes removed
+    std::uint64_t size = 0; // X-Linked-Size else Content-Length
+    std::string commit;   // X-Repo-Commit
+    std::string location; // where the bytes are: the redirect target (CDN) or the resolve URL
+};
+
+struct ClientOptions {
+    long connect_timeout_ms = 10'000;
+    long timeout_ms = 30'000; // whole metadata request
+};
+
+class HubClient {
+public:
+    HubClient(const Config& config, std::optional<std::string> token, ClientOptions options = {});
+
+    // GET /api/models/{repo}/revision/{rev} (commit sha, pipeline_tag, gated, private) then
+    // GET /api/models/{repo}/tree/{rev}?recursive=true following Link rel="next" pages.
+    // Files only; etag = lfs.oid (sha256) when LFS, else oid (git sha1).
+    // Errors: AUTH_REQUIRED, NOT_FOUND, RATE_LIMITED, NETWORK, OFFLINE.
+    Result<model::RepoListing> list_repo(const std::string& repo, const std::string& revision);
+
+    // HEAD of the resolve URL without following the redirect to the CDN (relative redirects on
+    // the same host, e.g. a renamed repo, are followed). Errors as list_repo.
+    Result<FileMeta> head_file(const std::string& repo, const std::string& revision,
+                               const std::string& path);
+
+    // {endpoint}/{repo}/resolve/{revision}/{path}, revision and each path segment URL-encoded.
+    std::string resolve_url(const std::string& repo, const std::string& revision,
+                            const std::string& path) const;
+
+    // GET /api/whoami-v2 with the token; AUTH_REQUIRED when the token is missing or refused.
+    Result<nlohmann::json> whoami();
+
+    // "Authorization: Bearer <token>" when a token is set; only for URLs on the endpoint's origin.
+    std::vector<std::string> auth_headers() const;
+    const std::string& endpoint() const { return m_endpoint; }
+
+private:
+    struct Response;
+    Result<Response> get(const std::string& url, const std::string& repo, bool head);
+
+    std::string m_endpoint; // no trailing slash
+    bool m_offline;
+    std::optional<std::string> m_token;
+    ClientOptions m_options;
+    std::mutex m_mutex;
+    CurlEasy m_easy;
+};
+
+} // namespace tabagent::hub

@@ -1,0 +1,107 @@
+#include "core/hub/token.hpp"
+
+#include "core/util/fd.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <fstream>
+#include <random>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace tabagent::hub {
+namespace {
+
+std::string trim(std::string text) {
+    const char* ws = " \t\r\n";
+    const auto first = text.find_first_not_of(ws);
+    if (first == std::string::npos) return {};
+    const auto last = text.find_last_not_of(ws);
+    return text.substr(first, last - first + 1);
+}
+
+std::optional<std::string> read_token_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    content = trim(std::move(content));
+    if (content.empty()) return std::nullopt;
+    return content;
+}
+
+std::filesystem::path hf_home_token_path() {
+    if (auto hf_home = env_string("HF_HOME"); hf_home && !hf_home->empty())
+        return std::filesystem::path(*hf_home) / "token";
+    if (auto xdg = env_string("XDG_CACHE_HOME"); xdg && !xdg->empty())
+        return std::filesystem::path(*xdg) / "huggingface" / "token";
+    if (auto home = env_string("HOME"); home && !home->empty())
+        return std::filesystem::path(*home) / ".cache" / "huggingface" / "token";
+    return {};
+}
+
+} // namespace
+
+std::optional<Token> resolve_token(const Config& config) {
+    if (config.explicit_token) {
+        if (auto value = trim(*config.explicit_token); !value.empty())
+            return Token{std::move(value), "explicit"};
+    }
+    if (!config.data_dir.empty()) {
+        if (auto value = read_token_file(config.token_file())) return Token{*value, "stored"};
+    }
+    if (auto value = env_string("HF_TOKEN")) {
+        if (auto trimmed = trim(*value); !trimmed.empty()) return Token{std::move(trimmed), "env"};
+    }
+    if (auto path = hf_home_token_path(); !path.empty()) {
+        if (auto value = read_token_file(path)) return Token{*value, "hf_home"};
+    }
+    return std::nullopt;
+}
+
+Status store_token(const std::filesystem::path& data_dir, std::string_view token) {
+    const std::string value = trim(std::string(token));
+    if (value.empty()) return fail(ErrorCode::bad_request, "empty token");
+    if (value.find_first_of("\r\n") != std::string::npos)
+        return fail(ErrorCode::bad_request, "token contains a line break");
+    std::error_code ec;
+    if (!std::filesystem::exists(data_dir, ec)) {
+        std::filesystem::create_directories(data_dir, ec);
+        if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot create", data_dir));
+        std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
+    }
+    const auto target = data_dir / "token";
+    std::random_device random;
+    const auto temp = data_dir / (".token." + std::to_string(random()) + ".tmp");
+    // Created 0600 from the start: a chmod after the write would leave a readable window.
+    util::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) return tl::unexpected(util::errno_error(errno, "cannot create", temp));
+    auto cleanup_on_error = [&](Error error) -> Status {
+        fd.reset();
+        std::filesystem::remove(temp, ec);
+        return tl::unexpected(std::move(error));
+    };
+    if (auto written = fd.pwrite_all(value.data(), value.size(), 0); !written)
+        return cleanup_on_error(written.error());
+    if (auto synced = fd.sync(); !synced) return cleanup_on_error(synced.error());
+    fd.reset();
+    if (::rename(temp.c_str(), target.c_str()) != 0)
+        return cleanup_on_error(util::errno_error(errno, "cannot rename", target));
+    return {};
+}
+
+Status clear_token(const std::filesystem::path& data_dir) {
+    const auto target = data_dir / "token";
+    if (::unlink(target.c_str()) != 0 && errno != ENOENT)
+        return tl::unexpected(util::errno_error(errno, "cannot remove", target));
+    return {};
+}
+
+std::string mask_token(std::string_view token) {
+    if (token.size() < 12) return "****";
+    std::string prefix;
+    if (auto underscore = token.find('_'); underscore != std::string_view::npos && underscore < 6)
+        prefix = std::string(token.substr(0, underscore + 1));
+    return prefix + "****" + std::string(token.substr(token.size() - 4));
+}
+
+} // namespace tabagent::hub

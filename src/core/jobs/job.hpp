@@ -1,0 +1,71 @@
+#pragma once
+// A download (or verify) job as the rest of the product sees it: what it is for, where it stands,
+// and the progress report it sends out.
+#include "core/error.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tabagent::jobs {
+
+enum class JobKind { download_files, download_quant, verify };
+enum class JobStatus { queued, running, paused, done, error, cancelled };
+
+std::string_view to_string(JobKind kind);
+std::string_view to_string(JobStatus status);
+bool parse_job_kind(std::string_view s, JobKind& out);
+bool is_terminal(JobStatus s);
+
+// What to do. Two specs with the same key are the same work: a second request joins the first.
+struct JobSpec {
+    JobKind kind = JobKind::download_files;
+    std::string repo;
+    std::string revision = "main";
+    std::string quant;              // download_quant
+    std::vector<std::string> files; // download_files: paths in the repo
+    std::string key() const;
+    nlohmann::json to_json() const;
+    static std::optional<JobSpec> from_json(const nlohmann::json& j);
+};
+
+// One progress report. `status` is the wire status: queued, initiate, progress, paused, done,
+// error, cancelled.
+struct JobEvent {
+    std::string job_id;
+    nlohmann::json request_id; // messageId of the request that started the job; null after restart
+    std::string status;
+    JobSpec spec;
+    std::string file;          // the file being worked on, if any
+    std::uint64_t loaded = 0;  // bytes done over the whole job (never decreases)
+    std::uint64_t total = 0;
+    int files_done = 0;
+    int files_total = 0;
+    double bytes_per_second = 0;
+    std::optional<double> eta_seconds;
+    std::string message;
+    std::optional<Error> error; // terminal error / cancelled
+    bool cached = false;        // done without downloading anything
+    nlohmann::json result;      // kind-specific summary on done (e.g. verify report)
+};
+
+// A snapshot for list_downloads.
+struct JobInfo {
+    std::string job_id;
+    nlohmann::json request_id;
+    JobSpec spec;
+    JobStatus status = JobStatus::queued;
+    std::uint64_t loaded = 0, total = 0;
+    int files_done = 0, files_total = 0;
+    double bytes_per_second = 0;
+    std::string file;
+    std::string message;
+    std::optional<Error> error;
+    bool resumed_from_journal = false;
+    nlohmann::json to_json() const;
+};
+
+} // namespace tabagent::jobs

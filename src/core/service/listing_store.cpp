@@ -1,0 +1,104 @@
+#include "core/service/listing_store.hpp"
+
+#include "core/cache/scan.hpp"
+#include "core/names.hpp"
+#include "core/util/time.hpp"
+
+#include <fstream>
+
+namespace tabagent::service {
+namespace fs = std::filesystem;
+
+nlohmann::json listing_to_json(const model::RepoListing& l) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& f : l.files) files.push_back({{"path", f.path}, {"size", f.size}, {"etag", f.etag}, {"lfs", f.lfs}});
+    return {{"repo", l.repo},           {"revision", l.revision}, {"commit", l.commit},
+            {"pipeline_tag", l.pipeline_tag}, {"gated", l.gated}, {"private", l.is_private},
+            {"files", files}};
+}
+
+std::optional<model::RepoListing> listing_from_json(const nlohmann::json& j) {
+    if (!j.is_object() || !j.contains("files") || !j["files"].is_array()) return std::nullopt;
+    model::RepoListing l;
+    l.repo = j.value("repo", "");
+    l.revision = j.value("revision", "main");
+    l.commit = j.value("commit", "");
+    l.pipeline_tag = j.value("pipeline_tag", "");
+    l.gated = j.value("gated", false);
+    l.is_private = j.value("private", false);
+    for (const auto& f : j["files"]) {
+        if (!f.is_object()) continue;
+        model::RepoFile rf;
+        rf.path = f.value("path", "");
+        rf.size = f.value("size", std::uint64_t{0});
+        rf.etag = f.value("etag", "");
+        rf.lfs = f.value("lfs", false);
+        if (!rf.path.empty() && validate_file_path(rf.path)) l.files.push_back(std::move(rf));
+    }
+    if (!validate_repo(l.repo)) return std::nullopt;
+    return l;
+}
+
+fs::path ListingStore::file_for(std::string_view repo) const { return m_dir / (repo_folder_name(repo) + ".json"); }
+
+std::optional<SavedListing> ListingStore::load(std::string_view repo) const {
+    std::ifstream in(file_for(repo));
+    if (!in) return std::nullopt;
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (!j.is_object()) return std::nullopt;
+    auto listing = listing_from_json(j.value("listing", nlohmann::json()));
+    if (!listing || listing->repo != repo) return std::nullopt;
+    return SavedListing{*listing, j.value("created_at", ""), j.value("updated_at", "")};
+}
+
+Status ListingStore::save(const model::RepoListing& listing) const {
+    std::error_code ec;
+    fs::create_directories(m_dir, ec);
+    auto now = util::now_iso8601();
+    auto previous = load(listing.repo);
+    nlohmann::json doc = {{"listing", listing_to_json(listing)},
+                          {"created_at", previous && !previous->created_at.empty() ? previous->created_at : now},
+                          {"updated_at", now}};
+    fs::path file = file_for(listing.repo);
+    fs::path tmp = file;
+    tmp += ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << doc.dump();
+        if (!out) return fail(ErrorCode::internal, "cannot write " + tmp.string());
+    }
+    fs::rename(tmp, file, ec);
+    if (ec) return fail(ErrorCode::internal, "cannot write " + file.string() + ": " + ec.message());
+    return {};
+}
+
+void ListingStore::remove(std::string_view repo) const {
+    std::error_code ec;
+    fs::remove(file_for(repo), ec);
+}
+
+std::optional<model::RepoListing> listing_from_cache(const fs::path& cache_root, std::string_view repo,
+                                                     std::string_view revision) {
+    auto scanned = cache::scan_repo(cache_root, repo);
+    if (!scanned || scanned->revisions.empty()) return std::nullopt;
+    const cache::ScannedRevision* chosen = &scanned->revisions.front(); // newest snapshot
+    auto ref = scanned->refs.find(std::string(revision));
+    for (const auto& rev : scanned->revisions)
+        if (rev.commit == revision || (ref != scanned->refs.end() && rev.commit == ref->second)) chosen = &rev;
+    model::RepoListing l;
+    l.repo = std::string(repo);
+    l.revision = std::string(revision);
+    l.commit = chosen->commit;
+    for (const auto& f : chosen->files) {
+        if (!f.present) continue;
+        model::RepoFile rf;
+        rf.path = f.path;
+        rf.size = f.size;
+        rf.etag = f.etag;
+        rf.lfs = f.etag.size() == 64;
+        l.files.push_back(std::move(rf));
+    }
+    return l;
+}
+
+} // namespace tabagent::service

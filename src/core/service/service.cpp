@@ -1,0 +1,282 @@
+#include "core/service/service.hpp"
+
+#include "core/cache/delete.hpp"
+#include "core/cache/scan.hpp"
+#include "core/download/engine.hpp"
+#include "core/hub/client.hpp"
+#include "core/hub/token.hpp"
+#include "core/model/manifest.hpp"
+#include "core/model/recommend.hpp"
+#include "core/names.hpp"
+#include "core/util/base64.hpp"
+#include "core/util/fd.hpp"
+#include "core/util/time.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+namespace tabagent::service {
+namespace fs = std::filesystem;
+
+namespace {
+Status validate_repo_and_file(const std::string& repo, const std::string& file) {
+    if (auto st = validate_repo(repo); !st) return st;
+    return validate_file_path(file);
+}
+
+std::string iso(cache::TimePoint t) {
+    if (t == cache::TimePoint{}) return "";
+    return util::iso8601(std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
+}
+} // namespace
+
+ModelService::ModelService(Config config)
+    : m_config(std::move(config)), m_store(m_config.cache_root), m_listings(m_config.manifests_dir()) {}
+
+ModelService::~ModelService() = default;
+
+std::unique_ptr<hub::HubClient> ModelService::make_client() const {
+    auto token = hub::resolve_token(m_config);
+    return std::make_unique<hub::HubClient>(m_config, token ? std::optional<std::string>(token->value) : std::nullopt);
+}
+
+download::Engine& ModelService::engine() {
+    std::lock_guard lock(m_engine_mutex);
+    if (!m_engine) {
+        download::EngineOptions options;
+        options.max_connections = m_config.max_connections_per_host;
+        options.rate_limit_bytes_per_second = m_config.rate_limit_bytes_per_second;
+        m_engine = std::make_unique<download::Engine>(options);
+    }
+    return *m_engine;
+}
+
+void ModelService::set_rate_limit(std::uint64_t bytes_per_second) {
+    m_config.rate_limit_bytes_per_second = bytes_per_second;
+    std::lock_guard lock(m_engine_mutex);
+    if (m_engine) m_engine->set_rate_limit(bytes_per_second);
+}
+
+Result<model::RepoListing> ModelService::scan_repo(const std::string& repo, const std::string& revision) {
+    if (auto st = validate_repo(repo); !st) return tl::unexpected(st.error());
+    if (auto st = validate_revision(revision); !st) return tl::unexpected(st.error());
+    auto listing = make_client()->list_repo(repo, revision);
+    if (!listing) return listing;
+    if (auto st = m_listings.save(*listing); !st) spdlog::warn("{}", st.error().message);
+    return listing;
+}
+
+Result<SavedListing> ModelService::known_listing(const std::string& repo, const std::string& revision) const {
+    if (auto st = validate_repo(repo); !st) return tl::unexpected(st.error());
+    if (auto saved = m_listings.load(repo)) return *saved;
+    if (auto derived = listing_from_cache(m_config.cache_root, repo, revision)) {
+        SavedListing s;
+        s.listing = std::move(*derived);
+        return s;
+    }
+    return fail(ErrorCode::not_found, "repo is neither cached nor scanned; scan it first", {{"repo", repo}});
+}
+
+Result<nlohmann::json> ModelService::manifest(const std::string& repo, const std::string& format) const {
+    if (format != "native" && format != "extension")
+        return fail(ErrorCode::bad_request, "format must be \"native\" or \"extension\"", {{"format", format}});
+    auto saved = known_listing(repo);
+    if (!saved) return tl::unexpected(saved.error());
+    const auto& listing = saved->listing;
+    model::Presence presence = [&](const model::RepoFile& f) {
+        model::FileState state;
+        auto found = m_store.find_file(repo, f.path, listing.commit);
+        if (found && (found->etag.empty() || f.etag.empty() || found->etag == f.etag)) {
+            state.present = true;
+            state.present_bytes = found->size;
+        } else if (!f.etag.empty()) {
+            std::error_code ec;
+            auto partial = fs::file_size(m_store.partial_path(repo, f.etag), ec);
+            if (!ec) state.present_bytes = partial;
+        }
+        return state;
+    };
+    model::ManifestOptions options;
+    options.created_at = saved->created_at;
+    options.updated_at = saved->updated_at.empty() ? util::now_iso8601() : saved->updated_at;
+    options.server_only_limit = m_config.server_only_threshold;
+    options.offline = m_config.offline;
+    auto grouping = model::group_files(listing.files);
+    return format == "native" ? model::native_manifest(listing, grouping, presence, options)
+                              : model::extension_manifest(listing, grouping, presence, options);
+}
+
+Result<nlohmann::json> ModelService::list_models() const {
+    auto scan = cache::scan_cache(m_config.cache_root);
+    nlohmann::json models = nlohmann::json::array();
+    for (const auto& repo : scan.repos) {
+        nlohmann::json revisions = nlohmann::json::array();
+        std::set<std::string> present_paths;
+        std::vector<model::RepoFile> present_files;
+        for (const auto& rev : repo.revisions) {
+            nlohmann::json refs = rev.refs;
+            revisions.push_back({{"commit", rev.commit}, {"refs", refs}, {"size", rev.size},
+                                 {"files", rev.files.size()}});
+            for (const auto& f : rev.files)
+                if (f.present && present_paths.insert(f.path).second)
+                    present_files.push_back({f.path, f.size, f.etag, f.etag.size() == 64});
+        }
+        // A variant is present when all its files are; the listing (when known) says what "all" is.
+        nlohmann::json variants = nlohmann::json::array();
+        auto saved = m_listings.load(repo.repo);
+        auto grouping = model::group_files(saved ? saved->listing.files : present_files);
+        for (const auto& v : grouping.variants) {
+            bool all = !v.files.empty() && std::all_of(v.files.begin(), v.files.end(), [&](const std::string& p) {
+                return present_paths.count(p) > 0;
+            });
+            if (all) variants.push_back(v.name);
+        }
+        models.push_back({{"repo", repo.repo},
+                          {"size", repo.size_on_disk},
+                          {"partialBytes", repo.partial_bytes},
+                          {"files", repo.file_count},
+                          {"revisions", revisions},
+                          {"variants", variants},
+                          {"scanned", saved.has_value()},
+                          {"last_access", iso(repo.last_accessed)},
+                          {"last_modified", iso(repo.last_modified)}});
+    }
+    return nlohmann::json{{"models", models}, {"cacheRoot", m_config.cache_root.string()}};
+}
+
+Result<FilePresence> ModelService::has_file(const std::string& repo, const std::string& file,
+                                            const std::string& revision) const {
+    if (auto st = validate_repo_and_file(repo, file); !st) return tl::unexpected(st.error());
+    if (auto st = validate_revision(revision); !st) return tl::unexpected(st.error());
+    FilePresence p;
+    if (auto found = m_store.find_file(repo, file, revision)) {
+        p.exists = true;
+        p.size = found->size;
+        p.path = found->snapshot_path;
+        p.blob_path = found->blob_path;
+        p.commit = found->commit;
+    }
+    return p;
+}
+
+Result<FileChunk> ModelService::read_chunk(const std::string& repo, const std::string& file, std::uint64_t offset,
+                                           std::uint64_t length, const std::string& revision) const {
+    auto presence = has_file(repo, file, revision);
+    if (!presence) return tl::unexpected(presence.error());
+    if (!presence->exists) return fail(ErrorCode::not_found, "file is not in the cache", {{"repo", repo}, {"file", file}});
+    auto fd = util::UniqueFd::open_read(presence->blob_path);
+    if (!fd) return tl::unexpected(fd.error());
+    auto size = fd->size();
+    if (!size) return tl::unexpected(size.error());
+    FileChunk chunk;
+    chunk.size = *size;
+    chunk.offset = offset;
+    if (offset >= *size) {
+        chunk.eof = true;
+        return chunk;
+    }
+    std::uint64_t want = std::min<std::uint64_t>({length == 0 ? k_max_chunk_bytes : length, k_max_chunk_bytes, *size - offset});
+    std::vector<std::byte> buffer(want);
+    std::uint64_t got = 0;
+    while (got < want) {
+        auto n = fd->pread_some(std::span(buffer).subspan(got), offset + got);
+        if (!n) return tl::unexpected(n.error());
+        if (*n == 0) break;
+        got += *n;
+    }
+    chunk.length = got;
+    chunk.eof = offset + got >= *size;
+    chunk.data_base64 = util::base64_encode(buffer.data(), got);
+    return chunk;
+}
+
+Result<std::uint64_t> ModelService::delete_model(const std::string& repo, const std::string& quant) {
+    if (auto st = validate_repo(repo); !st) return tl::unexpected(st.error());
+    if (quant.empty()) {
+        auto freed = cache::delete_repo(m_config.cache_root, repo);
+        if (freed) m_listings.remove(repo);
+        return freed;
+    }
+    auto saved = known_listing(repo);
+    if (!saved) return tl::unexpected(saved.error());
+    auto grouping = model::group_files(saved->listing.files);
+    const auto* variant = model::find_variant(grouping, quant);
+    if (variant == nullptr) return fail(ErrorCode::not_found, "no such variant", {{"repo", repo}, {"quant", quant}});
+    return cache::delete_files(m_config.cache_root, repo, variant->files);
+}
+
+cache::CacheStats ModelService::stats() const { return cache::stats(m_config.cache_root); }
+
+Result<cache::CleanReport> ModelService::clean(const cache::CleanOptions& options) const {
+    return cache::clean(m_config.cache_root, options);
+}
+
+TokenStatus ModelService::token_status() const {
+    auto token = hub::resolve_token(m_config);
+    return token ? TokenStatus{true, token->source} : TokenStatus{};
+}
+
+Result<TokenStatus> ModelService::set_token(const std::string& token, bool validate) {
+    if (token.empty() || token.size() > 4096 || token.find_first_of(" \t\r\n") != std::string::npos)
+        return fail(ErrorCode::bad_request, "token must be a non-empty string without whitespace");
+    if (validate) {
+        hub::HubClient client(m_config, token);
+        if (auto who = client.whoami(); !who) return tl::unexpected(who.error());
+    }
+    if (auto st = hub::store_token(m_config.data_dir, token); !st) return tl::unexpected(st.error());
+    return token_status();
+}
+
+Result<TokenStatus> ModelService::clear_token() {
+    if (auto st = hub::clear_token(m_config.data_dir); !st) return tl::unexpected(st.error());
+    return token_status();
+}
+
+Status ModelService::validate_job(const jobs::JobSpec& spec) const {
+    if (auto st = validate_repo(spec.repo); !st) return st;
+    if (auto st = validate_revision(spec.revision); !st) return st;
+    for (const auto& f : spec.files)
+        if (auto st = validate_file_path(f); !st) return st;
+    if (spec.kind == jobs::JobKind::download_files && spec.files.empty())
+        return fail(ErrorCode::bad_request, "missing \"file\"");
+    if (spec.kind == jobs::JobKind::download_quant && spec.quant.size() > 200)
+        return fail(ErrorCode::bad_request, "quant name too long");
+    return {};
+}
+
+Status ModelService::run_job(const jobs::JobSpec& spec, jobs::JobControl& control) {
+    if (spec.kind == jobs::JobKind::verify) return run_verify(spec, control);
+    return run_download(spec, control);
+}
+
+Status ModelService::run_verify(const jobs::JobSpec& spec, jobs::JobControl& control) {
+    std::optional<std::string> repo;
+    if (!spec.repo.empty() && spec.repo != "*") repo = spec.repo;
+    bool totals_set = false;
+    auto report = cache::verify(
+        m_config.cache_root, repo, /*remove_bad=*/true,
+        [&](std::uint64_t done, std::uint64_t total) {
+            if (!totals_set) {
+                control.set_totals(total, 0);
+                totals_set = true;
+            }
+            control.report(done, "", 0);
+        },
+        control.stop_token());
+    if (!report) return tl::unexpected(report.error());
+    if (report->cancelled) return fail(ErrorCode::cancelled, "verify stopped");
+    nlohmann::json bad = nlohmann::json::array();
+    for (const auto& b : report->blobs)
+        if (b.state != cache::BlobState::ok)
+            bad.push_back({{"repo", b.repo}, {"etag", b.etag}, {"state", cache::to_string(b.state)},
+                           {"removed", b.removed}, {"files", b.files}});
+    control.set_result({{"ok", report->ok}, {"bad", report->bad}, {"missing", report->missing},
+                        {"unverifiable", report->unverifiable}, {"unreadable", report->unreadable},
+                        {"bytesHashed", report->bytes_hashed}, {"problems", bad}});
+    return {};
+}
+
+} // namespace tabagent::service

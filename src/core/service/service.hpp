@@ -1,0 +1,106 @@
+#pragma once
+// The core's API for both edges (host and CLI): every cache, Hub and download operation the
+// product offers, with validation of names before any disk or network access. Nothing here
+// knows about Chrome or writes to stdout.
+#include "core/cache/clean.hpp"
+#include "core/cache/stats.hpp"
+#include "core/cache/store.hpp"
+#include "core/cache/verify.hpp"
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/jobs/job_manager.hpp"
+#include "core/model/variants.hpp"
+#include "core/service/listing_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace tabagent::download {
+class Engine;
+}
+namespace tabagent::hub {
+class HubClient;
+}
+
+namespace tabagent::service {
+
+inline constexpr std::uint64_t k_max_chunk_bytes = 700 * 1024; // keeps a get_file frame < 1 MiB
+
+struct FileChunk {
+    std::string data_base64;
+    std::uint64_t offset = 0, length = 0, size = 0;
+    bool eof = false;
+};
+
+struct FilePresence {
+    bool exists = false;
+    std::uint64_t size = 0;
+    std::filesystem::path path;      // snapshot path (what huggingface_hub hands out)
+    std::filesystem::path blob_path; // resolved content
+    std::string commit;
+};
+
+struct TokenStatus {
+    bool has_token = false;
+    std::string source; // "explicit" | "stored" | "env" | "hf_home" | ""
+};
+
+class ModelService {
+public:
+    explicit ModelService(Config config);
+    ~ModelService();
+    ModelService(const ModelService&) = delete;
+    ModelService& operator=(const ModelService&) = delete;
+
+    const Config& config() const { return m_config; }
+    const cache::Store& store() const { return m_store; }
+
+    // Hub: list files once, store the listing; returns it.
+    Result<model::RepoListing> scan_repo(const std::string& repo, const std::string& revision);
+    // No network: the saved listing, else one derived from the cache. NOT_FOUND when neither.
+    Result<SavedListing> known_listing(const std::string& repo, const std::string& revision = "main") const;
+    // format: "native" | "extension". No network.
+    Result<nlohmann::json> manifest(const std::string& repo, const std::string& format) const;
+    // Cached repos with size, revisions and the variants present. No network.
+    Result<nlohmann::json> list_models() const;
+
+    Result<FilePresence> has_file(const std::string& repo, const std::string& file,
+                                  const std::string& revision = "main") const;
+    // One chunk; length clamped to k_max_chunk_bytes; offset past the end -> eof with no data.
+    Result<FileChunk> read_chunk(const std::string& repo, const std::string& file, std::uint64_t offset,
+                                 std::uint64_t length, const std::string& revision = "main") const;
+    // Whole repo (quant empty) or one variant's own files (shared blobs of other variants kept).
+    Result<std::uint64_t> delete_model(const std::string& repo, const std::string& quant);
+    cache::CacheStats stats() const;
+    Result<cache::CleanReport> clean(const cache::CleanOptions& options) const;
+
+    Result<TokenStatus> set_token(const std::string& token, bool validate);
+    TokenStatus token_status() const;
+    Result<TokenStatus> clear_token();
+
+    // Checks a job request before it is accepted (names, kind-specific fields).
+    Status validate_job(const jobs::JobSpec& spec) const;
+    // The jobs::Runner for every job kind.
+    Status run_job(const jobs::JobSpec& spec, jobs::JobControl& control);
+
+    download::Engine& engine();
+    void set_rate_limit(std::uint64_t bytes_per_second);
+
+private:
+    Status run_download(const jobs::JobSpec& spec, jobs::JobControl& control);
+    Status run_verify(const jobs::JobSpec& spec, jobs::JobControl& control);
+    Result<std::vector<model::RepoFile>> files_for(const jobs::JobSpec& spec, const model::RepoListing& listing) const;
+    std::unique_ptr<hub::HubClient> make_client() const;
+
+    Config m_config;
+    cache::Store m_store;
+    ListingStore m_listings;
+    mutable std::mutex m_engine_mutex;
+    std::unique_ptr<download::Engine> m_engine; // created on first download
+};
+
+} // namespace tabagent::service

@@ -1,0 +1,138 @@
+#include "faults.hpp"
+
+#include <array>
+#include <stdexcept>
+#include <utility>
+
+namespace tabagent::fakehub {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array<std::pair<FaultKind, const char*>, 11> k_kinds = {{
+    {FaultKind::status, "status"},
+    {FaultKind::change_content, "change_content"},
+    {FaultKind::redirect_loop, "redirect_loop"},
+    {FaultKind::redirect_other_host, "redirect_other_host"},
+    {FaultKind::drop, "drop"},
+    {FaultKind::stall, "stall"},
+    {FaultKind::corrupt, "corrupt"},
+    {FaultKind::ignore_range, "ignore_range"},
+    {FaultKind::rate, "rate"},
+    {FaultKind::truncate, "truncate"},
+    {FaultKind::wrong_length, "wrong_length"},
+}};
+
+const char* kind_name(FaultKind k) {
+    for (const auto& [kind, name] : k_kinds)
+        if (kind == k) return name;
+    return "?";
+}
+
+template <class T> T get_or(const json& j, const char* key, T fallback) {
+    if (!j.contains(key) || j[key].is_null()) return fallback;
+    try {
+        return j[key].get<T>();
+    } catch (const json::exception&) {
+        throw std::invalid_argument(std::string("bad type for '") + key + "'");
+    }
+}
+
+} // namespace
+
+FaultStage stage_of(FaultKind kind) {
+    switch (kind) {
+    case FaultKind::status:
+    case FaultKind::change_content:
+    case FaultKind::redirect_loop:
+    case FaultKind::redirect_other_host: return FaultStage::request;
+    default: return FaultStage::body;
+    }
+}
+
+json FaultRule::to_json() const {
+    return {{"id", id},          {"kind", kind_name(kind)}, {"path_contains", path_contains},
+            {"method", method},  {"endpoint", endpoint},    {"times", times},
+            {"hits", hits}};
+}
+
+int FaultBook::add(const json& j) {
+    if (!j.is_object()) throw std::invalid_argument("rule must be a JSON object");
+    FaultRule r;
+    const auto kind = get_or<std::string>(j, "kind", "");
+    bool known = false;
+    for (const auto& [k, name] : k_kinds)
+        if (kind == name) {
+            r.kind = k;
+            known = true;
+        }
+    if (!known) throw std::invalid_argument("unknown fault kind '" + kind + "'");
+    r.path_contains = get_or<std::string>(j, "path_contains", "");
+    r.method = get_or<std::string>(j, "method", "");
+    r.endpoint = get_or<std::string>(j, "endpoint", "");
+    if (!r.endpoint.empty() && r.endpoint != "api" && r.endpoint != "resolve" && r.endpoint != "cdn")
+        throw std::invalid_argument("endpoint must be api, resolve or cdn");
+    r.times = get_or<int>(j, "times", 1);
+    if (r.times == 0 || r.times < -1) throw std::invalid_argument("times must be >= 1 or -1");
+    r.status = get_or<int>(j, "status", r.status);
+    if (r.status < 100 || r.status > 599) throw std::invalid_argument("status out of range");
+    r.retry_after = get_or<double>(j, "retry_after", -1);
+    r.error_code = get_or<std::string>(j, "error_code", "");
+    r.after_bytes = get_or<std::int64_t>(j, "after_bytes", -1);
+    r.after_fraction = get_or<double>(j, "after_fraction", -1);
+    r.stall_ms = get_or<std::int64_t>(j, "stall_ms", r.stall_ms);
+    r.stall_close = get_or<std::string>(j, "then", "continue") == "close";
+    r.offset = get_or<std::int64_t>(j, "offset", -1);
+    r.bytes_per_second = get_or<double>(j, "bytes_per_second", 0);
+    if (r.kind == FaultKind::rate && r.bytes_per_second <= 0)
+        throw std::invalid_argument("rate needs bytes_per_second > 0");
+    r.delta = get_or<std::int64_t>(j, "delta", r.delta);
+    if (r.kind == FaultKind::wrong_length && r.delta == 0) throw std::invalid_argument("delta must not be 0");
+    r.repo = get_or<std::string>(j, "repo", "");
+    r.file = get_or<std::string>(j, "file", "");
+    std::lock_guard lock(m_mutex);
+    r.id = m_next_id++;
+    m_rules.push_back(r);
+    return r.id;
+}
+
+int FaultBook::clear() {
+    std::lock_guard lock(m_mutex);
+    int n = static_cast<int>(m_rules.size());
+    m_rules.clear();
+    return n;
+}
+
+bool FaultBook::remove(int id) {
+    std::lock_guard lock(m_mutex);
+    return std::erase_if(m_rules, [id](const FaultRule& r) { return r.id == id; }) > 0;
+}
+
+json FaultBook::list() const {
+    std::lock_guard lock(m_mutex);
+    json out = json::array();
+    for (const auto& r : m_rules) out.push_back(r.to_json());
+    return out;
+}
+
+std::optional<FaultRule> FaultBook::take(FaultStage stage, const std::string& endpoint, const std::string& method,
+                                         const std::string& match_text) {
+    std::lock_guard lock(m_mutex);
+    for (auto it = m_rules.begin(); it != m_rules.end(); ++it) {
+        FaultRule& r = *it;
+        if (stage_of(r.kind) != stage) continue;
+        if (!r.endpoint.empty() && r.endpoint != endpoint) continue;
+        if (!r.method.empty() && r.method != method) continue;
+        if (match_text.find(r.path_contains) == std::string::npos) continue;
+        const bool redirect = r.kind == FaultKind::redirect_loop || r.kind == FaultKind::redirect_other_host;
+        if (redirect && endpoint != "resolve") continue;
+        ++r.hits;
+        FaultRule taken = r;
+        if (r.times > 0 && --r.times == 0) m_rules.erase(it);
+        return taken;
+    }
+    return std::nullopt;
+}
+
+} // namespace tabagent::fakehub

@@ -1,0 +1,190 @@
+#include "repo_store.hpp"
+
+#include <algorithm>
+
+namespace tabagent::fakehub {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool skipped(const std::string& rel) {
+    return rel.rfind(k_meta_name, 0) == 0 || rel == ".git" || rel.rfind(".git/", 0) == 0;
+}
+
+} // namespace
+
+const FileInfo* RepoView::find(const std::string& path) const {
+    auto it = std::lower_bound(files.begin(), files.end(), path,
+                               [](const FileInfo& f, const std::string& p) { return f.path < p; });
+    return it != files.end() && it->path == path ? &*it : nullptr;
+}
+
+fs::path RepoStore::repo_dir(const std::string& repo_id) const { return m_root / repo_id; }
+
+std::shared_ptr<RepoStore::State> RepoStore::state_for(const std::string& repo_id) {
+    if (!valid_repo_id(repo_id)) return nullptr;
+    std::error_code ec;
+    if (!fs::is_directory(repo_dir(repo_id), ec)) return nullptr;
+    std::lock_guard lock(m_mutex);
+    auto& st = m_states[repo_id];
+    if (!st) st = std::make_shared<State>();
+    return st;
+}
+
+std::vector<FileInfo> RepoStore::scan(const std::string& repo_id, State& st) {
+    const fs::path dir = repo_dir(repo_id);
+    const auto meta_mtime = mtime_ns(dir / k_meta_name);
+    if (meta_mtime != st.meta_mtime) {
+        st.meta = load_meta(dir).value_or(RepoMeta{});
+        st.meta_mtime = meta_mtime;
+    }
+    std::vector<FileInfo> files;
+    bool dirty = false;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        const std::string rel = it->path().lexically_relative(dir).generic_string();
+        if (skipped(rel)) {
+            if (it->is_directory()) it.disable_recursion_pending();
+            continue;
+        }
+        if (!it->is_regular_file()) continue;
+        FileInfo f;
+        f.path = rel;
+        f.disk = it->path();
+        f.size = it->file_size();
+        f.lfs = is_lfs_file(rel, f.size, st.meta.lfs_threshold);
+        auto& h = st.meta.hashes[rel];
+        const auto mt = mtime_ns(f.disk);
+        if (h.size != f.size || h.mtime_ns != mt) h = CachedHash{f.size, mt, "", ""};
+        const bool need256 = f.lfs && h.sha256.empty();
+        const bool need1 = !f.lfs && h.git_sha1.empty();
+        if (need256 || need1) {
+            auto hashes = hash_file_content(f.disk, need256, need1, false);
+            if (need256) h.sha256 = hashes.sha256;
+            if (need1) h.git_sha1 = hashes.git_sha1;
+            dirty = true;
+        }
+        f.sha256 = h.sha256;
+        f.git_sha1 = h.git_sha1;
+        files.push_back(std::move(f));
+    }
+    // Forget entries of files that disappeared.
+    for (auto it = st.meta.hashes.begin(); it != st.meta.hashes.end();) {
+        bool present = std::any_of(files.begin(), files.end(), [&](const FileInfo& f) { return f.path == it->first; });
+        if (present) ++it;
+        else {
+            it = st.meta.hashes.erase(it);
+            dirty = true;
+        }
+    }
+    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    if (st.meta.sha.empty()) {
+        std::vector<ListedFile> listing;
+        for (const auto& f : files) listing.push_back({f.path, f.size, f.etag()});
+        st.meta.sha = commit_from_listing(std::move(listing));
+        dirty = true;
+    }
+    if (dirty && save_meta(dir, st.meta)) st.meta_mtime = mtime_ns(dir / k_meta_name);
+    return files;
+}
+
+void RepoStore::apply_flip(State& st, FileInfo& f) {
+    const std::string key = f.path + '\n' + std::to_string(f.size) + '\n' + std::to_string(mtime_ns(f.disk));
+    auto it = st.flipped_hashes.find(key);
+    if (it == st.flipped_hashes.end())
+        it = st.flipped_hashes.emplace(key, hash_file_content(f.disk, f.lfs, !f.lfs, true)).first;
+    f.flipped = true;
+    f.sha256 = it->second.sha256;
+    f.git_sha1 = it->second.git_sha1;
+}
+
+Lookup RepoStore::view(const std::string& repo_id, const std::string& rev, RepoView& out) {
+    auto st = state_for(repo_id);
+    if (!st) return Lookup::no_repo;
+    std::lock_guard lock(st->mutex);
+    auto files = scan(repo_id, *st);
+    out.id = repo_id;
+    out.pipeline_tag = st->meta.pipeline_tag;
+    out.library_name = st->meta.library_name;
+    out.gated = st->meta.gated;
+    out.is_private = st->meta.is_private;
+    const std::set<std::string>* flipped = nullptr;
+    std::string sha;
+    const bool latest = rev == "main";
+    if (latest && !st->extra_commits.empty()) {
+        sha = st->extra_commits.back().sha;
+        flipped = &st->extra_commits.back().flipped;
+    } else if (latest || rev == st->meta.sha) {
+        sha = st->meta.sha;
+    } else {
+        for (const auto& c : st->extra_commits)
+            if (c.sha == rev) {
+                sha = c.sha;
+                flipped = &c.flipped;
+            }
+        if (sha.empty()) return Lookup::no_revision;
+    }
+    for (auto& f : files) {
+        if (flipped && flipped->count(f.path)) apply_flip(*st, f);
+        if (f.lfs) {
+            const auto pointer = lfs_pointer(f.sha256, f.size);
+            f.tree_oid = git_blob_sha1(pointer);
+            f.pointer_size = pointer.size();
+        } else {
+            f.tree_oid = f.git_sha1;
+        }
+    }
+    out.sha = sha;
+    out.files = std::move(files);
+    return Lookup::ok;
+}
+
+std::string RepoStore::change_content(const std::string& repo_id, const std::string& path) {
+    auto st = state_for(repo_id);
+    if (!st) return {};
+    std::lock_guard lock(st->mutex);
+    auto files = scan(repo_id, *st);
+    if (std::none_of(files.begin(), files.end(), [&](const FileInfo& f) { return f.path == path; })) return {};
+    Commit next;
+    if (!st->extra_commits.empty()) next.flipped = st->extra_commits.back().flipped;
+    if (!next.flipped.erase(path)) next.flipped.insert(path);
+    const std::string parent = st->extra_commits.empty() ? st->meta.sha : st->extra_commits.back().sha;
+    next.sha = git_blob_sha1("fakehub-change\n" + parent + "\n" + path);
+    st->extra_commits.push_back(next);
+    return next.sha;
+}
+
+bool RepoStore::find_blob(const std::string& repo_id, const std::string& path, const std::string& hash,
+                          FileInfo& out) {
+    auto st = state_for(repo_id);
+    if (!st) return false;
+    RepoView latest;
+    if (view(repo_id, "main", latest) != Lookup::ok) return false;
+    std::vector<std::string> revs;
+    {
+        std::lock_guard lock(st->mutex);
+        revs.push_back(st->meta.sha);
+        for (const auto& c : st->extra_commits) revs.push_back(c.sha);
+    }
+    for (const auto& rev : revs) {
+        RepoView v;
+        if (view(repo_id, rev, v) != Lookup::ok) continue;
+        if (const FileInfo* f = v.find(path); f && (f->sha256 == hash || f->git_sha1 == hash)) {
+            out = *f;
+            return true;
+        }
+    }
+    return false;
+}
+
+void RepoStore::reset_changes() {
+    std::lock_guard lock(m_mutex);
+    for (auto& [id, st] : m_states) {
+        std::lock_guard slock(st->mutex);
+        st->extra_commits.clear();
+    }
+}
+
+} // namespace tabagent::fakehub

@@ -1,0 +1,51 @@
+#pragma once
+// Log of the requests the fake hub answered (control requests excluded), for tests to assert on.
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace tabagent::fakehub {
+
+struct RequestRecord {
+    std::uint64_t id = 0;
+    std::string method, path, query, range, endpoint, fault;
+    bool authorization_present = false;
+    double time = 0; // seconds since the epoch at arrival
+    std::chrono::steady_clock::time_point start;
+    std::atomic<std::uint64_t> body_bytes{0}; // bytes written by content providers
+};
+
+class RequestLog {
+public:
+    // Registers an in-flight request; the id travels in the X-Fakehub-Request-Id response header.
+    std::shared_ptr<RequestRecord> begin(std::string method, std::string path, std::string query,
+                                         std::string range, bool auth);
+    std::shared_ptr<RequestRecord> find(std::uint64_t id);
+    // Completes a request: appends its entry; `extra_bytes` is a plain (non-provider) body size.
+    nlohmann::json finish(std::uint64_t id, int status, std::uint64_t extra_bytes);
+    // Entries so far, after waiting up to `wait` for in-flight requests to finish (a client may
+    // read the last byte before the server thread logs the request).
+    nlohmann::json entries(std::chrono::milliseconds wait);
+    nlohmann::json stats();
+    void clear();
+    void add_sent(std::uint64_t n) { m_bytes_total += n; }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_idle;
+    std::map<std::uint64_t, std::shared_ptr<RequestRecord>> m_in_flight;
+    std::vector<nlohmann::json> m_entries;
+    std::uint64_t m_next_id = 1;
+    std::uint64_t m_requests = 0;
+    std::atomic<std::uint64_t> m_bytes_total{0};
+};
+
+} // namespace tabagent::fakehub

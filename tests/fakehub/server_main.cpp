@@ -1,0 +1,68 @@
+// fakehub: serves repos from a directory as the Hugging Face Hub would, for tests and benchmarks.
+#include "server.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+int main(int argc, char** argv) {
+    using namespace tabagent::fakehub;
+    Options opt;
+    CLI::App app{"fakehub: a local Hugging Face Hub stand-in with fault injection"};
+    app.add_option("--root", opt.root, "directory holding <owner>/<name>/ repos")->required();
+    app.add_option("--host", opt.host, "address to bind");
+    app.add_option("--port", opt.port, "port (0 = any free port)");
+    app.add_option("--port-file", opt.port_file, "write the chosen port here");
+    app.add_option("--page-size", opt.page_size, "tree API entries per page");
+    app.add_option("--token", opt.tokens, "accepted bearer token (repeatable)");
+    app.add_option("--rate-per-connection", opt.rate_per_connection, "bytes/s cap per response, 0 = none");
+    app.add_option("--cdn-base", opt.cdn_base, "base URL of LFS redirects (default http://localhost:PORT)");
+    app.add_flag("--log-requests", opt.log_requests, "print one line per request to stderr");
+    app.add_option("--threads", opt.threads, "connection threads (one per live connection)");
+    app.add_option("--keep-alive", opt.keep_alive_seconds, "idle keep-alive timeout in seconds");
+    CLI11_PARSE(app, argc, argv);
+
+    // A client hanging up mid-body must not kill the server.
+    ::signal(SIGPIPE, SIG_IGN);
+    // Block the stop signals in every thread; one thread takes them with sigwait.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    HubServer hub(opt);
+    const int port = hub.bind();
+    if (port <= 0) {
+        std::fprintf(stderr, "fakehub: cannot bind %s:%d\n", opt.host.c_str(), opt.port);
+        return 1;
+    }
+    if (!opt.port_file.empty()) {
+        std::ofstream(opt.port_file) << port << '\n';
+    }
+    std::printf("fakehub listening on %s\n", hub.base_url().c_str());
+    std::fflush(stdout);
+
+    hub.on_shutdown([] { ::kill(::getpid(), SIGTERM); });
+    StopSignal finished;
+    std::jthread stopper([&] {
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        // stop() is a no-op until the accept loop runs, so repeat it until run() has returned.
+        do {
+            hub.stop();
+        } while (finished.sleep_until(std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+    });
+    const bool ok = hub.run();
+    finished.request_stop();
+    // If run() ended on its own (listen failure), wake the stopper.
+    ::kill(::getpid(), SIGTERM);
+    stopper.join();
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,107 @@
+#include "cache_test_util.hpp"
+
+#include "core/cache/verify.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace cache_test;
+using namespace tabagent;
+
+namespace {
+const std::string k_repo = "org/model";
+
+void flip_byte(const fs::path& path, off_t offset) {
+    int fd = ::open(path.c_str(), O_RDWR);
+    REQUIRE(fd >= 0);
+    char c = 0;
+    REQUIRE(::pread(fd, &c, 1, offset) == 1);
+    c = static_cast<char>(c ^ 0x01);
+    REQUIRE(::pwrite(fd, &c, 1, offset) == 1);
+    ::close(fd);
+}
+
+const cache::BlobCheck* find(const cache::VerifyReport& r, const std::string& etag) {
+    for (const auto& b : r.blobs)
+        if (b.etag == etag) return &b;
+    return nullptr;
+}
+} // namespace
+
+TEST_CASE("cache: verify detects a flipped byte and removes the bad blob on request") {
+    TempDir tmp;
+    Store store(tmp.path());
+    const std::string big(3 * 1024 * 1024 + 17, 'm'); // several hashing chunks
+    auto weights = put(store, k_repo, k_commit_a, "onnx/model.onnx", big);
+    auto config = put(store, k_repo, k_commit_a, "config.json", "{\"x\":1}", false);
+
+    SUBCASE("a clean cache verifies ok, with progress up to the total") {
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> calls;
+        auto report = cache::verify(tmp.path(), std::nullopt, false,
+                                    [&](std::uint64_t done, std::uint64_t total) { calls.emplace_back(done, total); });
+        REQUIRE(report);
+        CHECK(report->ok == 2);
+        CHECK(report->bad == 0);
+        CHECK(report->bytes_hashed == big.size() + 7);
+        REQUIRE(calls.size() >= 4);
+        for (std::size_t i = 1; i < calls.size(); ++i) CHECK(calls[i].first >= calls[i - 1].first);
+        CHECK(calls.back().first == big.size() + 7);
+        CHECK(calls.back().second == big.size() + 7);
+        auto w = find(*report, weights.etag);
+        REQUIRE(w);
+        CHECK(w->files == std::vector<std::string>{"onnx/model.onnx"});
+    }
+    SUBCASE("a flipped byte is bad; remove_bad deletes it and the link then reads as absent") {
+        flip_byte(store.blob_path(k_repo, weights.etag), 2 * 1024 * 1024 + 5);
+        auto report = cache::verify(tmp.path(), k_repo, false);
+        REQUIRE(report);
+        CHECK(report->bad == 1);
+        CHECK(report->ok == 1);
+        CHECK(find(*report, weights.etag)->state == cache::BlobState::bad);
+        CHECK_FALSE(find(*report, weights.etag)->removed);
+        CHECK(fs::exists(store.blob_path(k_repo, weights.etag)));
+
+        auto fixed = cache::verify(tmp.path(), k_repo, true);
+        REQUIRE(fixed);
+        CHECK(fixed->bad == 1);
+        CHECK(find(*fixed, weights.etag)->removed);
+        CHECK_FALSE(fs::exists(store.blob_path(k_repo, weights.etag)));
+        CHECK_FALSE(store.find_file(k_repo, "onnx/model.onnx", k_commit_a));
+        CHECK(store.find_file(k_repo, "config.json", k_commit_a));
+
+        // Now the dangling link shows up as missing.
+        auto after = cache::verify(tmp.path(), k_repo, false);
+        REQUIRE(after);
+        CHECK(after->missing == 1);
+        CHECK(after->bad == 0);
+        CHECK(find(*after, weights.etag)->state == cache::BlobState::missing);
+    }
+    SUBCASE("a git-sha1 blob is checked too") {
+        flip_byte(store.blob_path(k_repo, config.etag), 0);
+        auto report = cache::verify(tmp.path(), k_repo, false);
+        REQUIRE(report);
+        CHECK(find(*report, config.etag)->state == cache::BlobState::bad);
+    }
+    SUBCASE("blobs whose name is not a hash are unverifiable, never bad") {
+        write_file(store.blobs_dir(k_repo) / "W-not-a-hash", "whatever");
+        auto report = cache::verify(tmp.path(), k_repo, true);
+        REQUIRE(report);
+        CHECK(report->unverifiable == 1);
+        CHECK(report->bad == 0);
+        CHECK(fs::exists(store.blobs_dir(k_repo) / "W-not-a-hash"));
+    }
+    SUBCASE("a stop request ends the run early") {
+        std::stop_source stop;
+        auto report = cache::verify(tmp.path(), k_repo, false,
+                                    [&](std::uint64_t, std::uint64_t) { stop.request_stop(); }, stop.get_token());
+        REQUIRE(report);
+        CHECK(report->cancelled);
+        CHECK(report->bytes_hashed < big.size() + 7);
+    }
+    SUBCASE("unknown or invalid repos are errors") {
+        CHECK(cache::verify(tmp.path(), std::string("org/none"), false).error().code == ErrorCode::not_found);
+        CHECK(cache::verify(tmp.path(), std::string("a--b/c"), false).error().code == ErrorCode::invalid_repo);
+    }
+}

@@ -1,0 +1,71 @@
+#include "core/config.hpp"
+#include "core/names.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+
+using namespace tabagent;
+
+TEST_CASE("names: repo ids follow the Hub grammar") {
+    for (const char* ok : {"onnx-community/Qwen2.5-0.5B-Instruct", "Xenova/whisper-tiny", "a/b", "bartowski/Llama-3.2-3B-Instruct-GGUF",
+                           "org_1/model.v2"})
+        CHECK_MESSAGE(validate_repo(ok), ok);
+    for (const char* bad : {"", "noslash", "a/b/c", "/a", "a/", "../x", "a/..", "a--b/c", "a/b--c", "-a/b", "a/.b",
+                            "a b/c", "a/b\\c", "a/b%2e"})
+        CHECK_MESSAGE(validate_repo(bad).error().code == ErrorCode::invalid_repo, bad);
+    CHECK_FALSE(validate_repo(std::string(97, 'a') + "/b"));
+}
+
+TEST_CASE("names: file paths are relative, without dot segments, backslashes or NUL") {
+    for (const char* ok : {"config.json", "onnx/model_q4f16.onnx", "a/b/c.d", ".gitattributes", "x..y"})
+        CHECK_MESSAGE(validate_file_path(ok), ok);
+    for (const char* bad : {"", "/etc/passwd", "../x", "a/../b", "a/./b", "a//b", "a/", "a\\b", "..", "."})
+        CHECK_MESSAGE(validate_file_path(bad).error().code == ErrorCode::invalid_path, bad);
+    CHECK_FALSE(validate_file_path(std::string("a\0b", 3)));
+    CHECK_FALSE(validate_file_path(std::string(1025, 'a')));
+    CHECK(validate_file_path(std::string(1024, 'a')));
+}
+
+TEST_CASE("names: repo folder names and commit hashes") {
+    CHECK(repo_folder_name("owner/name") == "models--owner--name");
+    CHECK(is_commit_hash("0123456789abcdef0123456789abcdef01234567"));
+    CHECK_FALSE(is_commit_hash("0123456789ABCDEF0123456789abcdef01234567"));
+    CHECK_FALSE(is_commit_hash("main"));
+    CHECK(validate_revision("main"));
+    CHECK(validate_revision("refs/pr/1"));
+    CHECK_FALSE(validate_revision("../main"));
+}
+
+TEST_CASE("config: sizes parse with binary units") {
+    CHECK(parse_size("1000") == 1000u);
+    CHECK(parse_size("20G") == 20ull << 30);
+    CHECK(parse_size("512M") == 512ull << 20);
+    CHECK(parse_size("1.5GiB") == (3ull << 30) / 2);
+    CHECK(parse_size("16K") == 16384u);
+    CHECK_FALSE(parse_size("abc"));
+    CHECK_FALSE(parse_size("12X"));
+    CHECK_FALSE(parse_size(""));
+}
+
+TEST_CASE("config: the cache root follows the documented order") {
+    auto save = [](const char* n) { const char* v = std::getenv(n); return v ? std::optional<std::string>(v) : std::nullopt; };
+    const char* names[] = {"TABAGENT_CACHE", "HF_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME", "HOME"};
+    std::vector<std::optional<std::string>> saved;
+    for (auto n : names) saved.push_back(save(n));
+    for (auto n : names) unsetenv(n);
+    setenv("HOME", "/h", 1);
+    CHECK(Config::from_environment().cache_root == "/h/.cache/huggingface/hub");
+    setenv("XDG_CACHE_HOME", "/x", 1);
+    CHECK(Config::from_environment().cache_root == "/x/huggingface/hub");
+    setenv("HF_HOME", "/hf", 1);
+    CHECK(Config::from_environment().cache_root == "/hf/hub");
+    setenv("HF_HUB_CACHE", "/hub", 1);
+    CHECK(Config::from_environment().cache_root == "/hub");
+    setenv("TABAGENT_CACHE", "/t", 1);
+    CHECK(Config::from_environment().cache_root == "/t");
+    for (std::size_t i = 0; i < saved.size(); ++i) {
+        if (saved[i]) setenv(names[i], saved[i]->c_str(), 1);
+        else unsetenv(names[i]);
+    }
+}
