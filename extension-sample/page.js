@@ -200,8 +200,10 @@ function onEvent(ev) {
   }
 }
 
-// The total bar shows the job's `progress` (0-100, what TabAgent's UI renders); per-file bars use
-// the per-file fields when the host sends them (fileLoaded/fileTotal), else loaded/total of `file`.
+// The total bar shows the job's `progress` (0-100 over all its bytes, what TabAgent's UI renders);
+// `loaded`/`total` are job-wide too. Per-file bars use fileLoaded/fileTotal when the host sends them;
+// otherwise the file named by the latest event is shown as active (indeterminate bar) and files are
+// marked done as `filesDone` grows, in the order they appeared.
 function applyJobEvent(ev) {
   const p = ev.payload || {};
   const job = state.job;
@@ -214,15 +216,18 @@ function applyJobEvent(ev) {
                           t: performance.now()});
 
   if (p.file) {
-    const f = job.files.get(p.file) || {loaded: 0, total: 0, progress: 0, state: 'pending'};
-    const loaded = p.fileLoaded ?? p.loaded;
-    const total = p.fileTotal ?? p.total;
-    if (Number.isFinite(loaded)) f.loaded = loaded;
-    if (Number.isFinite(total)) f.total = total;
-    const fp = p.fileProgress ?? (f.total > 0 ? (100 * f.loaded) / f.total : undefined);
-    if (Number.isFinite(fp)) f.progress = Math.max(f.progress, Math.min(100, fp));
-    f.state = p.fileStatus || (f.progress >= 100 ? 'done' : 'downloading');
+    const f = job.files.get(p.file) || {progress: null, state: 'pending'};
+    if (Number.isFinite(p.fileLoaded) && Number.isFinite(p.fileTotal) && p.fileTotal > 0) {
+      f.progress = Math.max(f.progress ?? 0, Math.min(100, (100 * p.fileLoaded) / p.fileTotal));
+    }
+    if (f.state !== 'done') f.state = f.progress === 100 ? 'done' : 'downloading';
     job.files.set(p.file, f);
+  }
+  if (Number.isFinite(p.filesDone)) {
+    let i = 0;
+    for (const f of job.files.values()) {
+      if (i++ < p.filesDone && f.state !== 'done') { f.state = 'done'; f.progress = 100; }
+    }
   }
   if (p.status === 'done') for (const f of job.files.values()) { f.state = 'done'; f.progress = 100; }
   renderJob(p);
@@ -237,7 +242,7 @@ function renderJob(p) {
   $('total').value = pct;
   $('total-pct').textContent = `${pct.toFixed(1)}%`;
   $('total-pct').dataset.value = String(pct);
-  if (Number.isFinite(p.loaded) && Number.isFinite(p.total) && p.total > 0) {
+  if (Number.isFinite(p.loaded) && Number.isFinite(p.total) && p.total > 0 && p.status !== 'initiate') {
     $('total-bytes').textContent = `${fmtBytes(p.loaded)} / ${fmtBytes(p.total)}`;
   }
   if (Number.isFinite(p.filesTotal)) $('files-count').textContent = `${p.filesDone ?? 0} / ${p.filesTotal} files`;
@@ -256,8 +261,10 @@ function renderJob(p) {
       ul.append(li);
     }
     li.dataset.state = f.state;
-    li.querySelector('progress').value = f.progress;
-    li.querySelector('.pct').textContent = `${f.progress.toFixed(0)}%`;
+    const bar = li.querySelector('progress');
+    if (f.progress === null) bar.removeAttribute('value'); // indeterminate: no per-file byte counts
+    else bar.value = f.progress;
+    li.querySelector('.pct').textContent = f.progress === null ? '' : `${f.progress.toFixed(0)}%`;
   }
 
   const terminal = TERMINAL.has(job.status);

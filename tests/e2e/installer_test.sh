@@ -18,7 +18,8 @@ SAMPLE_ID="$(sed -n 's/^Extension id: `\([a-p]\{32\}\)`.*/\1/p' "$ROOT/extension
 PASSED=0 FAILED=0
 pass() { PASSED=$((PASSED + 1)); echo "ok   - $*"; }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
-check() { local name="$1"; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+# Returns the check's status so that "check ... || echo details" prints details on failure.
+check() { local name="$1"; shift; if "$@"; then pass "$name"; else fail "$name"; return 1; fi; }
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tabagent-installer-test.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
