@@ -202,8 +202,8 @@ function onEvent(ev) {
 
 // The total bar shows the job's `progress` (0-100 over all its bytes, what TabAgent's UI renders);
 // `loaded`/`total` are job-wide too. Per-file bars use fileLoaded/fileTotal when the host sends them;
-// otherwise the file named by the latest event is shown as active (indeterminate bar) and files are
-// marked done as `filesDone` grows, in the order they appeared.
+// otherwise the file named by an event is shown as active with an indeterminate bar (events name the
+// most recent file only, and files finish in any order) until the job is done.
 function applyJobEvent(ev) {
   const p = ev.payload || {};
   const job = state.job;
@@ -222,12 +222,6 @@ function applyJobEvent(ev) {
     }
     if (f.state !== 'done') f.state = f.progress === 100 ? 'done' : 'downloading';
     job.files.set(p.file, f);
-  }
-  if (Number.isFinite(p.filesDone)) {
-    let i = 0;
-    for (const f of job.files.values()) {
-      if (i++ < p.filesDone && f.state !== 'done') { f.state = 'done'; f.progress = 100; }
-    }
   }
   if (p.status === 'done') for (const f of job.files.values()) { f.state = 'done'; f.progress = 100; }
   renderJob(p);
