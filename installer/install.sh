@@ -428,7 +428,7 @@ run_demo() {
   info "demo: generating sample repo $repo in $demo/hub"
   "$fakehub_gen" --root "$demo/hub" --repo "$repo" --preset onnx || die "fakehub-gen failed"
   fifo="$demo/fakehub.out"; mkfifo "$fifo"
-  "$fakehub" --root "$demo/hub" >"$fifo" 2>"$demo/fakehub.log" &
+  "$fakehub" --root "$demo/hub" --port 0 >"$fifo" 2>"$demo/fakehub.log" &
   hub_pid=$!
   # shellcheck disable=SC2064
   trap "kill $hub_pid 2>/dev/null || true" EXIT
