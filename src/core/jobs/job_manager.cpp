@@ -139,7 +139,8 @@ JobEvent JobManager::base_event_locked(const State& j, std::string status) const
     e.files_done = j.files_done;
     e.files_total = j.files_total;
     e.bytes_per_second = j.bytes_per_second;
-    if (j.bytes_per_second > 1 && j.total >= j.loaded)
+    bool finished = e.status == "done" || e.status == "error" || e.status == "cancelled";
+    if (!finished && j.bytes_per_second > 1 && j.total >= j.loaded)
         e.eta_seconds = static_cast<double>(j.total - j.loaded) / j.bytes_per_second;
     e.message = j.message;
     e.error = j.error;
@@ -274,6 +275,7 @@ void JobManager::finish(const std::shared_ptr<State>& job, Status result) {
                 job->loaded = job->total;
                 job->files_done = job->files_total;
                 job->file.clear();
+                job->file_loaded = job->file_total = 0;
                 job->message.clear();
                 event = base_event_locked(*job, "done");
             } else {
