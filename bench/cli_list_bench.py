@@ -65,24 +65,28 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--repos", type=int, default=1000)
     ap.add_argument("--files", type=int, default=20)
-    ap.add_argument("--keep", help="build the cache here and keep it")
+    ap.add_argument("--keep", help="build the cache here and keep it (reused by the next run)")
     args = ap.parse_args()
 
     tmp = None
     if args.keep:
         root = pathlib.Path(args.keep)
-        if root.exists():
-            shutil.rmtree(root)
-        root.mkdir(parents=True)
     else:
         tmp = tempfile.TemporaryDirectory(prefix="tabagent-list-bench-")
         root = pathlib.Path(tmp.name)
     cache = root / "hub"
-    cache.mkdir()
-    t0 = time.perf_counter()
-    build_cache(cache, args.repos, args.files)
-    print("built %d repos / %d files in %.1f s: %s" % (args.repos, args.repos * args.files,
-                                                       time.perf_counter() - t0, cache))
+    marker = root / ("built-%d-%d" % (args.repos, args.files))
+    if marker.exists():
+        print("reusing %s" % cache, flush=True)
+    else:
+        if root.exists():
+            shutil.rmtree(root)
+        cache.mkdir(parents=True)
+        t0 = time.perf_counter()
+        build_cache(cache, args.repos, args.files)
+        marker.touch()
+        print("built %d repos / %d files in %.1f s: %s" % (args.repos, args.repos * args.files,
+                                                           time.perf_counter() - t0, cache), flush=True)
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TABAGENT_"))}
     env["TABAGENT_HOME"] = str(root / "data")

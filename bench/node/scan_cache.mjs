@@ -6,5 +6,5 @@ const start = performance.now();
 const info = await scanCacheDir(dir);
 const ms = performance.now() - start;
 let files = 0;
-for (const repo of info.repos) files += repo.nbFiles;
-console.log(JSON.stringify({ ms, repos: info.repos.length, files, size: info.sizeOnDisk }));
+for (const repo of info.repos) files += repo.filesCount;
+console.log(JSON.stringify({ ms, repos: info.repos.length, files, size: info.size, warnings: info.warnings.length }));

@@ -11,6 +11,8 @@
 #include <csignal>
 #include <functional>
 #include <iostream>
+#include <set>
+#include <string_view>
 
 using namespace tabagent;
 using namespace tabagent::cli;
@@ -52,6 +54,21 @@ int usage_error(const CLI::App& app, const CLI::ParseError& e, bool json) {
         std::cerr << "Run '" << app.get_name() << " --help' (or '<command> --help') for usage.\n";
     }
     return k_exit_usage;
+}
+
+// The first word that is not a flag (or a global option's value): what the user meant as the
+// command. CLI11 alone would only say "a subcommand is required" for a typo.
+std::string first_word(int argc, char** argv) {
+    static const std::set<std::string_view> k_with_value = {"--cache-dir", "--endpoint", "--token", "--limit-rate"};
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (k_with_value.count(a)) {
+            ++i;
+            continue;
+        }
+        if (!a.starts_with("-")) return std::string(a);
+    }
+    return "";
 }
 
 } // namespace
@@ -140,6 +157,10 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);
+        auto word = first_word(argc, argv);
+        if (!word.empty() && app.get_subcommands([&](CLI::App* s) { return s->get_name() == word; }).empty())
+            return usage_error(app, CLI::ExtrasError("unknown command '" + word + "'", CLI::ExitCodes::ExtrasError),
+                               wants_json(argc, argv));
         return usage_error(app, e, wants_json(argc, argv));
     }
     if (app.get_option("--token")->count() > 0) global.token = token;
