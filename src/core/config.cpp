@@ -49,6 +49,28 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
     return static_cast<std::uint64_t>(bytes);
 }
 
+std::optional<std::chrono::seconds> parse_age(std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+    std::size_t i = 0;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (i == 0) return std::nullopt;
+    double number = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + i, number);
+    if (ec != std::errc{} || ptr != text.data() + i || number < 0) return std::nullopt;
+    std::string_view unit = text.substr(i);
+    double mult = 0;
+    if (unit.empty() || unit == "d" || unit == "D") mult = 86400;
+    else if (unit == "s" || unit == "S") mult = 1;
+    else if (unit == "m" || unit == "min") mult = 60;
+    else if (unit == "h" || unit == "H") mult = 3600;
+    else if (unit == "w" || unit == "W") mult = 7 * 86400;
+    else return std::nullopt;
+    double seconds = std::floor(number * mult);
+    if (seconds > 1e15) return std::nullopt;
+    return std::chrono::seconds(static_cast<std::int64_t>(seconds));
+}
+
 namespace {
 fs::path home_dir() {
     if (auto h = env_string("HOME")) return *h;

@@ -1,6 +1,7 @@
 #pragma once
 // Where things live and how to reach the Hub, resolved once from the environment (DESIGN §4).
 // Explicit values (CLI flags) win over the environment; the environment over defaults.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -36,5 +37,8 @@ bool env_flag(const char* name);
 std::optional<std::string> env_string(const char* name);
 // Parses "20G", "512M", "1.5GiB", "1000" into bytes; nullopt when malformed.
 std::optional<std::uint64_t> parse_size(std::string_view text);
+// Parses an age such as "30d", "12h", "90m", "45s", "2w" (a bare number is days, like the
+// protocol's olderThanDays); nullopt when malformed.
+std::optional<std::chrono::seconds> parse_age(std::string_view text);
 
 } // namespace tabagent

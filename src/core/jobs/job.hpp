@@ -32,6 +32,14 @@ struct JobSpec {
     static std::optional<JobSpec> from_json(const nlohmann::json& j);
 };
 
+// A file being transferred right now, for per-file progress (the CLI's bars). The protocol's
+// events do not carry it.
+struct FileProgress {
+    std::string path;
+    std::uint64_t loaded = 0;
+    std::uint64_t total = 0;
+};
+
 // One progress report. `status` is the wire status: queued, initiate, progress, paused, done,
 // error, cancelled.
 struct JobEvent {
@@ -51,6 +59,7 @@ struct JobEvent {
     std::optional<Error> error; // terminal error / cancelled
     bool cached = false;        // done without downloading anything
     nlohmann::json result;      // kind-specific summary on done (e.g. verify report)
+    std::vector<FileProgress> active_files; // files in flight (download jobs), by path
 };
 
 // A snapshot for list_downloads.

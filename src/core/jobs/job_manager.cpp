@@ -27,6 +27,7 @@ struct JobManager::State {
     std::optional<Error> error;
     bool cached = false;
     nlohmann::json result;
+    std::vector<FileProgress> active_files;
     Clock::time_point last_emit{};
     std::deque<std::pair<Clock::time_point, std::uint64_t>> samples; // for the speed estimate
     std::jthread thread;
@@ -93,6 +94,11 @@ public:
         m_job->result = std::move(result);
     }
 
+    void set_active_files(std::vector<FileProgress> files) override {
+        std::lock_guard lock(m_manager.m_mutex);
+        m_job->active_files = std::move(files);
+    }
+
 private:
     JobManager& m_manager;
     std::shared_ptr<State> m_job;
@@ -146,6 +152,7 @@ JobEvent JobManager::base_event_locked(const State& j, std::string status) const
     e.error = j.error;
     e.cached = j.cached;
     e.result = j.result;
+    e.active_files = j.active_files;
     return e;
 }
 
@@ -253,6 +260,7 @@ void JobManager::finish(const std::shared_ptr<State>& job, Status result) {
     {
         std::lock_guard lock(m_mutex);
         --m_running;
+        job->active_files.clear();
         switch (job->stop_reason) {
         case StopReason::shutdown:
             job->status = JobStatus::queued; // journal says queued: resumed at next start

@@ -31,6 +31,8 @@ public:
     virtual void waiting(const std::string& message) = 0;
     virtual void set_cached(bool cached) = 0;
     virtual void set_result(nlohmann::json result) = 0;
+    // Files in flight with their own bytes; carried by the next events. Optional for runners.
+    virtual void set_active_files(std::vector<FileProgress> files) { (void)files; }
 };
 
 // Does the work of one job; returns when done, failed, or stopped (stop_token). A stopped runner

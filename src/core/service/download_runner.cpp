@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -135,6 +136,14 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
     bool cancelling = false;
     const std::size_t max_in_flight = static_cast<std::size_t>(std::max(4, m_config.max_connections_per_host * 2));
 
+    auto publish_active_locked = [&] {
+        std::vector<jobs::FileProgress> active;
+        active.reserve(running.size());
+        for (const auto& [i, t] : running)
+            if (t.id) active.push_back({t.file.path, t.done, t.file.size});
+        std::sort(active.begin(), active.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+        control.set_active_files(std::move(active));
+    };
     auto loaded_locked = [&] {
         std::uint64_t sum = finished_bytes;
         for (const auto& [i, t] : running) sum += t.done;
@@ -187,6 +196,7 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
                     auto it = running.find(index);
                     if (it == running.end()) return;
                     it->second.done = p.bytes_done;
+                    publish_active_locked();
                     control.report(loaded_locked(), it->second.file.path, files_done, p.bytes_done, p.bytes_total);
                 },
                 [&, index](Status st) {
@@ -224,6 +234,7 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
                 } else {
                     finished_bytes += t.file.size;
                     ++files_done;
+                    publish_active_locked();
                     control.report(loaded_locked(), t.file.path, files_done, t.file.size, t.file.size);
                 }
             } else if (st.error().code != ErrorCode::cancelled || !cancelling) {

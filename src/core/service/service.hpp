@@ -87,13 +87,16 @@ public:
     // The jobs::Runner for every job kind.
     Status run_job(const jobs::JobSpec& spec, jobs::JobControl& control);
 
+    // The files a download job covers in `listing`: its files, or the variant's (the recommended
+    // one when the spec names none) plus the common files. NOT_FOUND for an unknown file/variant.
+    Result<std::vector<model::RepoFile>> files_for(const jobs::JobSpec& spec, const model::RepoListing& listing) const;
+
     download::Engine& engine();
     void set_rate_limit(std::uint64_t bytes_per_second);
 
 private:
     Status run_download(const jobs::JobSpec& spec, jobs::JobControl& control);
     Status run_verify(const jobs::JobSpec& spec, jobs::JobControl& control);
-    Result<std::vector<model::RepoFile>> files_for(const jobs::JobSpec& spec, const model::RepoListing& listing) const;
     std::unique_ptr<hub::HubClient> make_client() const;
 
     Config m_config;

@@ -1,9 +1,13 @@
 #pragma once
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace tabagent::util {
 // "2026-11-25T21:34:48Z" (UTC, seconds).
 std::string iso8601(std::chrono::system_clock::time_point t);
+// Inverse of iso8601 for "YYYY-MM-DDTHH:MM:SSZ"; nullopt for anything else.
+std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text);
 inline std::string now_iso8601() { return iso8601(std::chrono::system_clock::now()); }
 } // namespace tabagent::util

@@ -1,0 +1,49 @@
+#pragma once
+// A JobManager like the host's (journal in <data dir>/jobs, the ModelService runner) driven from
+// the terminal: one job runs in the foreground with progress; Ctrl-C shuts the manager down,
+// which keeps the job's journal and the engine's partial, so `download` again or `jobs resume`
+// continues where it stopped.
+#include "cli/context.hpp"
+#include "cli/progress.hpp"
+#include "core/jobs/job_manager.hpp"
+#include "core/service/service.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+
+namespace tabagent::cli {
+
+class Foreground {
+public:
+    explicit Foreground(const Context& ctx);
+
+    service::ModelService& models() { return m_models; }
+    jobs::JobManager& jobs() { return m_jobs; }
+
+    // Loads the journaled jobs (paused: nothing runs until asked).
+    void restore();
+
+    // Starts (or resumes, when paused) the job and waits for its terminal event while `view`
+    // draws progress. nullopt when interrupted: the manager is then shut down, the journal kept.
+    std::optional<jobs::JobEvent> run(const std::string& job_id, ProgressView& view);
+
+private:
+    void on_event(const jobs::JobEvent& event);
+
+    service::ModelService m_models; // outlives the manager's threads
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::string m_watched;
+    ProgressView* m_view = nullptr;
+    std::optional<jobs::JobEvent> m_terminal;
+    bool m_interrupted = false;
+    jobs::JobManager m_jobs;
+};
+
+// The JSON of a job's outcome and the human summary line; shared by download and jobs resume.
+nlohmann::json job_result_json(service::ModelService& models, const jobs::JobEvent& event);
+int finish_job(const Context& ctx, service::ModelService& models, const std::string& job_id,
+               const std::optional<jobs::JobEvent>& terminal);
+
+} // namespace tabagent::cli

@@ -1,0 +1,196 @@
+#include "cli/progress.hpp"
+
+#include "cli/format.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+namespace tabagent::cli {
+namespace {
+using Clock = std::chrono::steady_clock;
+constexpr auto k_tty_interval = std::chrono::milliseconds(100); // at most 10 redraws a second
+constexpr auto k_plain_interval = std::chrono::seconds(2);
+constexpr std::size_t k_max_file_lines = 4;
+
+std::string bar(double fraction, int cells) {
+    fraction = std::clamp(fraction, 0.0, 1.0);
+    int full = static_cast<int>(std::floor(fraction * cells));
+    std::string s = "[";
+    for (int i = 0; i < cells; ++i) s += i < full ? '#' : (i == full ? '>' : '.');
+    if (full >= cells) s.back() = '#';
+    return s + "]";
+}
+
+std::string percent(std::uint64_t done, std::uint64_t total) {
+    double p = total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0;
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%3.0f%%", std::floor(p));
+    return buf;
+}
+
+std::string fit(const std::string& s, std::size_t width) {
+    if (display_width(s) <= width || width < 4) return s;
+    return "..." + s.substr(s.size() - (width - 3));
+}
+
+std::string pad_right(std::string s, std::size_t width) {
+    auto w = display_width(s);
+    if (w < width) s.append(width - w, ' ');
+    return s;
+}
+} // namespace
+
+ProgressView::Mode progress_mode(bool quiet, bool stderr_tty) {
+    if (quiet) return ProgressView::Mode::off;
+    return stderr_tty ? ProgressView::Mode::tty : ProgressView::Mode::plain;
+}
+
+ProgressView::ProgressView(Mode mode, std::string title, std::FILE* out)
+    : m_mode(mode), m_title(std::move(title)), m_out(out), m_start(Clock::now()) {}
+
+ProgressView::~ProgressView() { finish(); }
+
+int ProgressView::width() const {
+    winsize ws{};
+    if (::ioctl(::fileno(m_out), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return std::min<int>(ws.ws_col, 160);
+    return 100;
+}
+
+void ProgressView::on_event(const jobs::JobEvent& e) {
+    std::lock_guard lock(m_mutex);
+    if (m_mode == Mode::off || m_finished) return;
+    auto now = Clock::now();
+    m_state.loaded = e.loaded;
+    m_state.total = e.total;
+    m_state.files_done = e.files_done;
+    m_state.files_total = e.files_total;
+    m_state.speed = e.bytes_per_second;
+    m_state.eta = e.eta_seconds;
+    m_state.file = e.file;
+    m_state.status = e.status;
+    m_state.active = e.active_files;
+    // Per-file speed over the file's own history in this run (the job only reports the total).
+    for (const auto& f : e.active_files) {
+        auto [it, fresh] = m_rates.try_emplace(f.path, FileRate{now, f.loaded, 0});
+        auto secs = std::chrono::duration<double>(now - it->second.first_time).count();
+        if (!fresh && secs > 0.3) it->second.speed = static_cast<double>(f.loaded - it->second.first_bytes) / secs;
+    }
+    bool terminal = e.status == "done" || e.status == "error" || e.status == "cancelled";
+    if (e.status == "done") {
+        m_state.loaded = m_state.total;
+        m_state.active.clear();
+    }
+    m_dirty = true;
+    draw_locked(terminal || e.status == "initiate");
+}
+
+void ProgressView::on_bytes(std::uint64_t done, std::uint64_t total) {
+    std::lock_guard lock(m_mutex);
+    if (m_mode == Mode::off || m_finished) return;
+    auto now = Clock::now();
+    m_state.loaded = done;
+    m_state.total = total;
+    m_state.status = done >= total ? "done" : "progress";
+    auto secs = std::chrono::duration<double>(now - m_start).count();
+    if (secs > 0.3) {
+        m_state.speed = static_cast<double>(done) / secs;
+        if (m_state.speed > 0) m_state.eta = static_cast<double>(total - std::min(done, total)) / m_state.speed;
+    }
+    m_dirty = true;
+    draw_locked(done >= total);
+}
+
+void ProgressView::finish() {
+    std::lock_guard lock(m_mutex);
+    if (m_mode == Mode::off || m_finished) return;
+    if (m_dirty) draw_locked(true);
+    if (m_mode == Mode::tty && m_drawn_lines > 0) std::fputc('\n', m_out);
+    std::fflush(m_out);
+    m_finished = true;
+}
+
+void ProgressView::draw_locked(bool force) {
+    auto now = Clock::now();
+    auto interval = m_mode == Mode::tty ? std::chrono::duration_cast<Clock::duration>(k_tty_interval)
+                                        : std::chrono::duration_cast<Clock::duration>(k_plain_interval);
+    if (!force && now - m_last_draw < interval) return;
+    m_last_draw = now;
+    m_dirty = false;
+    if (m_mode == Mode::tty) draw_tty_locked();
+    else draw_plain_locked();
+    std::fflush(m_out);
+}
+
+std::vector<std::string> ProgressView::lines_locked() {
+    const int w = width();
+    std::vector<std::string> lines;
+    const int bar_cells = std::clamp(w / 5, 10, 30);
+    // Per-file lines: name, bar, percent, bytes, speed, ETA.
+    std::size_t shown = 0;
+    for (const auto& f : m_state.active) {
+        if (shown == k_max_file_lines) {
+            lines.push_back("  ... and " + std::to_string(m_state.active.size() - shown) + " more");
+            break;
+        }
+        ++shown;
+        double speed = m_rates.count(f.path) ? m_rates[f.path].speed : 0;
+        std::string eta = speed > 0 && f.total >= f.loaded
+                              ? "ETA " + human_duration(static_cast<double>(f.total - f.loaded) / speed)
+                              : "";
+        std::string tail = " " + bar(f.total ? static_cast<double>(f.loaded) / static_cast<double>(f.total) : 0, bar_cells) +
+                           " " + percent(f.loaded, f.total) + "  " + human_size(f.loaded) + " / " + human_size(f.total) +
+                           "  " + human_speed(speed) + (eta.empty() ? "" : "  " + eta);
+        std::size_t name_width = static_cast<std::size_t>(std::max(12, w - static_cast<int>(display_width(tail)) - 3));
+        name_width = std::min<std::size_t>(name_width, 40);
+        lines.push_back("  " + pad_right(fit(f.path, name_width), name_width) + tail);
+    }
+    std::string files = m_state.files_total ? "  " + std::to_string(m_state.files_done) + "/" +
+                                                  std::to_string(m_state.files_total) + " files"
+                                            : "";
+    std::string eta = m_state.eta && m_state.status != "done" ? "  ETA " + human_duration(*m_state.eta) : "";
+    std::string head = fit(m_title, 40);
+    lines.push_back(head + " " +
+                    bar(m_state.total ? static_cast<double>(m_state.loaded) / static_cast<double>(m_state.total)
+                                      : (m_state.status == "done" ? 1.0 : 0.0),
+                        bar_cells) +
+                    " " + (m_state.total || m_state.status != "done" ? percent(m_state.loaded, m_state.total) : "100%") +
+                    "  " + human_size(m_state.loaded) + " / " + human_size(m_state.total) + "  " +
+                    human_speed(m_state.speed) + eta + files);
+    for (auto& l : lines)
+        if (static_cast<int>(display_width(l)) > w - 1) l = l.substr(0, static_cast<std::size_t>(w - 1));
+    return lines;
+}
+
+void ProgressView::draw_tty_locked() {
+    auto lines = lines_locked();
+    std::string out;
+    // Back to the first line drawn last time, then rewrite every line (clearing leftovers).
+    if (m_drawn_lines > 1) out += "\x1b[" + std::to_string(m_drawn_lines - 1) + "A";
+    int count = static_cast<int>(lines.size());
+    for (int i = 0; i < std::max(count, m_drawn_lines); ++i) {
+        out += "\r\x1b[2K";
+        if (i < count) out += lines[static_cast<std::size_t>(i)];
+        if (i + 1 < std::max(count, m_drawn_lines)) out += "\n";
+    }
+    // Stale lines below (fewer files now): cursor back up to the last real line.
+    if (m_drawn_lines > count) out += "\x1b[" + std::to_string(m_drawn_lines - count) + "A";
+    m_drawn_lines = std::max(count, 1);
+    std::fputs(out.c_str(), m_out);
+}
+
+void ProgressView::draw_plain_locked() {
+    if (m_state.total == 0 && m_state.status != "done") return; // nothing planned yet
+    std::string eta = m_state.eta && m_state.status != "done" ? ", ETA " + human_duration(*m_state.eta) : "";
+    std::string files = m_state.files_total ? " (" + std::to_string(m_state.files_done) + "/" +
+                                                  std::to_string(m_state.files_total) + " files)"
+                                            : "";
+    std::fprintf(m_out, "%s: %s %s / %s at %s%s%s\n", m_title.c_str(),
+                 m_state.total || m_state.status != "done" ? percent(m_state.loaded, m_state.total).c_str() : "100%",
+                 human_size(m_state.loaded).c_str(), human_size(m_state.total).c_str(),
+                 human_speed(m_state.speed).c_str(), eta.c_str(), files.c_str());
+    m_drawn_lines = 1;
+}
+
+} // namespace tabagent::cli
