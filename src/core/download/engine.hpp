@@ -68,8 +68,9 @@ public:
     // Checks the request, the free disk space (statvfs: missing bytes must fit, else DISK_FULL)
     // and an existing journal (same etag and size -> resume the missing ranges; otherwise the
     // partial is truncated and restarted). On an error here no callback is ever called.
-    // Otherwise exactly one on_done follows: success (partial holds the verified bytes, not
-    // fsynced, journal removed), or an error: NOT_FOUND / AUTH_REQUIRED (final HTTP answers), RATE_LIMITED /
+    // Otherwise exactly one on_done follows: success (partial holds the verified bytes, written
+    // back progressively but not fsynced: the publisher fsyncs before its rename; journal
+    // removed), or an error: NOT_FOUND / AUTH_REQUIRED (final HTTP answers), RATE_LIMITED /
     // NETWORK (attempts exhausted), INTEGRITY (hash mismatch twice; partial and journal deleted),
     // DISK_FULL (ENOSPC; partial and journal kept), CANCELLED (cancel or shutdown; kept).
     // Callbacks run on the engine thread and must be cheap; on_progress at most every
