@@ -39,6 +39,7 @@ constexpr std::uint64_t k_writeback_step = 8u << 20;  // queue writeback per 8 M
 constexpr std::uint64_t k_split_floor = 64u << 10; // never split or take over less than this
 constexpr double k_split_min_age = 0.3;             // s a connection runs before its speed counts
 constexpr double k_split_startup = 0.05;            // s a fresh connection needs for its first byte
+constexpr double k_speed_window = 0.25;             // s over which a connection's recent speed is taken
 
 struct Transfer;
 
@@ -73,6 +74,9 @@ struct Connection {
     std::uint64_t epoch = 0;
     Clock::time_point started;
     Clock::time_point last_activity; // last header/body byte (stall detection)
+    std::uint64_t mark_bytes = 0;    // `received` at mark_time, for the recent speed
+    Clock::time_point mark_time;
+    double recent_speed = -1;        // bytes/s over the last window; -1 = not measured yet
     bool via_redirect_target = false;
     hub::ResponseHeaders response;
     bool checked = false;   // first body byte seen and the status judged
@@ -294,7 +298,10 @@ struct Engine::Impl {
             if (remaining < k_split_floor || !c->checked || c->is_error || c->abort) continue;
             const double elapsed = std::chrono::duration<double>(now - c->started).count();
             if (elapsed < k_split_min_age) continue;
-            const double speed = static_cast<double>(c->received) / elapsed;
+            // The recent speed tells a lagging connection (slow now) from one that merely shared
+            // the client's CPU with many others (fast now that they are done: no split needed).
+            const double speed =
+                c->recent_speed >= 0 ? c->recent_speed : static_cast<double>(c->received) / elapsed;
             const double eta = speed > 0 ? static_cast<double>(remaining) / speed : 1e9;
             if (eta > worst_eta) {
                 worst_eta = eta;
@@ -727,6 +734,17 @@ struct Engine::Impl {
     void housekeeping() {
         check_stalls();
         const auto now = Clock::now();
+        for (auto& c : connections) {
+            const double window = std::chrono::duration<double>(now - c->mark_time).count();
+            if (c->mark_time == Clock::time_point{}) {
+                c->mark_time = now;
+                c->mark_bytes = c->received;
+            } else if (window >= k_speed_window) {
+                c->recent_speed = static_cast<double>(c->received - c->mark_bytes) / window;
+                c->mark_time = now;
+                c->mark_bytes = c->received;
+            }
+        }
         for (auto& [id, holder] : transfers) {
             Transfer& t = *holder;
             if (t.journal_dirty &&
