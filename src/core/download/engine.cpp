@@ -2,6 +2,7 @@
 
 #include "core/download/journal.hpp"
 #include "core/download/range_set.hpp"
+#include "core/download/writeback.hpp"
 #include "core/hub/curl_handles.hpp"
 #include "core/hub/errors.hpp"
 #include "core/hub/http.hpp"
@@ -34,6 +35,11 @@ constexpr std::uint64_t k_journal_bytes = 16u << 20;   // journal at least every
 constexpr auto k_journal_interval = std::chrono::seconds(1); // ... and every second
 constexpr std::uint64_t k_progress_resets_failures = 256u << 10;
 constexpr std::size_t k_error_body_max = 4096;
+constexpr std::uint64_t k_writeback_step = 8u << 20;  // queue writeback per 8 MiB of hashed prefix
+constexpr std::uint64_t k_split_floor = 64u << 10; // never split or take over less than this
+constexpr double k_split_min_age = 0.3;             // s a connection runs before its speed counts
+constexpr double k_split_startup = 0.05;            // s a fresh connection needs for its first byte
+constexpr double k_speed_window = 0.25;             // s over which a connection's recent speed is taken
 
 struct Transfer;
 
@@ -68,6 +74,9 @@ struct Connection {
     std::uint64_t epoch = 0;
     Clock::time_point started;
     Clock::time_point last_activity; // last header/body byte (stall detection)
+    std::uint64_t mark_bytes = 0;    // `received` at mark_time, for the recent speed
+    Clock::time_point mark_time;
+    double recent_speed = -1;        // bytes/s over the last window; -1 = not measured yet
     bool via_redirect_target = false;
     hub::ResponseHeaders response;
     bool checked = false;   // first body byte seen and the status judged
@@ -87,6 +96,7 @@ struct Transfer {
     util::HashKind kind = util::HashKind::sha256;
     std::unique_ptr<util::Hasher> hasher;
     std::uint64_t hashed = 0;
+    std::uint64_t written_back = 0; // prefix handed to Writeback
     RangeSet done;
     std::vector<Connection*> connections;
     int connection_cap = 1;
@@ -106,6 +116,7 @@ struct Transfer {
     std::uint64_t speed_bytes = 0;
     Clock::time_point speed_since{};
     double speed = 0;
+    double fresh_speed = 0; // bytes/s one connection reached on recent whole pieces (EMA)
 };
 
 std::string range_value(std::uint64_t begin, std::uint64_t end) {
@@ -143,6 +154,7 @@ struct Engine::Impl {
     int active = 0;
     RateBucket bucket;
     std::mt19937_64 random{std::random_device{}()};
+    Writeback writeback; // declared before the loop thread: outlives it
     std::jthread thread;
 
     explicit Impl(EngineOptions o) : options(o) {
@@ -273,28 +285,53 @@ struct Engine::Impl {
         }
     }
 
-    // A lagging last piece is halved: the old connection stops at the midpoint, a new one fetches
-    // the rest. Each byte is still written by exactly one connection.
+    // The end game: no gap is left, yet a connection is free. A lagging piece is split in
+    // proportion to the speeds, so that the lagging connection and a fresh one (expected to run at
+    // the speed recent pieces ran at) finish together; a piece the lagging connection would hardly
+    // contribute to is taken over whole (the lagging connection is dropped). This is what keeps the
+    // last percent as quick as the others. Each byte is still written by exactly one connection.
     bool split_tail(Transfer& t, Clock::time_point now) {
         Connection* slowest = nullptr;
-        double worst_eta = 0;
+        double worst_eta = 0, slowest_speed = 0;
         for (auto* c : t.connections) {
-            const std::uint64_t remaining = c->limit - c->pos;
-            if (remaining < 2 * options.tail_split_min || !c->checked || c->is_error) continue;
+            const std::uint64_t remaining = c->limit > c->pos ? c->limit - c->pos : 0;
+            if (remaining < k_split_floor || !c->checked || c->is_error || c->abort) continue;
             const double elapsed = std::chrono::duration<double>(now - c->started).count();
-            if (elapsed < 0.5) continue;
-            const double speed = static_cast<double>(c->received) / elapsed;
+            if (elapsed < k_split_min_age) continue;
+            // The recent speed tells a lagging connection (slow now) from one that merely shared
+            // the client's CPU with many others (fast now that they are done: no split needed).
+            const double speed =
+                c->recent_speed >= 0 ? c->recent_speed : static_cast<double>(c->received) / elapsed;
             const double eta = speed > 0 ? static_cast<double>(remaining) / speed : 1e9;
             if (eta > worst_eta) {
                 worst_eta = eta;
                 slowest = c;
+                slowest_speed = speed;
             }
         }
-        if (!slowest ||
-            worst_eta * 1000 < static_cast<double>(options.tail_split_eta.count()))
-            return false;
-        const std::uint64_t mid = slowest->pos + (slowest->limit - slowest->pos) / 2;
+        if (!slowest) return false;
+        const std::uint64_t begin = slowest->pos;
         const std::uint64_t end = slowest->limit;
+        const double remaining = static_cast<double>(end - begin);
+        if (t.fresh_speed <= 0) {
+            // Nothing measured yet: halve only a clearly late piece.
+            if (end - begin < 2 * options.tail_split_min ||
+                worst_eta * 1000 < static_cast<double>(options.tail_split_eta.count()))
+                return false;
+            const std::uint64_t mid = begin + (end - begin) / 2;
+            slowest->limit = mid;
+            spdlog::debug("download: halving the tail of transfer {} at {}", t.id, mid);
+            return open_connection(t, mid, end);
+        }
+        const double together = remaining / (slowest_speed + t.fresh_speed) + k_split_startup;
+        if (worst_eta < 1.5 * together + k_split_startup) return false; // not worth a connection
+        const auto keep = static_cast<std::uint64_t>(remaining * slowest_speed / (slowest_speed + t.fresh_speed));
+        if (keep < k_split_floor || keep * 8 < end - begin) {
+            spdlog::debug("download: transfer {} takes over a lagging range at {}", t.id, begin);
+            release(slowest); // its written bytes stay in t.done; the rest is fetched again
+            return open_connection(t, begin, end);
+        }
+        const std::uint64_t mid = begin + keep;
         slowest->limit = mid;
         spdlog::debug("download: splitting the tail of transfer {} at {}", t.id, mid);
         return open_connection(t, mid, end);
@@ -505,6 +542,11 @@ struct Engine::Impl {
                                (result == CURLE_WRITE_ERROR && c->stop_ok));
         if (complete) {
             if (c->received >= k_progress_resets_failures || c->pos >= c->req_end) t.failures = 0;
+            const double seconds = std::chrono::duration<double>(Clock::now() - c->started).count();
+            if (c->received >= k_progress_resets_failures && seconds > 0) {
+                const double speed = static_cast<double>(c->received) / seconds;
+                t.fresh_speed = t.fresh_speed == 0 ? speed : 0.5 * t.fresh_speed + 0.5 * speed;
+            }
             release(c);
             return;
         }
@@ -595,6 +637,11 @@ struct Engine::Impl {
                 budget -= std::min<std::uint64_t>(budget, *got);
             }
             if (t.hashed < prefix) more = true;
+            if (t.hashed - t.written_back >= k_writeback_step ||
+                (t.hashed == t.request.size && t.hashed > t.written_back)) {
+                writeback.request(t.fd.get(), t.written_back, t.hashed - t.written_back);
+                t.written_back = t.hashed;
+            }
             if (t.connections.empty() && t.done.covers(0, t.request.size) &&
                 t.hashed >= t.request.size)
                 complete.push_back(id);
@@ -611,8 +658,10 @@ struct Engine::Impl {
                        [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
         const auto journal = journal_path(t.request.partial);
         if (actual == expected) {
-            if (::ftruncate(t.fd.get(), static_cast<off_t>(t.request.size)) != 0 || !t.fd.sync()) {
-                fail_transfer(t, util::errno_error(errno, "cannot sync", t.request.partial));
+            // The fsync before the rename is cache::Store::publish's; Writeback has been pushing
+            // the bytes to disk since the download began, so it has little left to do.
+            if (::ftruncate(t.fd.get(), static_cast<off_t>(t.request.size)) != 0) {
+                fail_transfer(t, util::errno_error(errno, "cannot truncate", t.request.partial));
                 return;
             }
             std::error_code ec;
@@ -635,6 +684,7 @@ struct Engine::Impl {
             }
             t.done.clear();
             t.hashed = 0;
+            t.written_back = 0;
             t.hasher = std::make_unique<util::Hasher>(t.kind, t.request.size);
             t.single_stream = false;
             t.redirect_url.clear();
@@ -654,10 +704,13 @@ struct Engine::Impl {
 
     void flush_journal(Transfer& t) {
         if (!t.journal_dirty || !t.fd) return;
-        // Data first: the journal must never name bytes that are not durable.
-        if (::fdatasync(t.fd.get()) != 0) return;
+        // No fdatasync here: the journal names bytes already written to the partial, which a
+        // kill -9 cannot take back (they are in the page cache). After a power loss it may name
+        // bytes that never reached the disk; the final hash check catches that and the file is
+        // fetched again (integrity retry). Syncing here ran at disk speed on the loop thread and
+        // capped downloads at ~70 MB/s on a disk that writes 70 MB/s.
         JournalData data{t.request.url, t.request.etag, t.request.size, t.done};
-        if (auto written = write_journal(journal_path(t.request.partial), data); !written)
+        if (auto written = write_journal(journal_path(t.request.partial), data, false); !written)
             spdlog::warn("download: {}", written.error().message);
         t.journal_dirty = false;
         t.unjournaled = 0;
@@ -681,6 +734,17 @@ struct Engine::Impl {
     void housekeeping() {
         check_stalls();
         const auto now = Clock::now();
+        for (auto& c : connections) {
+            const double window = std::chrono::duration<double>(now - c->mark_time).count();
+            if (c->mark_time == Clock::time_point{}) {
+                c->mark_time = now;
+                c->mark_bytes = c->received;
+            } else if (window >= k_speed_window) {
+                c->recent_speed = static_cast<double>(c->received - c->mark_bytes) / window;
+                c->mark_time = now;
+                c->mark_bytes = c->received;
+            }
+        }
         for (auto& [id, holder] : transfers) {
             Transfer& t = *holder;
             if (t.journal_dirty &&
@@ -728,6 +792,8 @@ Result<TransferId> Engine::start(FileRequest request, ProgressCallback on_progre
         return fail(ErrorCode::bad_request, "etag is neither a sha256 nor a git sha1",
                     {{"etag", request.etag}});
     const auto journal = journal_path(request.partial);
+    std::error_code exists_ec;
+    const bool existed = std::filesystem::exists(request.partial, exists_ec);
     auto fd = util::UniqueFd::open_write(request.partial);
     if (!fd) return tl::unexpected(fd.error());
     auto existing = read_journal(journal);
@@ -749,9 +815,14 @@ Result<TransferId> Engine::start(FileRequest request, ProgressCallback on_progre
                                                        : std::filesystem::path(".");
     if (::statvfs(dir.c_str(), &fs) == 0) {
         const auto free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
-        if (free_bytes < missing)
+        if (free_bytes < missing) {
+            if (!existed) { // "nothing started": no empty partial left behind
+                fd->reset();
+                std::filesystem::remove(request.partial, exists_ec);
+            }
             return fail(ErrorCode::disk_full, "not enough free disk space for the download",
                         {{"needed", missing}, {"free", free_bytes}, {"path", dir.string()}});
+        }
     }
     const auto& opts = m_impl->options;
     transfer->id = m_impl->next_id++;

@@ -40,11 +40,14 @@ using DoneCallback = std::function<void(Status)>;
 
 struct EngineOptions {
     int max_connections = 16;                      // global, all transfers
-    int max_connections_per_file = 8;
+    int max_connections_per_file = 16;             // one large file may use the whole budget
     std::uint64_t min_segment_size = 4u << 20;     // a file gets one connection per this many bytes
     std::uint64_t piece_size = 16u << 20;          // upper bound of one Range request
-    std::uint64_t tail_split_min = 1u << 20;       // never split a remainder smaller than 2x this
-    std::chrono::milliseconds tail_split_eta{2000}; // split a piece expected to need longer than this
+    // Until a whole piece has given a per-connection speed, a lagging last piece is halved only
+    // when it is at least 2x tail_split_min and expected to need longer than tail_split_eta;
+    // after that it is split by the measured speeds (see split_tail).
+    std::uint64_t tail_split_min = 1u << 20;
+    std::chrono::milliseconds tail_split_eta{2000};
     std::chrono::seconds stall_timeout{10};        // no byte for this long -> reconnect the segment
     std::chrono::milliseconds connect_timeout{10'000};
     int max_attempts = 6;                          // consecutive failures without progress
@@ -65,8 +68,9 @@ public:
     // Checks the request, the free disk space (statvfs: missing bytes must fit, else DISK_FULL)
     // and an existing journal (same etag and size -> resume the missing ranges; otherwise the
     // partial is truncated and restarted). On an error here no callback is ever called.
-    // Otherwise exactly one on_done follows: success (partial holds the verified bytes, fsynced,
-    // journal removed), or an error: NOT_FOUND / AUTH_REQUIRED (final HTTP answers), RATE_LIMITED /
+    // Otherwise exactly one on_done follows: success (partial holds the verified bytes, written
+    // back progressively but not fsynced: the publisher fsyncs before its rename; journal
+    // removed), or an error: NOT_FOUND / AUTH_REQUIRED (final HTTP answers), RATE_LIMITED /
     // NETWORK (attempts exhausted), INTEGRITY (hash mismatch twice; partial and journal deleted),
     // DISK_FULL (ENOSPC; partial and journal kept), CANCELLED (cancel or shutdown; kept).
     // Callbacks run on the engine thread and must be cheap; on_progress at most every

@@ -39,7 +39,7 @@ std::optional<JournalData> read_journal(const std::filesystem::path& path) {
     }
 }
 
-Status write_journal(const std::filesystem::path& path, const JournalData& data) {
+Status write_journal(const std::filesystem::path& path, const JournalData& data, bool durable) {
     nlohmann::json json{{"version", 1}, {"url", data.url}, {"etag", data.etag}, {"size", data.size}};
     auto& done = json["done"] = nlohmann::json::array();
     for (const auto& [b, e] : data.done.ranges()) done.push_back({b, e});
@@ -49,7 +49,7 @@ Status write_journal(const std::filesystem::path& path, const JournalData& data)
     util::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd) return tl::unexpected(util::errno_error(errno, "cannot write journal", temp));
     if (auto written = fd.pwrite_all(text.data(), text.size(), 0); !written) return written;
-    if (::fdatasync(fd.get()) != 0)
+    if (durable && ::fdatasync(fd.get()) != 0)
         return tl::unexpected(util::errno_error(errno, "cannot sync journal", temp));
     fd.reset();
     if (::rename(temp.c_str(), path.c_str()) != 0)

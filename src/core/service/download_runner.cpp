@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <thread>
 
 namespace tabagent::service {
 
@@ -57,6 +58,7 @@ struct Transfer {
     cache::BlobLock lock;
     download::TransferId id = 0;
     std::uint64_t done = 0;
+    std::jthread publisher; // set once the bytes are verified
 };
 
 // Presence of exactly this version (etag) of a file in the snapshot, or a blob to link.
@@ -131,6 +133,10 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
     std::condition_variable_any cv;
     std::map<std::size_t, Transfer> running;               // by index in todo
     std::deque<std::pair<std::size_t, Status>> finished;   // completions to handle on this thread
+    // Verified files being published (fsync + renames) on their own threads: the fsyncs of many
+    // small files then share the filesystem's journal commits instead of queuing one by one.
+    std::map<std::size_t, Transfer> publishing;
+    std::deque<std::pair<std::size_t, Status>> published;
     std::uint64_t finished_bytes = present_bytes;
     std::optional<Error> first_error;
     bool cancelling = false;
@@ -160,7 +166,8 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
     std::unique_lock lock(mutex);
     while (true) {
         // Start what fits.
-        while (!cancelling && next < todo.size() && running.size() < max_in_flight && !stop.stop_requested()) {
+        while (!cancelling && next < todo.size() && running.size() + publishing.size() < max_in_flight &&
+               !stop.stop_requested()) {
             std::size_t index = next++;
             const auto& f = todo[index];
             lock.unlock();
@@ -212,12 +219,35 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
             }
             t.id = *id;
         }
-        if (running.empty() && (next >= todo.size() || cancelling || stop.stop_requested())) break;
+        if (running.empty() && publishing.empty() && (next >= todo.size() || cancelling || stop.stop_requested()))
+            break;
         if (stop.stop_requested()) cancel_all_locked();
-        // Once cancelling, wait for every transfer's completion (the engine answers within ms).
-        if (cancelling) cv.wait(lock, [&] { return !finished.empty(); });
-        else cv.wait(lock, stop, [&] { return !finished.empty(); });
+        // Once cancelling, wait for every transfer's completion (the engine answers within ms)
+        // and every publisher (a publish is short and never abandoned half-way).
+        auto have_news = [&] { return !finished.empty() || !published.empty(); };
+        if (cancelling || running.empty()) cv.wait(lock, have_news);
+        else cv.wait(lock, stop, have_news);
         if (stop.stop_requested()) cancel_all_locked();
+        while (!published.empty()) {
+            auto [index, placed] = std::move(published.front());
+            published.pop_front();
+            auto node = publishing.extract(index);
+            if (node.empty()) continue;
+            Transfer& t = node.mapped();
+            lock.unlock();
+            t.publisher.join(); // it has queued its result: returns at once
+            lock.lock();
+            if (!placed) {
+                if (!first_error) first_error = placed.error();
+                cancel_all_locked();
+            } else {
+                finished_bytes += t.file.size;
+                ++files_done;
+                publish_active_locked();
+                control.report(loaded_locked(), t.file.path, files_done, t.file.size, t.file.size);
+            }
+            t.lock.release();
+        }
         while (!finished.empty()) {
             auto [index, st] = std::move(finished.front());
             finished.pop_front();
@@ -225,25 +255,21 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
             if (node.empty()) continue;
             Transfer& t = node.mapped();
             if (st) {
-                lock.unlock();
-                auto placed = m_store.publish(spec.repo, commit, t.file, m_store.partial_path(spec.repo, t.file.etag));
-                lock.lock();
-                if (!placed) {
-                    if (!first_error) first_error = placed.error();
-                    cancel_all_locked();
-                } else {
-                    finished_bytes += t.file.size;
-                    ++files_done;
-                    publish_active_locked();
-                    control.report(loaded_locked(), t.file.path, files_done, t.file.size, t.file.size);
-                }
+                auto& moved = publishing[index] = std::move(t);
+                moved.publisher = std::jthread([&, index, file = moved.file] {
+                    auto placed = m_store.publish(spec.repo, commit, file, m_store.partial_path(spec.repo, file.etag));
+                    std::lock_guard guard(mutex);
+                    published.emplace_back(index, placed ? Status{} : Status(tl::unexpected(placed.error())));
+                    cv.notify_all();
+                });
+                continue; // the lock is released once published
             } else if (st.error().code != ErrorCode::cancelled || !cancelling) {
                 if (!first_error) first_error = st.error();
                 cancel_all_locked();
             }
             t.lock.release();
         }
-        if (stop.stop_requested() && running.empty()) break;
+        if (stop.stop_requested() && running.empty() && publishing.empty()) break;
     }
     lock.unlock();
     if (first_error) return tl::unexpected(*first_error);

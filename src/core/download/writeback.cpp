@@ -1,0 +1,39 @@
+#include "core/download/writeback.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace tabagent::download {
+
+Writeback::Writeback() : m_thread([this](std::stop_token stop) { run(stop); }) {}
+
+Writeback::~Writeback() {
+    m_thread.request_stop();
+    m_cv.notify_all();
+}
+
+void Writeback::request(int fd, std::uint64_t offset, std::uint64_t length) {
+    util::UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    if (!copy || length == 0) return; // best effort: the fsync at publish time still happens
+    {
+        std::lock_guard lock(m_mutex);
+        m_items.push_back({std::move(copy), offset, length});
+    }
+    m_cv.notify_one();
+}
+
+void Writeback::run(std::stop_token stop) {
+    while (true) {
+        Item item;
+        {
+            std::unique_lock lock(m_mutex);
+            if (!m_cv.wait(lock, stop, [&] { return !m_items.empty(); })) return;
+            item = std::move(m_items.front());
+            m_items.pop_front();
+        }
+        ::sync_file_range(item.fd.get(), static_cast<off_t>(item.offset), static_cast<off_t>(item.length),
+                          SYNC_FILE_RANGE_WRITE);
+    }
+}
+
+} // namespace tabagent::download
