@@ -25,6 +25,9 @@ Result<Reply> submit(HostContext& ctx, const Request& req, jobs::JobSpec spec) {
     if (!spec.quant.empty()) r.payload["quant"] = spec.quant;
     if (!spec.files.empty()) r.payload["files"] = spec.files;
     if (!submitted.joined) r.after_send = [&manager, id = submitted.job_id] { manager.start(id); };
+    // Joining a paused job (e.g. one restored from the journal with auto-resume off) must not leave
+    // the request waiting forever: asking again for the same work resumes it (no-op otherwise).
+    else r.after_send = [&manager, id = submitted.job_id] { (void)manager.resume(id); };
     return r;
 }
 

@@ -7,12 +7,22 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
 namespace tabagent::host {
 
 std::filesystem::path setup_logging(const std::filesystem::path& logs_dir, bool verbose) {
     std::vector<spdlog::sink_ptr> sinks;
     std::filesystem::path file = logs_dir / "tabagent-host.log";
     try {
+        // The data dir holds the token and the logs: when it is ours to create, it is 0700 (the
+        // logs would otherwise be first to make it, with the umask's 0755).
+        const auto data_dir = logs_dir.parent_path();
+        std::error_code ec;
+        if (!data_dir.empty() && !std::filesystem::exists(data_dir, ec)) {
+            if (data_dir.has_parent_path()) std::filesystem::create_directories(data_dir.parent_path(), ec);
+            ::mkdir(data_dir.c_str(), 0700);
+        }
         std::filesystem::create_directories(logs_dir);
         sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file.string(), 5 * 1024 * 1024, 3));
     } catch (const std::exception&) {

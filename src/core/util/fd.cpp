@@ -76,6 +76,9 @@ Status UniqueFd::sync() const {
 Result<FileLock> FileLock::try_lock(const std::filesystem::path& lock_path) {
     std::error_code ec;
     std::filesystem::create_directories(lock_path.parent_path(), ec);
+    // Report why the folder is missing (EROFS, EACCES, ENOSPC), not the ENOENT that follows,
+    // which would read as NOT_FOUND: "the file is not on the Hub".
+    if (ec) return tl::unexpected(errno_error(ec.value(), "cannot create the lock folder", lock_path.parent_path()));
     auto fd = UniqueFd::open_write(lock_path, 0644);
     if (!fd) return tl::unexpected(fd.error());
     FileLock lock;
