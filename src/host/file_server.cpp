@@ -98,8 +98,13 @@ Result<FileServerInfo> FileServer::start() {
     if (port <= 0) return fail(ErrorCode::internal, "cannot bind a loopback port for the file server");
     m_info = FileServerInfo{"http://127.0.0.1:" + std::to_string(port) + "/" + *token + "/", port, *token};
     m_thread = std::thread([this] { m_server->listen_after_bind(); });
-    // stop() is a no-op until the accept loop runs; never hand out a server that could not be stopped.
+    // httplib's stop() is a no-op until the accept loop runs: never hand out a server that could
+    // not be stopped.
     for (int i = 0; i < 2000 && !m_server->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!m_server->is_running()) {
+        stop();
+        return fail(ErrorCode::internal, "the file server did not start");
+    }
     spdlog::info("file server listening on 127.0.0.1:{}", port);
     return m_info;
 }
@@ -110,7 +115,6 @@ void FileServer::stop() {
         std::lock_guard lock(m_mutex);
         m_wake.notify_all();
     }
-    while (m_thread.joinable() && !m_server->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     m_server->stop();
     // Idle keep-alive connections would hold their worker (and this join) for their whole timeout.
     for (int fd : connection_sockets(m_info.port)) ::shutdown(fd, SHUT_RDWR);
