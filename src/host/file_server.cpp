@@ -83,6 +83,7 @@ Result<FileServerInfo> FileServer::start() {
     // httplib takes ownership of the queue it gets from this factory.
     m_server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     m_server->set_keep_alive_timeout(5);
+    m_server->set_keep_alive_max_count(1000); // httplib's 5 would reconnect every few files
     m_server->set_read_timeout(10);
     m_server->set_write_timeout(30);
     m_server->set_payload_max_length(64 * 1024); // nothing here takes a body

@@ -75,10 +75,21 @@ class FileServerBase(unittest.TestCase):
 
     def start_host(self, env=None):
         host = HostProcess(env or self.env)
-        self.addCleanup(lambda: host.proc.poll() is None and host.kill())
+        self.addCleanup(self.finish_host, host)
         reply = host.call("open_file_server")
         self.assertEqual(reply["status"], "success", reply)
         return host, reply["payload"]
+
+    @staticmethod
+    def finish_host(host):
+        if host.proc.poll() is None:
+            try:
+                host.close(timeout=5)
+            except Exception:
+                host.kill()
+        for pipe in (host.proc.stdin, host.proc.stdout, host.proc.stderr):
+            if pipe and not pipe.closed:
+                pipe.close()
 
     def get(self, target, method="GET", **kw):
         return http_request(self.port, method, target, **kw)
