@@ -116,8 +116,8 @@ int main(int argc, char** argv) {
     {
         Host host(ctx, router, max_input_bytes());
         outcome = host.run(STDIN_FILENO);
-        // Journals stay: unfinished jobs resume at the next start.
-        services.jobs.shutdown();
+        // Journals stay: unfinished jobs resume at the next start. The file server stops first.
+        services.shutdown();
         if (!outcome.finished) {
             // A handler is stuck in I/O; the browser kills us 2 s after EOF anyway.
             writer.flush();

@@ -1,6 +1,7 @@
 #include "host/services.hpp"
 
 #include "host/envelope.hpp"
+#include "host/origin.hpp"
 #include "host/writer.hpp"
 
 #include <cmath>
@@ -53,5 +54,26 @@ Services::Services(const Config& config, FrameWriter& writer)
               if (event.status == "done" && event.spec.kind != jobs::JobKind::verify)
                   writer.send_event(make_event("manifestUpdated", {{"repo", event.spec.repo}}));
           }) {}
+
+Result<FileServerInfo> Services::open_file_server() {
+    std::lock_guard lock(m_file_server_mutex);
+    if (m_file_server) return m_file_server->info();
+    FileServer::Options options;
+    options.allowed_extension_ids = allowed_extension_ids(models.config().data_dir);
+    options.offline = models.config().offline;
+    auto server = std::make_unique<FileServer>(models, jobs, std::move(options));
+    auto info = server->start();
+    if (!info) return tl::unexpected(info.error());
+    m_file_server = std::move(server);
+    return info;
+}
+
+void Services::shutdown() {
+    {
+        std::lock_guard lock(m_file_server_mutex);
+        if (m_file_server) m_file_server->stop();
+    }
+    jobs.shutdown();
+}
 
 } // namespace tabagent::host

@@ -3,6 +3,10 @@
 // downloads, wired to the frame writer for events.
 #include "core/jobs/job_manager.hpp"
 #include "core/service/service.hpp"
+#include "host/file_server.hpp"
+
+#include <memory>
+#include <mutex>
 
 namespace tabagent::host {
 
@@ -12,6 +16,17 @@ struct Services {
     Services(const Config& config, FrameWriter& writer);
     service::ModelService models;
     jobs::JobManager jobs;
+
+    // The loopback file server (open_file_server), started on first use; later calls get the
+    // same one.
+    Result<FileServerInfo> open_file_server();
+    // For exit: stops the file server (its waits end, its threads are joined), then the jobs,
+    // keeping their journals.
+    void shutdown();
+
+private:
+    std::mutex m_file_server_mutex;
+    std::unique_ptr<FileServer> m_file_server; // last: stopped before the services it reads
 };
 
 // modelWorkerLoadingProgress (and manifestUpdated after a finished download) as frames.

@@ -1,0 +1,260 @@
+#include "host/file_server.hpp"
+
+#include "core/jobs/job_manager.hpp"
+#include "core/service/service.hpp"
+#include "core/util/fd.hpp"
+#include "host/file_server_rules.hpp"
+#include "host/file_server_sockets.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <span>
+
+namespace tabagent::host {
+namespace {
+
+constexpr const char* k_exposed_headers = "Content-Length, Content-Range, ETag, Accept-Ranges, X-Repo-Commit";
+constexpr auto k_wait_step = std::chrono::milliseconds(25);
+
+// How a failure reads over HTTP.
+struct HttpFailure {
+    int status = 500;
+    Error error;
+};
+
+int http_status_for(const Error& e) {
+    switch (e.code) {
+    case ErrorCode::not_found:
+    case ErrorCode::offline: return 404;
+    case ErrorCode::auth_required: return 401;
+    case ErrorCode::bad_request:
+    case ErrorCode::invalid_repo:
+    case ErrorCode::invalid_path: return 400;
+    case ErrorCode::internal: return 500;
+    default: return 502; // the Hub or the download failed
+    }
+}
+
+// A small JSON body so that a developer looking at the network panel sees why.
+void answer(httplib::Response& res, int status, const Error* error = nullptr) {
+    res.status = status;
+    if (error == nullptr) return;
+    nlohmann::json body = {{"error", {{"code", to_string(error->code)}, {"message", error->message}}}};
+    res.set_content(body.dump(), "application/json");
+}
+
+// The blob as a regular file, never through a link (the Store already refused links leaving the
+// repo; O_NOFOLLOW closes the window between its check and this open).
+Result<util::UniqueFd> open_blob(const std::filesystem::path& path, std::uint64_t& size) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return tl::unexpected(util::errno_error(errno, "cannot open", path));
+    util::UniqueFd owned(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return fail(ErrorCode::not_found, "not a regular file");
+    size = static_cast<std::uint64_t>(st.st_size);
+    return owned;
+}
+
+// State of one streamed body: the open blob and a buffer allocated on first use (HEAD never reads).
+struct BodyReader {
+    util::UniqueFd fd;
+    std::uint64_t first = 0;
+    std::size_t chunk = 0;
+    std::vector<std::byte> buffer;
+};
+
+} // namespace
+
+FileServer::FileServer(service::ModelService& models, jobs::JobManager& jobs, Options options)
+    : m_models(models), m_jobs(jobs), m_options(std::move(options)) {}
+
+FileServer::~FileServer() { stop(); }
+
+Result<FileServerInfo> FileServer::start() {
+    auto token = random_token();
+    if (!token) return tl::unexpected(token.error());
+    m_server = std::make_unique<httplib::Server>();
+    const auto threads = static_cast<std::size_t>(std::max(1, m_options.threads));
+    // httplib takes ownership of the queue it gets from this factory.
+    m_server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    m_server->set_keep_alive_timeout(5);
+    m_server->set_keep_alive_max_count(1000); // httplib's 5 would reconnect every few files
+    m_server->set_read_timeout(10);
+    m_server->set_write_timeout(30);
+    m_server->set_payload_max_length(64 * 1024); // nothing here takes a body
+    m_server->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500; // without httplib's default EXCEPTION_WHAT header
+    });
+    // Every request, whatever its method, goes through one handler so that no route can skip a check.
+    m_server->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        handle(req, res);
+        return httplib::Server::HandlerResponse::Handled;
+    });
+    int port = m_server->bind_to_any_port("127.0.0.1");
+    if (port <= 0) return fail(ErrorCode::internal, "cannot bind a loopback port for the file server");
+    m_info = FileServerInfo{"http://127.0.0.1:" + std::to_string(port) + "/" + *token + "/", port, *token};
+    m_thread = std::thread([this] { m_server->listen_after_bind(); });
+    // httplib's stop() is a no-op until the accept loop runs: never hand out a server that could
+    // not be stopped.
+    for (int i = 0; i < 2000 && !m_server->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!m_server->is_running()) {
+        stop();
+        return fail(ErrorCode::internal, "the file server did not start");
+    }
+    spdlog::info("file server listening on 127.0.0.1:{}", port);
+    return m_info;
+}
+
+void FileServer::stop() {
+    if (!m_server || m_stopping.exchange(true)) return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_wake.notify_all();
+    }
+    m_server->stop();
+    // Idle keep-alive connections would hold their worker (and this join) for their whole timeout.
+    for (int fd : connection_sockets(m_info.port)) ::shutdown(fd, SHUT_RDWR);
+    if (m_thread.joinable()) m_thread.join();
+    spdlog::info("file server on port {} stopped", m_info.port);
+}
+
+void FileServer::handle(const httplib::Request& creq, httplib::Response& res) {
+    // httplib applies the parsed Range to whatever we answer (error bodies included) and trusts
+    // its numbers; ranges are answered here instead. The Request is httplib's own non-const
+    // local, so clearing the field through this const reference is sound.
+    const_cast<httplib::Request&>(creq).ranges.clear();
+    const httplib::Request& req = creq;
+
+    // DNS rebinding: a page on evil.com resolving to 127.0.0.1 still sends Host: evil.com.
+    if (!host_header_allowed(req.get_header_value("Host"), m_info.port)) return answer(res, 403);
+    if (req.has_header("Origin")) {
+        const auto origin = req.get_header_value("Origin");
+        if (!origin_allowed(origin, m_options.allowed_extension_ids)) return answer(res, 403);
+        res.set_header("Access-Control-Allow-Origin", origin);
+        res.set_header("Vary", "Origin");
+        res.set_header("Access-Control-Expose-Headers", k_exposed_headers);
+    }
+    if (!target_has_token(req.target, m_info.token)) return answer(res, 404);
+    if (req.method == "OPTIONS") {
+        res.set_header("Allow", "GET, HEAD, OPTIONS");
+        if (req.has_header("Origin")) {
+            res.set_header("Access-Control-Allow-Methods", "GET, HEAD");
+            res.set_header("Access-Control-Allow-Headers", "Range");
+            res.set_header("Access-Control-Max-Age", "600");
+            if (req.has_header("Access-Control-Request-Private-Network"))
+                res.set_header("Access-Control-Allow-Private-Network", "true");
+        }
+        return answer(res, 204);
+    }
+    if (req.method != "GET" && req.method != "HEAD") {
+        res.set_header("Allow", "GET, HEAD, OPTIONS");
+        return answer(res, 405);
+    }
+
+    auto target = parse_hub_target(req.target, m_info.token);
+    if (!target) return answer(res, http_status_for(target.error()), &target.error());
+    auto presence = m_models.has_file(target->repo, target->path, target->revision);
+    if (!presence) return answer(res, http_status_for(presence.error()), &presence.error());
+    if (!presence->exists) {
+        Error missing{ErrorCode::not_found, "file is not in the cache", {}};
+        if (m_options.offline) return answer(res, 404, &missing);
+        if (auto fetched = fetch_missing(req, target->repo, target->revision, target->path); !fetched) {
+            const Error& e = fetched.error();
+            int status = e.code == ErrorCode::cancelled ? 503
+                         : e.details.contains("timeout") ? 504
+                                                         : http_status_for(e);
+            return answer(res, status, &e);
+        }
+        presence = m_models.has_file(target->repo, target->path, target->revision);
+        if (!presence || !presence->exists) return answer(res, 404, &missing);
+    }
+    serve_file(req, res, *presence);
+}
+
+void FileServer::serve_file(const httplib::Request& req, httplib::Response& res, const service::FilePresence& file) {
+    std::uint64_t size = 0;
+    auto fd = open_blob(file.blob_path, size);
+    if (!fd) {
+        Error gone{ErrorCode::not_found, "file is not in the cache", {}};
+        return answer(res, 404, &gone);
+    }
+    res.set_header("Accept-Ranges", "bytes");
+    if (!file.blob_path.filename().empty() && file.blob_path != file.path)
+        res.set_header("ETag", "\"" + file.blob_path.filename().string() + "\"");
+    if (!file.commit.empty()) res.set_header("X-Repo-Commit", file.commit);
+    const std::string type(content_type_for(file.path.filename().string()));
+
+    RangeAnswer range{RangeAnswer::Kind::whole, 0, size};
+    if (req.has_header("Range")) range = answer_range(req.get_header_value("Range"), size);
+    if (range.kind == RangeAnswer::Kind::unsatisfiable) {
+        res.set_header("Content-Range", "bytes */" + std::to_string(size));
+        return answer(res, 416);
+    }
+    res.status = 200;
+    if (range.kind == RangeAnswer::Kind::partial) {
+        res.status = 206;
+        res.set_header("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                            std::to_string(range.first + range.length - 1) + "/" + std::to_string(size));
+    }
+    if (range.length == 0) { // an empty file: no provider (httplib would stream it without a length)
+        res.set_header("Content-Type", type);
+        return;
+    }
+    auto reader = std::make_shared<BodyReader>();
+    reader->fd = std::move(*fd);
+    reader->first = range.first;
+    reader->chunk = m_options.read_chunk_bytes;
+    // httplib calls this until `length` bytes went out; each call preads at most one chunk, so a
+    // request never holds more than one chunk of the file in memory (DESIGN §7).
+    res.set_content_provider(
+        static_cast<std::size_t>(range.length), type,
+        [reader](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+            if (reader->buffer.empty()) reader->buffer.resize(reader->chunk);
+            std::size_t want = std::min(length, reader->buffer.size());
+            auto n = reader->fd.pread_some(std::span(reader->buffer.data(), want), reader->first + offset);
+            if (!n || *n == 0) return false; // unreadable or shrunk under us: drop the connection
+            return sink.write(reinterpret_cast<const char*>(reader->buffer.data()), *n);
+        });
+}
+
+Status FileServer::fetch_missing(const httplib::Request& req, const std::string& repo, const std::string& revision,
+                                 const std::string& path) {
+    jobs::JobSpec spec;
+    spec.kind = jobs::JobKind::download_files;
+    spec.repo = repo;
+    spec.revision = revision;
+    spec.files = {path};
+    if (auto st = m_models.validate_job(spec); !st) return st;
+    auto submitted = m_jobs.submit(spec, nullptr);
+    if (!submitted.joined) m_jobs.start(submitted.job_id);
+    spdlog::info("file server: fetching {}/{} ({}) as job {}", repo, path, revision, submitted.job_id);
+
+    const auto deadline = std::chrono::steady_clock::now() + m_options.download_timeout;
+    int fd = -2; // the client's socket, looked up on first use
+    while (true) {
+        auto job = m_jobs.get(submitted.job_id);
+        if (!job) return fail(ErrorCode::internal, "the download job disappeared");
+        if (job->status == jobs::JobStatus::done) return {};
+        if (jobs::is_terminal(job->status))
+            return tl::unexpected(job->error.value_or(Error{ErrorCode::network, "the download did not finish"}));
+        if (m_stopping) return fail(ErrorCode::cancelled, "the host is exiting");
+        if (std::chrono::steady_clock::now() >= deadline)
+            return fail(ErrorCode::network, "the download is taking too long; it continues in the background",
+                        {{"timeout", true}, {"jobId", submitted.job_id}});
+        if (client_gone(req, fd)) return fail(ErrorCode::cancelled, "the client went away");
+        std::unique_lock lock(m_mutex);
+        m_wake.wait_for(lock, k_wait_step, [this] { return m_stopping.load(); });
+    }
+}
+
+bool FileServer::client_gone(const httplib::Request& req, int& fd) const {
+    if (fd == -2) fd = find_connection_socket(m_info.port, req.remote_port);
+    return fd >= 0 && peer_closed(fd);
+}
+
+} // namespace tabagent::host
