@@ -17,7 +17,7 @@ int run_verify(const Context& ctx, const VerifyArgs& args) {
     InterruptGuard interrupt;
     Result<cache::VerifyReport> report;
     {
-        ProgressView view(progress_mode(ctx.quiet(), ctx.stderr_is_tty()), "verify " + args.repo);
+        ProgressView view(progress_mode(ctx.quiet(), ctx.stderr_is_tty()), "verify " + (args.repo.empty() ? std::string("cache") : args.repo));
         report = cache::verify(
             ctx.config().cache_root, repo, args.remove,
             [&](std::uint64_t done, std::uint64_t total) { view.on_bytes(done, total); }, interrupt.stop_token());
@@ -56,7 +56,7 @@ int run_verify(const Context& ctx, const VerifyArgs& args) {
         table.print(out);
         out << "\n";
     }
-    out << "Verified " << report->blobs.size() << " blobs (" << human_size(report->bytes_hashed)
+    out << "Verified " << report->blobs.size() << (report->blobs.size() == 1 ? " blob (" : " blobs (") << human_size(report->bytes_hashed)
         << " hashed): " << report->ok << " ok, " << report->bad << " bad";
     if (report->missing) out << ", " << report->missing << " missing";
     if (report->unverifiable) out << ", " << report->unverifiable << " unverifiable";

@@ -131,7 +131,8 @@ int finish_job(const Context& ctx, service::ModelService& models, const std::str
         out << "Verified " << what << "\n";
         return k_exit_ok;
     }
-    out << (e.cached ? "Already cached: " : "Downloaded ") << what << " (" << doc["files"].size() << " files, "
+    const auto n = doc["files"].size();
+    out << (e.cached ? "Already cached: " : "Downloaded ") << what << " (" << n << (n == 1 ? " file, " : " files, ")
         << human_size(e.total) << ")\n";
     if (doc.contains("snapshot")) out << doc["snapshot"].get<std::string>() << "\n";
     return k_exit_ok;

@@ -126,7 +126,7 @@ void ProgressView::draw_locked(bool force) {
 std::vector<std::string> ProgressView::lines_locked() {
     const int w = width();
     std::vector<std::string> lines;
-    const int bar_cells = std::clamp(w / 5, 10, 30);
+    const int bar_cells = std::clamp(w / 8, 10, 24);
     // Per-file lines: name, bar, percent, bytes, speed, ETA.
     std::size_t shown = 0;
     for (const auto& f : m_state.active) {
@@ -150,14 +150,15 @@ std::vector<std::string> ProgressView::lines_locked() {
                                                   std::to_string(m_state.files_total) + " files"
                                             : "";
     std::string eta = m_state.eta && m_state.status != "done" ? "  ETA " + human_duration(*m_state.eta) : "";
-    std::string head = fit(m_title, 40);
-    lines.push_back(head + " " +
-                    bar(m_state.total ? static_cast<double>(m_state.loaded) / static_cast<double>(m_state.total)
-                                      : (m_state.status == "done" ? 1.0 : 0.0),
-                        bar_cells) +
-                    " " + (m_state.total || m_state.status != "done" ? percent(m_state.loaded, m_state.total) : "100%") +
-                    "  " + human_size(m_state.loaded) + " / " + human_size(m_state.total) + "  " +
-                    human_speed(m_state.speed) + eta + files);
+    std::string tail = " " +
+                       bar(m_state.total ? static_cast<double>(m_state.loaded) / static_cast<double>(m_state.total)
+                                         : (m_state.status == "done" ? 1.0 : 0.0),
+                           bar_cells) +
+                       " " + (m_state.total || m_state.status != "done" ? percent(m_state.loaded, m_state.total) : "100%") +
+                       "  " + human_size(m_state.loaded) + " / " + human_size(m_state.total) + "  " +
+                       human_speed(m_state.speed) + eta + files;
+    auto title_width = static_cast<std::size_t>(std::max(16, w - 1 - static_cast<int>(display_width(tail))));
+    lines.push_back(fit(m_title, title_width) + tail);
     for (auto& l : lines)
         if (static_cast<int>(display_width(l)) > w - 1) l = l.substr(0, static_cast<std::size_t>(w - 1));
     return lines;
@@ -186,10 +187,13 @@ void ProgressView::draw_plain_locked() {
     std::string files = m_state.files_total ? " (" + std::to_string(m_state.files_done) + "/" +
                                                   std::to_string(m_state.files_total) + " files)"
                                             : "";
-    std::fprintf(m_out, "%s: %s %s / %s at %s%s%s\n", m_title.c_str(),
-                 m_state.total || m_state.status != "done" ? percent(m_state.loaded, m_state.total).c_str() : "100%",
-                 human_size(m_state.loaded).c_str(), human_size(m_state.total).c_str(),
-                 human_speed(m_state.speed).c_str(), eta.c_str(), files.c_str());
+    std::string speed = m_state.speed > 0 ? " at " + human_speed(m_state.speed) : "";
+    std::string line = m_title + ": " +
+                       (m_state.total || m_state.status != "done" ? percent(m_state.loaded, m_state.total) : "100%") +
+                       " " + human_size(m_state.loaded) + " / " + human_size(m_state.total) + speed + eta + files;
+    if (line == m_last_line) return; // a repeated final report says nothing new
+    m_last_line = line;
+    std::fprintf(m_out, "%s\n", line.c_str());
     m_drawn_lines = 1;
 }
 

@@ -57,6 +57,7 @@ private:
     std::map<std::string, FileRate> m_rates;
     std::chrono::steady_clock::time_point m_start, m_last_draw{};
     int m_drawn_lines = 0;
+    std::string m_last_line; // plain mode
     bool m_finished = false;
     bool m_dirty = false; // state changed since the last draw
 };

@@ -133,7 +133,7 @@ class CliAgainstFakeHub(unittest.TestCase):
         out = self.ws.run("download", TINY, "fp16")
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertNotIn("\r", out.stderr)
-        self.assertRegex(out.stderr, r"onnx-community/Tiny fp16: 100% .* at ")
+        self.assertRegex(out.stderr, r"onnx-community/Tiny fp16: 100% [\d.]+ kB / [\d.]+ kB.*\(6/6 files\)\n$")
         self.assertIn("Downloaded onnx-community/Tiny fp16", out.stdout)
         quiet = self.ws.run("download", TINY, "int8", "--quiet")
         self.assertEqual(quiet.returncode, 0)
