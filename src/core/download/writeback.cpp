@@ -14,7 +14,8 @@ Writeback::~Writeback() {
 
 void Writeback::request(int fd, std::uint64_t offset, std::uint64_t length) {
     util::UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
-    if (!copy || length == 0) return; // best effort: the fsync at publish time still happens
+    if (!copy || length == 0)
+        return; // best effort: the fsync at publish time still happens
     {
         std::lock_guard lock(m_mutex);
         m_items.push_back({std::move(copy), offset, length});
@@ -27,12 +28,13 @@ void Writeback::run(std::stop_token stop) {
         Item item;
         {
             std::unique_lock lock(m_mutex);
-            if (!m_cv.wait(lock, stop, [&] { return !m_items.empty(); })) return;
+            if (!m_cv.wait(lock, stop, [&] { return !m_items.empty(); }))
+                return;
             item = std::move(m_items.front());
             m_items.pop_front();
         }
-        ::sync_file_range(item.fd.get(), static_cast<off_t>(item.offset), static_cast<off_t>(item.length),
-                          SYNC_FILE_RANGE_WRITE);
+        ::sync_file_range(item.fd.get(), static_cast<off_t>(item.offset),
+                          static_cast<off_t>(item.length), SYNC_FILE_RANGE_WRITE);
     }
 }
 

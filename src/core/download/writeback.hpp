@@ -14,16 +14,16 @@
 namespace tabagent::download {
 
 class Writeback {
-public:
+  public:
     Writeback();
     ~Writeback(); // drops what is still queued (the final fsync covers it)
-    Writeback(const Writeback&) = delete;
-    Writeback& operator=(const Writeback&) = delete;
+    Writeback(const Writeback &) = delete;
+    Writeback &operator=(const Writeback &) = delete;
 
     // Queues [offset, offset + length) of `fd` (duplicated, so the caller may close it).
     void request(int fd, std::uint64_t offset, std::uint64_t length);
 
-private:
+  private:
     struct Item {
         util::UniqueFd fd;
         std::uint64_t offset = 0, length = 0;

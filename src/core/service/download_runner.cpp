@@ -153,6 +153,7 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
     auto loaded_locked = [&] {
         std::uint64_t sum = finished_bytes;
         for (const auto& [i, t] : running) sum += t.done;
+        for (const auto& [i, t] : publishing) sum += t.file.size;
         return sum;
     };
     auto cancel_all_locked = [&] {

@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Download benchmark: tabagent-host (through native-messaging frames, request -> terminal `done`
+event, verification included) against curl, aria2c and @huggingface/hub on one machine, all against
+the fake hub on 127.0.0.1. Tools alternate run by run; medians with min/max are printed as a
+markdown table. Every case starts from an empty cache.
+
+Cases (sizes and counts are flags):
+  capped   2 GiB, the server caps every connection (default 20 MiB/s): aria2c -x16 -s16 -k1M vs ours
+           at 16 connections, with bytes on the wire (fakehub stats) and peak RSS; curl (one
+           connection) on the 256 MiB file for the record.
+  loopback 256 MiB uncapped: curl -o vs ours (vs aria2c, @huggingface/hub for reference).
+  small    200 files of 16 KiB: one curl process (keep-alive, -K config) vs aria2c -j16 vs ours
+           (download_quant of a 200-shard safetensors variant).
+
+    python3 bench/download_bench.py [--runs 3] [--big 2G] [--mid 256M] [--small-count 200]
+"""
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO_ROOT = HERE.parent
+sys.path.insert(0, str(REPO_ROOT / "tests" / "fakehub"))
+sys.path.insert(0, str(REPO_ROOT / "tests" / "integration"))
+from fakehub import FakeHub, generate  # noqa: E402
+import hostproc  # noqa: E402
+
+MiB = 1 << 20
+
+
+def parse_size(s):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    return int(float(s[:-1]) * units[s[-1].upper()]) if s[-1].upper() in units else int(s)
+
+
+def wait_rusage(proc):
+    """Waits for a child; returns (exit code, peak RSS in KiB)."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_maxrss
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="tabagent-bench-", dir=args.tmp))
+        self.hub_root = self.tmp / "hub"
+        self.hub_root.mkdir()
+        self.results = {}  # (case, tool) -> list of dicts {seconds, wire, rss_kib}
+        self.notes = []
+
+    # -- setup ------------------------------------------------------------------------------
+    def generate(self):
+        a = self.args
+        t0 = time.monotonic()
+        generate(a.fakehub_gen, self.hub_root, "bench/big", files={"model.safetensors": a.big})
+        generate(a.fakehub_gen, self.hub_root, "bench/mid", files={"model.safetensors": a.mid})
+        n = a.small_count
+        shards = {"model-%05d-of-%05d.safetensors" % (i + 1, n): a.small_size for i in range(n)}
+        generate(a.fakehub_gen, self.hub_root, "bench/small", files=shards)
+        print("generated repos in %.1fs" % (time.monotonic() - t0), file=sys.stderr)
+
+    def fresh_dir(self, name):
+        d = self.tmp / name
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+        return d
+
+    # -- tools ------------------------------------------------------------------------------
+    def run_ours(self, hub, action, fields, connections=16):
+        cache = self.fresh_dir("cache-ours")
+        home = self.fresh_dir("home-ours")
+        env = hostproc.clean_env(home, cache, HF_ENDPOINT=hub.url, TABAGENT_MAX_CONNECTIONS=connections)
+        host = hostproc.HostProcess(env, binary=self.args.host)
+        try:
+            host.call("ping")
+            before = hub.stats()["bytes_sent_total"]
+            t0 = time.monotonic()
+            reply = host.call(action, **fields)
+            job = reply["payload"]["jobId"]
+            last = host.events(job, timeout=600)[-1]["payload"]
+            seconds = time.monotonic() - t0
+            if last["status"] != "done":
+                raise RuntimeError("ours: %r" % last)
+            with open("/proc/%d/status" % host.proc.pid) as f:
+                hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+            wire = hub.stats()["bytes_sent_total"] - before
+        finally:
+            host.close()
+        shutil.rmtree(cache, ignore_errors=True)
+        return {"seconds": seconds, "fsync": 0.0, "wire": wire, "rss_kib": hwm}
+
+    def run_cmd(self, hub, argv, cwd, parse_seconds=None, written=None):
+        """Runs a reference tool; then fsyncs what it wrote (`written` dir, default cwd), timed
+        apart: ours fsyncs every blob before publishing it (DESIGN §4), the others never do."""
+        before = hub.stats()["bytes_sent_total"]
+        t0 = time.monotonic()
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        out = proc.stdout.read()
+        code, rss = wait_rusage(proc)
+        seconds = time.monotonic() - t0
+        if code != 0:
+            raise RuntimeError("%s exited with %d" % (argv[0], code))
+        t1 = time.monotonic()
+        for dirpath, _, names in os.walk(written or cwd):
+            for name in names:
+                path = os.path.join(dirpath, name)
+                if os.path.islink(path):
+                    continue
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        fsync_seconds = time.monotonic() - t1
+        hub.requests(wait_ms=2000)
+        return {"seconds": parse_seconds(out) if parse_seconds else seconds, "fsync": fsync_seconds,
+                "wire": hub.stats()["bytes_sent_total"] - before, "rss_kib": rss}
+
+    def run_curl(self, hub, urls):
+        d = self.fresh_dir("out-curl")
+        cfg = d / "urls.cfg"
+        cfg.write_text("".join('url = "%s"\noutput = "f%d"\n' % (u, i) for i, u in enumerate(urls)))
+        r = self.run_cmd(hub, ["curl", "-sS", "-L", "--fail", "-K", str(cfg)], d)
+        shutil.rmtree(d, ignore_errors=True)
+        return r
+
+    def run_aria2(self, hub, urls, split):
+        d = self.fresh_dir("out-aria2")
+        lst = d / "urls.txt"
+        lst.write_text("".join("%s\n  out=f%d\n" % (u, i) for i, u in enumerate(urls)))
+        argv = ["aria2c", "-q", "--allow-overwrite=true", "--auto-file-renaming=false",
+                "--file-allocation=none", "--check-certificate=false", "-d", str(d), "-i", str(lst)]
+        argv += ["-x16", "-s16", "-k1M"] if split else ["-j16", "-x1", "-s1"]
+        r = self.run_cmd(hub, argv, d)
+        shutil.rmtree(d, ignore_errors=True)
+        return r
+
+    def run_node(self, hub, repo, path):
+        cache = self.fresh_dir("cache-node")
+        node_dir = HERE / "node"
+        r = self.run_cmd(hub, ["node", str(node_dir / "hub_download.mjs"), hub.url, repo, path, str(cache)],
+                         node_dir, parse_seconds=lambda out: json.loads(out.decode().strip().splitlines()[-1])["seconds"],
+                         written=cache)
+        shutil.rmtree(cache, ignore_errors=True)
+        return r
+
+    # -- cases ------------------------------------------------------------------------------
+    def measure(self, case, tools):
+        """tools: [(name, callable)], alternated run by run."""
+        for run in range(self.args.runs):
+            for name, fn in tools:
+                r = fn()
+                self.results.setdefault((case, name), []).append(r)
+                print("%-9s %-34s run %d: %6.2fs (+fsync %.2fs) wire %.3fx rss %d KiB" %
+                      (case, name, run + 1, r["seconds"], r["fsync"], r["wire"] / max(1, self.case_bytes[case]),
+                       r["rss_kib"]), file=sys.stderr)
+
+    def run(self):
+        a = self.args
+        self.generate()
+        self.case_bytes = {"capped": a.big, "loopback": a.mid, "small": a.small_count * a.small_size,
+                           "capped-1": a.mid}
+        node_ok = (HERE / "node" / "node_modules" / "@huggingface" / "hub").is_dir() and not a.skip_node
+        if not node_ok:
+            self.notes.append("@huggingface/hub skipped (run `npm ci` in bench/node)")
+        with FakeHub(a.fakehub, self.hub_root, rate_per_connection=a.rate) as capped, \
+                FakeHub(a.fakehub, self.hub_root) as free:
+            big = ("bench/big", "model.safetensors")
+            mid = ("bench/mid", "model.safetensors")
+            if "capped" in a.cases:
+                self.measure("capped", [
+                    ("aria2c -x16 -s16 -k1M", lambda: self.run_aria2(capped, [capped.resolve_url(*big)], True)),
+                    ("ours (16 connections)", lambda: self.run_ours(capped, "download_file",
+                                                                    {"repo": big[0], "file": big[1]})),
+                ])
+                if a.curl_capped:
+                    self.measure("capped-1", [("curl (1 connection, mid file)",
+                                               lambda: self.run_curl(capped, [capped.resolve_url(*mid)]))])
+            if "loopback" in a.cases:
+                tools = [
+                    ("curl -o", lambda: self.run_curl(free, [free.resolve_url(*mid)])),
+                    ("ours (incl. sha256)", lambda: self.run_ours(free, "download_file",
+                                                                  {"repo": mid[0], "file": mid[1]})),
+                    ("aria2c -x16 -s16 -k1M", lambda: self.run_aria2(free, [free.resolve_url(*mid)], True)),
+                ]
+                if node_ok:
+                    tools.append(("@huggingface/hub downloadFileToCacheDir",
+                                  lambda: self.run_node(free, *mid)))
+                self.measure("loopback", tools)
+            if "small" in a.cases:
+                n = a.small_count
+                urls = [free.resolve_url("bench/small", "model-%05d-of-%05d.safetensors" % (i + 1, n))
+                        for i in range(n)]
+                self.measure("small", [
+                    ("curl -K (1 process, keep-alive)", lambda: self.run_curl(free, urls)),
+                    ("aria2c -j16", lambda: self.run_aria2(free, urls, False)),
+                    ("ours (download_quant)", lambda: self.run_ours(free, "download_quant",
+                                                                    {"repo": "bench/small", "quant": "safetensors"})),
+                ])
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.report()
+
+    def report(self):
+        a = self.args
+        print("\n| case | tool | median | min | max | rate (median) | + fsync of its output (median) | wire/file | peak RSS |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for (case, tool), rs in self.results.items():
+            secs = [r["seconds"] for r in rs]
+            med = statistics.median(secs)
+            size = self.case_bytes[case]
+            if case == "small":
+                rate = "%.0f files/s" % (a.small_count / med)
+            else:
+                rate = "%.0f MB/s" % (size / med / 1e6)
+            wire = statistics.median(r["wire"] for r in rs) / size
+            rss = max(r["rss_kib"] for r in rs) / 1024
+            durable = statistics.median(r["seconds"] + r["fsync"] for r in rs)
+            durable_text = "(included)" if tool.startswith("ours") else "%.2f s" % durable
+            print("| %s | %s | %.2f s | %.2f s | %.2f s | %s | %s | %.3fx | %.1f MiB |" %
+                  (case, tool, med, min(secs), max(secs), rate, durable_text, wire, rss))
+        ratios = []
+        for case, ours, ref in (("capped", "ours (16 connections)", "aria2c -x16 -s16 -k1M"),
+                                ("loopback", "ours (incl. sha256)", "curl -o"),
+                                ("small", "ours (download_quant)", "curl -K (1 process, keep-alive)")):
+            if (case, ours) in self.results and (case, ref) in self.results:
+                m = statistics.median(r["seconds"] for r in self.results[(case, ours)])
+                n = statistics.median(r["seconds"] for r in self.results[(case, ref)])
+                ratios.append("%s: ours is %.2fx %s" % (case, n / m, ref))
+        print("\n" + "; ".join(ratios))
+        print("runs per tool: %d, alternating; capped = %d B/s per connection; big %d MiB, mid %d MiB, "
+              "small %d x %d KiB" % (a.runs, a.rate, a.big // MiB, a.mid // MiB, a.small_count, a.small_size // 1024))
+        for n in self.notes:
+            print("note: " + n)
+
+
+def main():
+    build = REPO_ROOT / "build" / "ci"
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--big", type=parse_size, default=parse_size("2G"))
+    p.add_argument("--mid", type=parse_size, default=parse_size("256M"))
+    p.add_argument("--small-count", type=int, default=200)
+    p.add_argument("--small-size", type=parse_size, default=parse_size("16K"))
+    p.add_argument("--rate", type=parse_size, default=parse_size("20M"), help="per-connection cap, capped case")
+    p.add_argument("--cases", default="capped,loopback,small")
+    p.add_argument("--no-curl-capped", dest="curl_capped", action="store_false",
+                   help="skip the single-connection curl run on the capped server")
+    p.add_argument("--skip-node", action="store_true")
+    p.add_argument("--host", default=os.environ.get("TABAGENT_HOST", str(build / "src/host/tabagent-host")))
+    p.add_argument("--fakehub", default=os.environ.get("FAKEHUB", str(build / "tests/fakehub/fakehub")))
+    p.add_argument("--fakehub-gen", default=os.environ.get("FAKEHUB_GEN", str(build / "tests/fakehub/fakehub-gen")))
+    p.add_argument("--tmp", default=None, help="where files are written (default: $TMPDIR)")
+    args = p.parse_args()
+    args.cases = set(args.cases.split(","))
+    Bench(args).run()
+
+
+if __name__ == "__main__":
+    main()
