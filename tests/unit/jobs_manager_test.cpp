@@ -272,3 +272,18 @@ TEST_CASE("jobs: unfinished jobs survive a restart through the journal") {
         CHECK_FALSE(std::filesystem::exists(dir.path / (id + ".json")));
     }
 }
+
+TEST_CASE("jobs: finished jobs are pruned so list_downloads stays bounded") {
+    EventLog log;
+    JobManager m({}, [](const JobSpec&, JobControl&) -> Status { return {}; }, log.sink());
+    std::string last;
+    for (int i = 0; i < 100; ++i) {
+        last = m.submit(spec_for("f" + std::to_string(i)), i).job_id;
+        m.start(last);
+        REQUIRE(log.wait_for_status(last, "done"));
+    }
+    auto jobs = m.list();
+    CHECK(jobs.size() <= 65);
+    CHECK(jobs.size() >= 64);
+    CHECK(m.get(last).has_value()); // the newest are kept
+}

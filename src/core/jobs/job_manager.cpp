@@ -29,6 +29,7 @@ struct JobManager::State {
     nlohmann::json result;
     std::vector<FileProgress> active_files;
     Clock::time_point last_emit{};
+    Clock::time_point finished_at{};
     std::deque<std::pair<Clock::time_point, std::uint64_t>> samples; // for the speed estimate
     std::jthread thread;
 };
@@ -187,6 +188,7 @@ JobManager::Submitted JobManager::submit(const JobSpec& spec, nlohmann::json req
     std::string key = spec.key();
     for (const auto& [id, job] : m_jobs)
         if (!is_terminal(job->status) && job->spec.key() == key) return {id, true};
+    prune_finished_locked();
     auto job = std::make_shared<State>();
     job->id = new_job_id();
     job->request_id = std::move(request_id);
@@ -194,6 +196,22 @@ JobManager::Submitted JobManager::submit(const JobSpec& spec, nlohmann::json req
     m_jobs[job->id] = job;
     persist_locked(*job);
     return {job->id, false};
+}
+
+void JobManager::prune_finished_locked() {
+    // Keep the last k_kept_finished finished jobs for list_downloads, so the list (and its reply
+    // frame) stays bounded over a long session.
+    constexpr std::size_t k_kept_finished = 64;
+    std::vector<std::shared_ptr<State>> finished;
+    for (const auto& [id, job] : m_jobs)
+        if (is_terminal(job->status)) finished.push_back(job);
+    if (finished.size() <= k_kept_finished) return;
+    std::sort(finished.begin(), finished.end(), [](const auto& a, const auto& b) { return a->finished_at < b->finished_at; });
+    for (std::size_t i = 0; i + k_kept_finished < finished.size(); ++i) {
+        // A finished job's thread has left its locked section; joining it is quick.
+        if (finished[i]->thread.joinable()) finished[i]->thread.join();
+        m_jobs.erase(finished[i]->id);
+    }
 }
 
 void JobManager::start(const std::string& job_id) {
@@ -260,6 +278,7 @@ void JobManager::finish(const std::shared_ptr<State>& job, Status result) {
     {
         std::lock_guard lock(m_mutex);
         --m_running;
+        job->finished_at = Clock::now();
         job->active_files.clear();
         switch (job->stop_reason) {
         case StopReason::shutdown:

@@ -79,6 +79,7 @@ private:
     enum class StopReason { none, cancel, pause, shutdown };
 
     void schedule_locked();
+    void prune_finished_locked();
     void launch_locked(const std::shared_ptr<State>& job);
     void run_job(std::shared_ptr<State> job, std::stop_token stop);
     void finish(const std::shared_ptr<State>& job, Status result);
