@@ -220,6 +220,8 @@ async function main() {
   }, {needs: downloaded});
 
   await test('tokenizer: transformers.js loads it through open_file_server and encodes a sentence', async () => {
+    // The tokenizer files came with the q4f16 download: the hub must not see a request for them.
+    await fetch(`${hub.url}/__fakehub/reset`, {method: 'POST', body: '{}'});
     const r = await page.evaluate(async ([repo, sentence]) => {
       try {
         return {ids: await window.tabagent.loadTokenizer(repo, sentence)};
@@ -227,10 +229,12 @@ async function main() {
         return {error: e.message, code: e.code};
       }
     }, [fx.REPO, fx.TOKENIZER_SENTENCE]);
-    if (r.code === 'UNKNOWN_ACTION') return {skip: 'the host has no open_file_server yet'};
     assert(!r.error, `tokenizer failed: ${r.code || ''} ${r.error}`);
     assert(JSON.stringify(r.ids) === JSON.stringify(fx.TOKENIZER_IDS), `ids ${JSON.stringify(r.ids)}`);
-    // The file server fetches missing files through the download engine, so this needs no download.
+    const seen = await (await fetch(`${hub.url}/__fakehub/requests?wait_ms=500`)).json();
+    const cached = ['tokenizer.json', 'config.json'];
+    const again = seen.filter((q) => cached.some((f) => `${q.path}?${q.query || ''}`.includes(f)));
+    assert(again.length === 0, `the hub was asked for cached files: ${JSON.stringify(again.map((q) => q.path))}`);
   }, {needs: hostUp});
 
   if (page) await page.screenshot({path: path.join(ARTIFACTS, 'e2e-final.png'), fullPage: true}).catch(() => {});
