@@ -180,6 +180,25 @@ browser_present() {
   if [[ "$marker" == cmd:* ]]; then command -v "${marker#cmd:}" >/dev/null 2>&1; else [[ -d "$marker" ]]; fi
 }
 
+# A browser counts as present when its profile dir exists or it is installed but never started
+# (a clean HOME): its program is on PATH (Linux) or its app is in /Applications (macOS).
+browser_installed() {
+  local cmd
+  case "$1" in
+    "Google Chrome") set -- google-chrome google-chrome-stable "/Applications/Google Chrome.app" ;;
+    Chromium) set -- chromium chromium-browser "/Applications/Chromium.app" ;;
+    Brave) set -- brave-browser brave "/Applications/Brave Browser.app" ;;
+    "Microsoft Edge") set -- microsoft-edge microsoft-edge-stable "/Applications/Microsoft Edge.app" ;;
+    Vivaldi) set -- vivaldi vivaldi-stable "/Applications/Vivaldi.app" ;;
+    Firefox) set -- firefox "/Applications/Firefox.app" ;;
+    *) return 1 ;;
+  esac
+  for cmd in "$@"; do
+    if [[ "$cmd" == /* ]]; then [[ -d "$cmd" ]] && return 0; else command -v "$cmd" >/dev/null 2>&1 && return 0; fi
+  done
+  return 1
+}
+
 # Targets for this run: "label|kind|dir" lines.
 targets() {
   if [[ ${#BROWSER_DIRS[@]} -gt 0 ]]; then
@@ -195,7 +214,9 @@ targets() {
   fi
   local label kind dir marker
   while IFS='|' read -r label kind dir marker; do
-    if [[ $ALL_BROWSERS -eq 1 ]] || browser_present "$marker"; then echo "$label|$kind|$dir"; fi
+    if [[ $ALL_BROWSERS -eq 1 ]] || browser_present "$marker" || browser_installed "$label"; then
+      echo "$label|$kind|$dir"
+    fi
   done < <(browser_table)
 }
 
