@@ -131,8 +131,10 @@ class LoadTest(unittest.TestCase):
         print(f"\nload: {len(sent)} pings in {SECONDS:.0f} s, p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
               f"max {latencies[-1] * 1000:.0f} ms; RSS {warm[0] / 1024:.1f} -> {warm[-1] / 1024:.1f} MiB "
               f"(max growth {growth_mib:.1f} MiB)")
-        self.assertLess(growth_mib, 20)
+        # Under ASan freed memory sits in its quarantine (up to 256 MiB), so RSS says nothing about
+        # leaks there; LSan and the valgrind run cover leaks, this check the optimised build.
         if not SANITIZED:
+            self.assertLess(growth_mib, 20)
             self.assertLess(p50, 0.050, "median ping slower than 50 ms while downloading")
             self.assertLess(p99, 0.250, "p99 ping too slow while downloading")
 
