@@ -250,7 +250,9 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
             t.lock.release();
         }
         while (!finished.empty()) {
-            auto [index, st] = std::move(finished.front());
+            // Plain variables, not a structured binding: clang 14 cannot capture those in a lambda.
+            const std::size_t index = finished.front().first;
+            Status st = std::move(finished.front().second);
             finished.pop_front();
             auto node = running.extract(index);
             if (node.empty()) continue;
