@@ -4,16 +4,11 @@
 #include "core/service/service.hpp"
 #include "core/util/fd.hpp"
 #include "host/file_server_rules.hpp"
-#include "host/file_server_sockets.hpp"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-
-#include <span>
 
 namespace tabagent::host {
 namespace {
@@ -41,11 +36,11 @@ int http_status_for(const Error& e) {
 }
 
 // A small JSON body so that a developer looking at the network panel sees why.
-void answer(httplib::Response& res, int status, const Error* error = nullptr) {
+void answer(http::Response& res, int status, const Error* error = nullptr) {
     res.status = status;
     if (error == nullptr) return;
     nlohmann::json body = {{"error", {{"code", to_string(error->code)}, {"message", error->message}}}};
-    res.set_content(body.dump(), "application/json");
+    res.set_body(body.dump(), "application/json");
 }
 
 // The blob as a regular file, never through a link (the Store already refused links leaving the
@@ -60,14 +55,6 @@ Result<util::UniqueFd> open_blob(const std::filesystem::path& path, std::uint64_
     return owned;
 }
 
-// State of one streamed body: the open blob and a buffer allocated on first use (HEAD never reads).
-struct BodyReader {
-    util::UniqueFd fd;
-    std::uint64_t first = 0;
-    std::size_t chunk = 0;
-    std::vector<std::byte> buffer;
-};
-
 } // namespace
 
 FileServer::FileServer(service::ModelService& models, jobs::JobManager& jobs, Options options)
@@ -78,35 +65,19 @@ FileServer::~FileServer() { stop(); }
 Result<FileServerInfo> FileServer::start() {
     auto token = random_token();
     if (!token) return tl::unexpected(token.error());
-    m_server = std::make_unique<httplib::Server>();
-    const auto threads = static_cast<std::size_t>(std::max(1, m_options.threads));
-    // httplib takes ownership of the queue it gets from this factory.
-    m_server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    m_server->set_keep_alive_timeout(5);
-    m_server->set_keep_alive_max_count(1000); // httplib's 5 would reconnect every few files
-    m_server->set_read_timeout(10);
-    m_server->set_write_timeout(30);
-    m_server->set_payload_max_length(64 * 1024); // nothing here takes a body
-    m_server->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        res.status = 500; // without httplib's default EXCEPTION_WHAT header
-    });
+    http::Server::Options options;
+    options.max_connections = static_cast<std::size_t>(std::max(1, m_options.threads));
+    options.limits.idle_timeout = std::chrono::seconds(5);
+    options.limits.read_timeout = std::chrono::seconds(10);
+    options.limits.write_timeout = std::chrono::seconds(30);
+    options.limits.max_requests = 1000; // a model is a few dozen files: one connection can fetch them all
     // Every request, whatever its method, goes through one handler so that no route can skip a check.
-    m_server->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-        handle(req, res);
-        return httplib::Server::HandlerResponse::Handled;
-    });
-    int port = m_server->bind_to_any_port("127.0.0.1");
-    if (port <= 0) return fail(ErrorCode::internal, "cannot bind a loopback port for the file server");
-    m_info = FileServerInfo{"http://127.0.0.1:" + std::to_string(port) + "/" + *token + "/", port, *token};
-    m_thread = std::thread([this] { m_server->listen_after_bind(); });
-    // httplib's stop() is a no-op until the accept loop runs: never hand out a server that could
-    // not be stopped.
-    for (int i = 0; i < 2000 && !m_server->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    if (!m_server->is_running()) {
-        stop();
-        return fail(ErrorCode::internal, "the file server did not start");
-    }
-    spdlog::info("file server listening on 127.0.0.1:{}", port);
+    m_server = std::make_unique<http::Server>([this](const http::Request& req, http::Response& res) { handle(req, res); },
+                                              options);
+    auto port = m_server->start();
+    if (!port) return tl::unexpected(port.error());
+    m_info = FileServerInfo{"http://127.0.0.1:" + std::to_string(*port) + "/" + *token + "/", *port, *token};
+    spdlog::info("file server listening on 127.0.0.1:{}", *port);
     return m_info;
 }
 
@@ -114,33 +85,23 @@ void FileServer::stop() {
     if (!m_server || m_stopping.exchange(true)) return;
     {
         std::lock_guard lock(m_mutex);
-        m_wake.notify_all();
+        m_wake.notify_all(); // requests waiting for a download give up first, so that the join is quick
     }
     m_server->stop();
-    // Idle keep-alive connections would hold their worker (and this join) for their whole timeout.
-    for (int fd : connection_sockets(m_info.port)) ::shutdown(fd, SHUT_RDWR);
-    if (m_thread.joinable()) m_thread.join();
     spdlog::info("file server on port {} stopped", m_info.port);
 }
 
-void FileServer::handle(const httplib::Request& creq, httplib::Response& res) {
-    // httplib applies the parsed Range to whatever we answer (error bodies included) and trusts
-    // its numbers; ranges are answered here instead. The Request is httplib's own non-const
-    // local, so clearing the field through this const reference is sound.
-    const_cast<httplib::Request&>(creq).ranges.clear();
-    const httplib::Request& req = creq;
-
+void FileServer::handle(const http::Request& req, http::Response& res) {
     // DNS rebinding: a page on evil.com resolving to 127.0.0.1 still sends Host: evil.com.
-    if (!host_header_allowed(req.get_header_value("Host"), m_info.port)) return answer(res, 403);
-    if (req.has_header("Origin")) {
-        const auto origin = req.get_header_value("Origin");
-        if (!origin_allowed(origin, m_options.allowed_extension_ids)) return answer(res, 403);
-        res.set_header("Access-Control-Allow-Origin", origin);
+    if (!host_header_allowed(req.header("Host").value_or(""), m_info.port)) return answer(res, 403);
+    if (auto origin = req.header("Origin")) {
+        if (!origin_allowed(*origin, m_options.allowed_extension_ids)) return answer(res, 403);
+        res.set_header("Access-Control-Allow-Origin", std::string(*origin));
         res.set_header("Vary", "Origin");
         res.set_header("Access-Control-Expose-Headers", k_exposed_headers);
     }
-    if (!target_has_token(req.target, m_info.token)) return answer(res, 404);
-    if (req.method == "OPTIONS") {
+    if (!target_has_token(req.target(), m_info.token)) return answer(res, 404);
+    if (req.method() == "OPTIONS") {
         res.set_header("Allow", "GET, HEAD, OPTIONS");
         if (req.has_header("Origin")) {
             res.set_header("Access-Control-Allow-Methods", "GET, HEAD");
@@ -151,12 +112,12 @@ void FileServer::handle(const httplib::Request& creq, httplib::Response& res) {
         }
         return answer(res, 204);
     }
-    if (req.method != "GET" && req.method != "HEAD") {
+    if (req.method() != "GET" && req.method() != "HEAD") {
         res.set_header("Allow", "GET, HEAD, OPTIONS");
         return answer(res, 405);
     }
 
-    auto target = parse_hub_target(req.target, m_info.token);
+    auto target = parse_hub_target(req.target(), m_info.token);
     if (!target) return answer(res, http_status_for(target.error()), &target.error());
     auto presence = m_models.has_file(target->repo, target->path, target->revision);
     if (!presence) return answer(res, http_status_for(presence.error()), &presence.error());
@@ -176,7 +137,7 @@ void FileServer::handle(const httplib::Request& creq, httplib::Response& res) {
     serve_file(req, res, *presence);
 }
 
-void FileServer::serve_file(const httplib::Request& req, httplib::Response& res, const service::FilePresence& file) {
+void FileServer::serve_file(const http::Request& req, http::Response& res, const service::FilePresence& file) {
     std::uint64_t size = 0;
     auto fd = open_blob(file.blob_path, size);
     if (!fd) {
@@ -190,7 +151,7 @@ void FileServer::serve_file(const httplib::Request& req, httplib::Response& res,
     const std::string type(content_type_for(file.path.filename().string()));
 
     RangeAnswer range{RangeAnswer::Kind::whole, 0, size};
-    if (req.has_header("Range")) range = answer_range(req.get_header_value("Range"), size);
+    if (auto header = req.header("Range")) range = answer_range(*header, size);
     if (range.kind == RangeAnswer::Kind::unsatisfiable) {
         res.set_header("Content-Range", "bytes */" + std::to_string(size));
         return answer(res, 416);
@@ -201,28 +162,13 @@ void FileServer::serve_file(const httplib::Request& req, httplib::Response& res,
         res.set_header("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                             std::to_string(range.first + range.length - 1) + "/" + std::to_string(size));
     }
-    if (range.length == 0) { // an empty file: no provider (httplib would stream it without a length)
-        res.set_header("Content-Type", type);
-        return;
-    }
-    auto reader = std::make_shared<BodyReader>();
-    reader->fd = std::move(*fd);
-    reader->first = range.first;
-    reader->chunk = m_options.read_chunk_bytes;
-    // httplib calls this until `length` bytes went out; each call preads at most one chunk, so a
-    // request never holds more than one chunk of the file in memory (DESIGN §7).
-    res.set_content_provider(
-        static_cast<std::size_t>(range.length), type,
-        [reader](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-            if (reader->buffer.empty()) reader->buffer.resize(reader->chunk);
-            std::size_t want = std::min(length, reader->buffer.size());
-            auto n = reader->fd.pread_some(std::span(reader->buffer.data(), want), reader->first + offset);
-            if (!n || *n == 0) return false; // unreadable or shrunk under us: drop the connection
-            return sink.write(reinterpret_cast<const char*>(reader->buffer.data()), *n);
-        });
+    res.set_header("Content-Type", type);
+    // The server sends this range with sendfile straight from the page cache: no chunk of the file
+    // is ever held in this process (DESIGN §7), whatever its size.
+    res.set_file(std::move(*fd), range.first, range.length);
 }
 
-Status FileServer::fetch_missing(const httplib::Request& req, const std::string& repo, const std::string& revision,
+Status FileServer::fetch_missing(const http::Request& req, const std::string& repo, const std::string& revision,
                                  const std::string& path) {
     jobs::JobSpec spec;
     spec.kind = jobs::JobKind::download_files;
@@ -235,7 +181,6 @@ Status FileServer::fetch_missing(const httplib::Request& req, const std::string&
     spdlog::info("file server: fetching {}/{} ({}) as job {}", repo, path, revision, submitted.job_id);
 
     const auto deadline = std::chrono::steady_clock::now() + m_options.download_timeout;
-    int fd = -2; // the client's socket, looked up on first use
     while (true) {
         auto job = m_jobs.get(submitted.job_id);
         if (!job) return fail(ErrorCode::internal, "the download job disappeared");
@@ -246,15 +191,10 @@ Status FileServer::fetch_missing(const httplib::Request& req, const std::string&
         if (std::chrono::steady_clock::now() >= deadline)
             return fail(ErrorCode::network, "the download is taking too long; it continues in the background",
                         {{"timeout", true}, {"jobId", submitted.job_id}});
-        if (client_gone(req, fd)) return fail(ErrorCode::cancelled, "the client went away");
+        if (req.client_gone()) return fail(ErrorCode::cancelled, "the client went away");
         std::unique_lock lock(m_mutex);
         m_wake.wait_for(lock, k_wait_step, [this] { return m_stopping.load(); });
     }
-}
-
-bool FileServer::client_gone(const httplib::Request& req, int& fd) const {
-    if (fd == -2) fd = find_connection_socket(m_info.port, req.remote_port);
-    return fd >= 0 && peer_closed(fd);
 }
 
 } // namespace tabagent::host

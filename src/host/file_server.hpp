@@ -4,8 +4,9 @@
 // transformers.js can use it as env.remoteHost; a missing file is downloaded through the job
 // manager first when the host is online (a local caching mirror). 127.0.0.1 only, random port,
 // 128-bit token, Host header checked, CORS only for allowed extension origins, GET/HEAD only,
-// single Range requests, files streamed with pread in bounded chunks.
+// single Range requests, file bodies sent with sendfile by the host's own server (host/http).
 #include "core/error.hpp"
+#include "host/http/server.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -13,14 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-} // namespace httplib
 
 namespace tabagent::service {
 class ModelService;
@@ -43,8 +37,7 @@ public:
     struct Options {
         std::vector<std::string> allowed_extension_ids; // without scheme
         bool offline = false;                            // never download missing files
-        int threads = 8;
-        std::size_t read_chunk_bytes = 1 << 20;
+        int threads = 8; // connections served at once; more wait in the kernel's backlog
         std::chrono::milliseconds download_timeout = std::chrono::minutes(10);
     };
 
@@ -61,20 +54,18 @@ public:
     const FileServerInfo& info() const { return m_info; }
 
 private:
-    void handle(const httplib::Request& req, httplib::Response& res);
-    void serve_file(const httplib::Request& req, httplib::Response& res, const service::FilePresence& file);
+    void handle(const http::Request& req, http::Response& res);
+    void serve_file(const http::Request& req, http::Response& res, const service::FilePresence& file);
     // Downloads repo/path through the job manager and waits for the job to end; the error maps to
     // the HTTP answer. Gives up when the client goes away, the server stops or the timeout passes.
-    Status fetch_missing(const httplib::Request& req, const std::string& repo, const std::string& revision,
+    Status fetch_missing(const http::Request& req, const std::string& repo, const std::string& revision,
                          const std::string& path);
-    bool client_gone(const httplib::Request& req, int& fd) const;
 
     service::ModelService& m_models;
     jobs::JobManager& m_jobs;
     Options m_options;
     FileServerInfo m_info;
-    std::unique_ptr<httplib::Server> m_server;
-    std::thread m_thread;
+    std::unique_ptr<http::Server> m_server;
     std::atomic<bool> m_stopping{false};
     std::mutex m_mutex; // guards the waits below
     std::condition_variable m_wake;

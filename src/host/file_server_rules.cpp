@@ -2,11 +2,11 @@
 
 #include "core/names.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 
 namespace tabagent::host {
@@ -31,8 +31,13 @@ std::vector<std::string_view> raw_segments(std::string_view target) {
     }
 }
 
+// Constant time in the content, so that response timing does not reveal how much of a guessed
+// token was right (the length is not secret: every token has 32 characters).
 bool same_secret(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && !a.empty() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+    if (a.size() != b.size() || a.empty()) return false;
+    unsigned char diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
 }
 
 int hex_value(char c) {
@@ -161,8 +166,13 @@ std::string_view content_type_for(std::string_view path) {
 
 Result<std::string> random_token() {
     std::array<unsigned char, 16> bytes{};
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
-        return fail(ErrorCode::internal, "the system random generator failed");
+    // getrandom(2) straight from the kernel's CSPRNG: the host needs no libcrypto for this. Requests
+    // of up to 256 bytes are never short once the pool is initialised; EINTR can only come before.
+    ssize_t n = -1;
+    do {
+        n = ::getrandom(bytes.data(), bytes.size(), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n != static_cast<ssize_t>(bytes.size())) return fail(ErrorCode::internal, "the system random generator failed");
     static constexpr char k_hex[] = "0123456789abcdef";
     std::string out;
     for (unsigned char b : bytes) {

@@ -50,7 +50,7 @@ RangeAnswer answer_range(std::string_view header, std::uint64_t size);
 // application/json for *.json, else application/octet-stream.
 std::string_view content_type_for(std::string_view path);
 
-// 32 lowercase hex chars from 16 bytes of OpenSSL's CSPRNG. INTERNAL when it fails.
+// 32 lowercase hex chars from 16 bytes of getrandom(2). INTERNAL when it fails.
 Result<std::string> random_token();
 
 } // namespace tabagent::host
