@@ -1,0 +1,299 @@
+// The loopback HTTP server (host/http) over real sockets: keep-alive, pipelining, HTTP/1.0,
+// refusals, sendfile bodies, timeouts, the connection bound, client_gone and stop().
+#include "core/util/fd.hpp"
+#include "host/http/server.hpp"
+
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+using namespace tabagent;
+using namespace tabagent::host::http;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Bytes of the served test file: position-dependent, so a wrong offset cannot go unnoticed.
+std::string file_content() {
+    std::string s(1024 * 1024 + 7, '\0');
+    for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+    return s;
+}
+
+constexpr off_t k_big_size = 64 << 20;
+
+struct Fixture {
+    std::string content = file_content();
+    util::UniqueFd file{::memfd_create("http-test", MFD_CLOEXEC)};
+    util::UniqueFd big{::memfd_create("http-test-big", MFD_CLOEXEC)}; // sparse, larger than socket buffers
+    std::promise<void> wait_started;
+    std::promise<bool> gone_seen;
+    std::atomic<bool> gone_reported{false};
+    std::unique_ptr<Server> server;
+    int port = 0;
+
+    explicit Fixture(Server::Options options = {}) {
+        REQUIRE(file);
+        REQUIRE(::write(file.get(), content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+        REQUIRE(::ftruncate(big.get(), k_big_size) == 0);
+        server = std::make_unique<Server>([this](const Request& req, Response& res) { handle(req, res); }, options);
+        auto p = server->start();
+        REQUIRE(p);
+        port = *p;
+    }
+
+    void handle(const Request& req, Response& res) {
+        const auto& t = req.target();
+        if (t == "/small") return res.set_body("hello", "text/plain");
+        if (t == "/file" || t == "/part") {
+            util::UniqueFd fd(::dup(file.get()));
+            if (t == "/file") res.set_file(std::move(fd), 0, content.size());
+            else res.set_file(std::move(fd), 10, 100);
+            return;
+        }
+        if (t == "/big") return res.set_file(util::UniqueFd(::dup(big.get())), 0, k_big_size);
+        if (t == "/throw") throw std::runtime_error("boom");
+        if (t == "/wait") { // as the file server does while a download runs
+            wait_started.set_value();
+            const auto end = std::chrono::steady_clock::now() + 5s;
+            while (!req.client_gone() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(5ms);
+            if (!gone_reported.exchange(true)) gone_seen.set_value(req.client_gone());
+            return res.set_body("late", "text/plain");
+        }
+        res.status = 404;
+    }
+};
+
+class Client {
+public:
+    explicit Client(int port) : m_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<std::uint16_t>(port));
+        REQUIRE(::connect(m_fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    }
+    void send(const std::string& bytes) {
+        REQUIRE(::send(m_fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+    }
+    // Everything until the server closes (or `wait` passes without a byte: then `closed` stays false).
+    std::string read_all(std::chrono::milliseconds wait = 5000ms) {
+        std::string out;
+        char buf[65536];
+        while (true) {
+            pollfd p{m_fd.get(), POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return out;
+            ssize_t n = ::recv(m_fd.get(), buf, sizeof buf, 0);
+            if (n <= 0) {
+                closed = true;
+                return out;
+            }
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    // Reads until `n` bytes arrived (or the server closed / 5 s passed).
+    std::string read_n(std::size_t n) {
+        std::string out;
+        char buf[65536];
+        while (out.size() < n) {
+            pollfd p{m_fd.get(), POLLIN, 0};
+            if (::poll(&p, 1, 5000) <= 0) break;
+            ssize_t got = ::recv(m_fd.get(), buf, std::min(sizeof buf, n - out.size()), 0);
+            if (got <= 0) break;
+            out.append(buf, static_cast<std::size_t>(got));
+        }
+        return out;
+    }
+    void close() { m_fd.reset(); }
+    bool closed = false;
+
+private:
+    util::UniqueFd m_fd;
+};
+
+std::string get(const std::string& target, const std::string& extra = "") {
+    return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + "\r\n";
+}
+
+std::size_t count(const std::string& hay, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+    return n;
+}
+
+const std::string k_small_response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello";
+
+} // namespace
+
+TEST_CASE("host: the HTTP server answers pipelined requests in order on one kept-alive connection") {
+    Fixture f;
+    Client c(f.port);
+    c.send(get("/small") + get("/nope") + "HEAD /part HTTP/1.1\r\nHost: x\r\n\r\n" + get("/part"));
+    auto first = c.read_n(k_small_response.size());
+    CHECK(first == k_small_response);
+    const std::string not_found = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+    CHECK(c.read_n(not_found.size()) == not_found);
+    const std::string part_head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+    CHECK(c.read_n(part_head.size()) == part_head); // HEAD: the length, no body
+    CHECK(c.read_n(part_head.size() + 100) == part_head + f.content.substr(10, 100));
+    // Still open: a later request on the same connection, then Connection: close ends it.
+    c.send(get("/small", "Connection: close\r\n"));
+    auto last = c.read_all();
+    CHECK(c.closed);
+    CHECK(last == "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+}
+
+TEST_CASE("host: the HTTP server sends file bodies whole and exactly") {
+    Fixture f;
+    Client c(f.port);
+    c.send(get("/file", "Connection: close\r\n"));
+    auto all = c.read_all();
+    const std::string head =
+        "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(f.content.size()) + "\r\nConnection: close\r\n\r\n";
+    REQUIRE(all.size() == head.size() + f.content.size());
+    CHECK(all.substr(0, head.size()) == head);
+    CHECK(all.substr(head.size()) == f.content);
+}
+
+TEST_CASE("host: the HTTP server speaks HTTP/1.0 and honours Connection") {
+    Fixture f;
+    SUBCASE("1.0 without keep-alive closes after one response") {
+        Client c(f.port);
+        c.send("GET /small HTTP/1.0\r\n\r\n");
+        auto r = c.read_all();
+        CHECK(c.closed);
+        CHECK(r.find("Connection: close\r\n") != std::string::npos);
+        CHECK(count(r, "HTTP/1.1 200") == 1);
+    }
+    SUBCASE("1.0 with keep-alive keeps the connection") {
+        Client c(f.port);
+        c.send("GET /small HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        const std::string expected =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nhello";
+        CHECK(c.read_n(expected.size()) == expected);
+        c.send("GET /small HTTP/1.0\r\n\r\n");
+        CHECK(count(c.read_all(), "hello") == 1);
+        CHECK(c.closed);
+    }
+}
+
+TEST_CASE("host: the HTTP server refuses bodies and broken heads, then closes") {
+    Fixture f;
+    auto refused = [&f](const std::string& request, const std::string& status_line) {
+        Client c(f.port);
+        c.send(request);
+        auto r = c.read_all();
+        CHECK(c.closed);
+        CHECK(r.rfind(status_line, 0) == 0);
+        CHECK(r.find("Connection: close\r\n") != std::string::npos);
+        CHECK(count(r, "Content-Length:") == 1); // nothing after the refusal, even when more was sent
+    };
+    refused("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" + get("/small"), "HTTP/1.1 413 ");
+    refused("POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "HTTP/1.1 400 ");
+    refused("GET /small HTTP/1.1\nHost: x\n\n", "HTTP/1.1 400 ");
+    refused("GET /small HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", "HTTP/1.1 400 ");
+    refused("GET /small HTTP/1.1\r\nX: " + std::string(64 * 1024, 'a') + "\r\n\r\n", "HTTP/1.1 431 ");
+    refused("GET /small HTTP/2.0\r\nHost: x\r\n\r\n", "HTTP/1.1 505 ");
+    refused("GET /throw HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "HTTP/1.1 500 ");
+    // A body of length 0 is no body: answered, and the connection stays usable.
+    Client c(f.port);
+    c.send("GET /small HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n" + get("/small", "Connection: close\r\n"));
+    CHECK(count(c.read_all(), "hello") == 2);
+}
+
+TEST_CASE("host: the HTTP server enforces its idle and read timeouts and its request cap") {
+    Server::Options o;
+    o.limits.idle_timeout = 100ms;
+    o.limits.read_timeout = 100ms;
+    o.limits.max_requests = 2;
+    Fixture f(o);
+    SUBCASE("an idle kept-alive connection is closed silently") {
+        Client c(f.port);
+        c.send(get("/small"));
+        CHECK(c.read_n(k_small_response.size()) == k_small_response);
+        CHECK(c.read_all(3000ms).empty());
+        CHECK(c.closed);
+    }
+    SUBCASE("a head that stops half-way gets 408") {
+        Client c(f.port);
+        c.send("GET /small HTTP/1.1\r\nHo");
+        auto r = c.read_all(3000ms);
+        CHECK(c.closed);
+        CHECK(r.rfind("HTTP/1.1 408 ", 0) == 0);
+    }
+    SUBCASE("the last request allowed on a connection is told Connection: close") {
+        Client c(f.port);
+        c.send(get("/small") + get("/small") + get("/small"));
+        auto r = c.read_all();
+        CHECK(c.closed);
+        CHECK(count(r, "hello") == 2);
+        CHECK(count(r, "Connection: close") == 1);
+    }
+}
+
+TEST_CASE("host: the HTTP server serves a bounded number of connections; others wait, not fail") {
+    Server::Options o;
+    o.max_connections = 1;
+    Fixture f(o);
+    Client first(f.port);
+    first.send(get("/small"));
+    CHECK(first.read_n(k_small_response.size()) == k_small_response); // now idle, holding the only worker
+    Client second(f.port); // connects (kernel backlog) but is not served yet
+    second.send(get("/small", "Connection: close\r\n"));
+    CHECK(second.read_all(300ms).empty());
+    CHECK_FALSE(second.closed);
+    first.close();
+    auto r = second.read_all();
+    CHECK(count(r, "hello") == 1);
+    CHECK(second.closed);
+}
+
+TEST_CASE("host: the HTTP server's handler sees its client go away") {
+    Fixture f;
+    auto seen = f.gone_seen.get_future();
+    auto started = f.wait_started.get_future();
+    Client c(f.port);
+    c.send(get("/wait"));
+    REQUIRE(started.wait_for(3s) == std::future_status::ready);
+    c.close();
+    REQUIRE(seen.wait_for(3s) == std::future_status::ready);
+    CHECK(seen.get());
+}
+
+TEST_CASE("host: the HTTP server stops at once with open, idle and half-sent connections") {
+    Fixture f;
+    Client idle(f.port), partial(f.port), busy(f.port);
+    idle.send(get("/small"));
+    CHECK(idle.read_n(k_small_response.size()) == k_small_response);
+    partial.send("GET /small HTTP/1.1\r\n");
+    busy.send(get("/big")); // a 64 MiB body nobody reads: the server waits in sendfile for buffer space
+    CHECK(busy.read_n(1000).size() == 1000);
+    const auto start = std::chrono::steady_clock::now();
+    f.server->stop();
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK(took < 500ms);
+    f.server->stop(); // idempotent
+    idle.read_all(2000ms);
+    CHECK(idle.closed);
+    partial.read_all(2000ms);
+    CHECK(partial.closed);
+    // The listener is gone: a new connection is refused.
+    util::UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(f.port));
+    CHECK(::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0);
+}
