@@ -17,11 +17,6 @@ constexpr const char* k_exposed_headers = "Content-Length, Content-Range, ETag, 
 constexpr auto k_wait_step = std::chrono::milliseconds(25);
 
 // How a failure reads over HTTP.
-struct HttpFailure {
-    int status = 500;
-    Error error;
-};
-
 int http_status_for(const Error& e) {
     switch (e.code) {
     case ErrorCode::not_found:
