@@ -69,9 +69,11 @@ Result<FileServerInfo> FileServer::start() {
     // Every request, whatever its method, goes through one handler so that no route can skip a check.
     m_server = std::make_unique<http::Server>([this](const http::Request& req, http::Response& res) { handle(req, res); },
                                               options);
-    auto port = m_server->start();
+    auto port = m_server->bind();
     if (!port) return tl::unexpected(port.error());
+    // Written before start(): the worker threads (and so the handler) see it complete.
     m_info = FileServerInfo{"http://127.0.0.1:" + std::to_string(*port) + "/" + *token + "/", *port, *token};
+    if (auto started = m_server->start(); !started) return tl::unexpected(started.error());
     spdlog::info("file server listening on 127.0.0.1:{}", *port);
     return m_info;
 }

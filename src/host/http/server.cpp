@@ -43,7 +43,7 @@ Server::Server(Handler handler, Options options) : m_handler(std::move(handler))
 
 Server::~Server() { stop(); }
 
-Result<int> Server::start() {
+Result<int> Server::bind() {
     m_wake = util::UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!m_wake) return tl::unexpected(socket_error("eventfd"));
     m_listener = util::UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
@@ -59,6 +59,13 @@ Result<int> Server::start() {
     if (::getsockname(m_listener.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
         return tl::unexpected(socket_error("getsockname"));
     m_port = ntohs(addr.sin_port);
+    return m_port;
+}
+
+Result<int> Server::start() {
+    if (!m_listener) {
+        if (auto bound = bind(); !bound) return bound;
+    }
     try {
         m_idle_workers = m_options.max_connections;
         for (std::size_t i = 0; i < m_options.max_connections; ++i) m_workers.emplace_back([this] { worker_loop(); });

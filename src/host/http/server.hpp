@@ -34,8 +34,12 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    // Binds 127.0.0.1 on a port the kernel picks and starts the threads; returns the port.
+    // Binds 127.0.0.1 on a port the kernel picks and returns it; nothing is accepted before start().
+    // Separate from start() so that a handler can be given the port before any thread can call it.
     // INTERNAL when a socket call fails. Call once.
+    Result<int> bind();
+    // Starts the accept thread and the workers (binding first if bind() was not called); returns
+    // the port. Everything written before this call is visible to the handler.
     Result<int> start();
     // Closes the listener, shuts down every open connection, wakes every wait and joins every
     // thread; handlers still running finish first (they should watch their own stop signal).
