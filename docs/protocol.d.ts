@@ -1,5 +1,7 @@
 // TypeScript declarations of the TabAgent native-messaging protocol (docs/PROTOCOL.md).
-// extension-sample type-checks its client against this file in CI.
+// extension-sample type-checks its client and page against this file in CI (tests/e2e/typecheck.sh):
+// a request with an action not listed here, a missing required field, or a reply/event field read
+// under a wrong name fails the build. Shapes follow the real replies (tests/replay/cases/*.expected).
 
 export type ErrorCode =
   | "BAD_REQUEST" | "MESSAGE_TOO_LARGE" | "UNKNOWN_ACTION" | "FORBIDDEN_ORIGIN" | "INVALID_REPO"
@@ -15,42 +17,162 @@ export interface ProtocolError {
 export type MessageId = string | number;
 
 // ---- requests -------------------------------------------------------------------------------
-interface Base { messageId: MessageId }
-export type Request =
-  | (Base & { action: "handshake" })
-  | (Base & { action: "ping" })
-  | (Base & { action: "get_system_info" })
-  | (Base & { action: "get_logs"; lines?: number })
-  | (Base & { action: "scan_repo"; repo: string; revision?: string })
-  | (Base & { action: "get_manifest"; repo: string; format?: "native" | "extension" })
-  | (Base & { action: "list_models" })
-  | (Base & { action: "has_file"; repo: string; file: string; revision?: string })
-  | (Base & { action: "get_file"; repo: string; file: string; offset?: number; length?: number; revision?: string })
-  | (Base & { action: "get_file_path"; repo: string; file: string; revision?: string })
-  | (Base & { action: "delete_model"; repo?: string; model_id?: string; quant?: string })
-  | (Base & { action: "get_stats" })
-  | (Base & { action: "clean"; maxBytes?: number; olderThanDays?: number; dryRun?: boolean })
-  | (Base & { action: "download_file"; repo: string; file: string; revision?: string })
-  | (Base & { action: "download_quant"; repo: string; quant: string; revision?: string })
-  | (Base & { action: "pull_model"; model_id?: string; model_name?: string; model?: string; modelPath?: string;
-              repoId?: string; file?: string; modelFile?: string; fileName?: string; variant?: string; quant?: string })
-  | (Base & { action: "load_model"; model_path?: string; modelPath?: string })
-  | (Base & { action: "verify"; repo?: string })
-  | (Base & { action: "cancel_download" | "pause_download" | "resume_download"; jobId: string })
-  | (Base & { action: "list_downloads" | "get_download_status" | "get_active_downloads" })
-  | (Base & { action: "set_hf_token"; token: string; validate?: boolean })
-  | (Base & { action: "get_hf_token_status" | "clear_hf_token" })
-  | (Base & { action: "open_file_server" });
+// Fields of each action besides `action` and `messageId`. `Request` and `Action` derive from it.
+export interface RequestFieldsMap {
+  handshake: {};
+  ping: {};
+  get_system_info: {};
+  get_logs: { lines?: number };
+  scan_repo: { repo: string; revision?: string };
+  get_manifest: { repo: string; format?: "native" | "extension" };
+  list_models: {};
+  has_file: { repo: string; file: string; revision?: string };
+  get_file: { repo: string; file: string; offset?: number; length?: number; revision?: string };
+  get_file_path: { repo: string; file: string; revision?: string };
+  // `repo` or one of the legacy names (model_id, model_name, model, modelPath, repoId).
+  delete_model: { repo?: string; model_id?: string; model_name?: string; model?: string; modelPath?: string;
+                  repoId?: string; quant?: string };
+  get_stats: {};
+  clean: { maxBytes?: number; olderThanDays?: number; dryRun?: boolean };
+  download_file: { repo: string; file: string; revision?: string };
+  download_quant: { repo: string; quant: string; revision?: string };
+  pull_model: { model_id?: string; model_name?: string; model?: string; modelPath?: string; repoId?: string;
+                file?: string; modelFile?: string; fileName?: string; variant?: string; quant?: string;
+                revision?: string };
+  load_model: { model_path?: string; modelPath?: string };
+  verify: { repo?: string };
+  cancel_download: { jobId: string };
+  pause_download: { jobId: string };
+  resume_download: { jobId: string };
+  list_downloads: {};
+  get_download_status: {};
+  get_active_downloads: {};
+  set_hf_token: { token: string; validate?: boolean };
+  get_hf_token_status: {};
+  clear_hf_token: {};
+  open_file_server: {};
+}
 
-export type Action = Request["action"];
+export type Action = keyof RequestFieldsMap;
+export type RequestFields<A extends Action> = RequestFieldsMap[A];
+// `request_id` is accepted instead of `messageId` (and echoed under its own name).
+export type Request = { [A in Action]: { action: A; messageId: MessageId } & RequestFieldsMap[A] }[Action];
+
+// ---- reply payloads -------------------------------------------------------------------------
+export interface HandshakePayload {
+  version: string; pid: number; protocolVersion: number; capabilities: Action[];
+  cacheRoot: string; dataDir: string; offline: boolean; endpoint: string;
+}
+export interface PongPayload { response: "pong"; version: string; pid: number }
+export interface SystemInfoPayload {
+  os: string; arch: string; cpu: string; cpu_cores: number; ram: number; ram_available: number;
+  gpu: string | null; vram: number | null; cache_root: string; cache_disk_free: number | null;
+  data: { os: string; cpu: string; ram: number; gpu: string | null; vram: number | null };
+}
+export interface LogsPayload { lines: string[]; log_file: string; total_lines: number }
+
+export interface CachedRevision { commit: string; refs: string[]; size: number; files: number }
+export interface CachedModel {
+  repo: string; size: number; partialBytes: number; files: number; revisions: CachedRevision[];
+  variants: string[]; scanned: boolean; last_access: string; last_modified: string;
+}
+export interface ListModelsPayload { models: CachedModel[]; cacheRoot: string }
+
+export type VariantStatus =
+  | "available" | "downloading" | "downloaded" | "failed" | "not_found" | "unavailable" | "unsupported"
+  | "server_only";
+// get_manifest{format:"native"} (the default) and scan_repo.
+export interface NativeManifest {
+  repo_id: string; task: string; revision: string; commit: string; created_at: string; updated_at: string;
+  recommended: string | null;
+  quants: Record<string, { status: VariantStatus; family: string; files: string[]; total_size: number;
+                           downloaded_size: number; last_updated: string }>;
+  common: { files: string[]; total_size: number; downloaded_size: number };
+}
+// get_manifest{format:"extension"}: keyed by the ONNX file's path.
+export interface ExtensionManifest {
+  repo: string; task: string; manifestVersion: 1;
+  quants: Record<string, { dtype: string; status: VariantStatus; files: string[]; hasExternalData: boolean;
+                           fileSizes: Record<string, number> }>;
+}
+export type Manifest = NativeManifest | ExtensionManifest;
+export interface ManifestPayload { manifest: Manifest }
+export interface ScanPayload { manifest: NativeManifest; files: number; commit: string }
+
+export interface HasFilePayload { exists: boolean; size: number; path?: string }
+export interface FileChunkPayload { data: string; offset: number; length: number; size: number; eof: boolean }
+export interface FilePathPayload { path: string; blobPath: string; size: number; commit: string }
+export interface DeletePayload { freedBytes: number; repo: string; quant?: string }
+export interface StatsPayload {
+  total_repos: number; total_size: number; disk_free: number | null; cache_root: string; partial_bytes: number;
+  repos: { repo: string; size: number; partialBytes: number; files: number; revisions: number;
+           last_access: string }[];
+}
+export interface CleanPayload {
+  dryRun: boolean; freedBytes: number; totalBefore: number; totalAfter: number;
+  removed: { repo: string; bytes: number; last_access: string; reason: string }[];
+  skippedBusy: string[];
+}
+export interface JobStartedPayload { jobId: string; joined: boolean; repo?: string; quant?: string; files?: string[] }
+export interface LoadModelPayload { isReady: boolean; modelPath: string; size: number; path: string }
+export interface JobsPayload { jobs: JobInfo[] }
+export interface TokenStatusPayload { hasToken: boolean; source: "stored" | "env" | "hf_home" | "explicit" | null }
+export interface FileServerPayload {
+  baseUrl: string; port: number; token: string; remoteHost: string; remotePathTemplate: string;
+}
+
+export interface ReplyPayloadMap {
+  handshake: HandshakePayload;
+  ping: PongPayload;
+  get_system_info: SystemInfoPayload;
+  get_logs: LogsPayload;
+  scan_repo: ScanPayload;
+  get_manifest: ManifestPayload;
+  list_models: ListModelsPayload;
+  has_file: HasFilePayload;
+  get_file: FileChunkPayload;
+  get_file_path: FilePathPayload;
+  delete_model: DeletePayload;
+  get_stats: StatsPayload;
+  clean: CleanPayload;
+  download_file: JobStartedPayload;
+  download_quant: JobStartedPayload;
+  pull_model: JobStartedPayload;
+  load_model: LoadModelPayload;
+  verify: JobStartedPayload;
+  cancel_download: JobInfo;
+  pause_download: JobInfo;
+  resume_download: JobInfo;
+  list_downloads: JobsPayload;
+  get_download_status: JobsPayload;
+  get_active_downloads: JobsPayload;
+  set_hf_token: TokenStatusPayload;
+  get_hf_token_status: TokenStatusPayload;
+  clear_hf_token: TokenStatusPayload;
+  open_file_server: FileServerPayload;
+}
+export type PayloadOf<A extends Action> = ReplyPayloadMap[A];
+
+// Fields the TabAgent extension reads at the top level of some replies, next to `payload`.
+export interface ReplyTopLevelMap {
+  handshake: { version: string; pid: number };
+  ping: PongPayload;
+  get_system_info: SystemInfoPayload;
+  get_logs: LogsPayload;
+  pull_model: { message: string; model: string };
+  delete_model: { message: string; model: string };
+  load_model: { message: string; model: string };
+}
+export type TopLevelOf<A extends Action> = A extends keyof ReplyTopLevelMap ? ReplyTopLevelMap[A] : {};
 
 // ---- replies --------------------------------------------------------------------------------
 export interface SuccessReply<P = unknown> {
   messageId: MessageId;
   status: "success";
   payload: P;
-  [legacyTopLevelField: string]: unknown;
 }
+// The success reply to action A: its payload and its legacy top-level fields.
+export type SuccessReplyOf<A extends Action> = SuccessReply<PayloadOf<A>> & TopLevelOf<A>;
 export interface ErrorReply {
   messageId: MessageId | null;
   status: "error";
@@ -68,24 +190,10 @@ export interface AuthRequiredReply {
 }
 export type Reply<P = unknown> = SuccessReply<P> | ErrorReply | AuthRequiredReply;
 
-export interface HandshakePayload {
-  version: string; pid: number; protocolVersion: number; capabilities: Action[];
-  cacheRoot: string; dataDir: string; offline: boolean; endpoint: string;
-}
-export interface JobStartedPayload { jobId: string; joined: boolean; repo?: string; quant?: string; files?: string[] }
-export interface HasFilePayload { exists: boolean; size: number; path?: string }
-export interface FileChunkPayload { data: string; offset: number; length: number; size: number; eof: boolean }
-export interface TokenStatusPayload { hasToken: boolean; source: "stored" | "env" | "hf_home" | "explicit" | null }
-export interface DeletePayload { freedBytes: number; repo: string; quant?: string }
-export interface StatsPayload {
-  total_repos: number; total_size: number; disk_free: number | null;
-  repos: { repo: string; size: number; files: number; revisions: number; last_access: string }[];
-}
-export interface FileServerPayload { baseUrl: string; port: number; token: string }
-
+export type JobKind = "download_files" | "download_quant" | "verify";
 export type JobStatus = "queued" | "running" | "paused" | "done" | "error" | "cancelled";
 export interface JobInfo {
-  jobId: string; requestId: MessageId | null; kind: "download_files" | "download_quant" | "verify";
+  jobId: string; requestId: MessageId | null; kind: JobKind;
   repo: string; revision: string; quant: string; files: string[]; status: JobStatus;
   loaded: number; total: number; progress: number; filesDone: number; filesTotal: number;
   bytesPerSecond: number; file: string; message: string; resumed: boolean; error?: ProtocolError;
@@ -93,14 +201,18 @@ export interface JobInfo {
 
 // ---- events ---------------------------------------------------------------------------------
 export type ProgressStatus = "queued" | "initiate" | "progress" | "paused" | "done" | "error" | "cancelled";
+export interface VerifyResult {
+  ok: number; bad: number; missing: number; unreadable: number; unverifiable: number; bytesHashed: number;
+  problems: { repo: string; etag: string; state: string; removed: boolean; files: string[] }[];
+}
 export interface ProgressPayload {
   status: ProgressStatus;
-  kind: "download_files" | "download_quant" | "verify";
+  kind: JobKind;
   repo: string; revision: string; quant: string; file: string;
   fileLoaded: number; fileTotal: number;
   progress: number; loaded: number; total: number; filesDone: number; filesTotal: number;
   bytesPerSecond: number; etaSeconds: number | null; message: string;
-  error?: ProtocolError; cached?: boolean; result?: unknown;
+  error?: ProtocolError; cached?: boolean; result?: VerifyResult;
 }
 export interface ProgressEvent {
   type: "modelWorkerLoadingProgress";

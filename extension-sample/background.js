@@ -1,35 +1,45 @@
 // The service worker owns the one native-messaging port (an open native port keeps an MV3 worker
 // alive). Pages talk to it over chrome.runtime ports named "page": requests go to the host, replies
 // come back to the page that asked, and every host event is broadcast to every page.
-import {HostClient} from './client.js';
+import {HostClient, HostError} from './client.js';
+
+/** @typedef {import('./client.js').PageRequest} PageRequest */
+/** @typedef {import('./client.js').WorkerMessage} WorkerMessage */
 
 const client = new HostClient();
+/** @type {Set<chrome.runtime.Port>} */
 const pages = new Set();
 
 client.onEvent((event) => {
-  for (const page of pages) page.postMessage({kind: 'event', event});
+  for (const page of pages) safePost(page, {kind: 'event', event});
 });
 client.onStatus((status) => {
-  for (const page of pages) page.postMessage({kind: 'status', ...status});
+  for (const page of pages) safePost(page, {kind: 'status', ...status});
 });
 
 chrome.runtime.onConnect.addListener((page) => {
   if (page.name !== 'page' || page.sender?.id !== chrome.runtime.id) return;
   pages.add(page);
-  page.postMessage({kind: 'status', connected: client.connected, error: client.lastError});
+  safePost(page, {kind: 'status', connected: client.connected, error: client.lastError});
   page.onDisconnect.addListener(() => pages.delete(page));
-  page.onMessage.addListener(async (msg) => {
+  page.onMessage.addListener(async (/** @type {PageRequest | undefined} */ msg) => {
     if (msg?.kind !== 'request') return;
     try {
-      const reply = await client.request(msg.action, msg.fields || {}, msg.timeoutMs ? {timeoutMs: msg.timeoutMs} : {});
+      const options = msg.timeoutMs ? {timeoutMs: msg.timeoutMs} : {};
+      const reply = await client.request(msg.action, msg.fields || {}, options);
       safePost(page, {kind: 'reply', id: msg.id, ok: true, reply});
     } catch (e) {
+      const err = e instanceof HostError ? e : null;
       safePost(page, {kind: 'reply', id: msg.id, ok: false,
-                      error: {message: e.message, code: e.code, reply: e.reply}});
+                      error: {message: e instanceof Error ? e.message : String(e), code: err?.code, reply: err?.reply}});
     }
   });
 });
 
+/**
+ * @param {chrome.runtime.Port} page
+ * @param {WorkerMessage} msg
+ */
 function safePost(page, msg) {
   try {
     page.postMessage(msg);

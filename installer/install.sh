@@ -3,11 +3,13 @@
 #
 #   installer/install.sh [options]            build Release, install, register with every browser present
 #   installer/install.sh --uninstall          remove exactly the files a previous install wrote
+#   installer/install.sh --uninstall --purge  also remove the host's data dir (logs, jobs, token)
 #   installer/install.sh --check              per browser: is the host registered, does it answer?
 #
 # Per-user by default, also when run as root (everything under $HOME); --system is an explicit choice.
 # Idempotent: running it again rewrites the same files. Every file and directory it creates is listed in
-# <prefix>/installed-files.txt, which --uninstall reads.
+# <prefix>/installed-files.txt, which --uninstall reads. The self-check and --check start the host with a
+# scratch data dir (removed afterwards), so installing leaves no host state (logs, jobs) behind.
 set -euo pipefail
 
 readonly HOST_NAME="com.tabagent.host"
@@ -23,7 +25,11 @@ usage() {
 Usage: $0 [options]
 
 Modes (default: install):
-  --uninstall            remove every file the install wrote (read from <prefix>/installed-files.txt)
+  --uninstall            remove every file the install wrote (read from <prefix>/installed-files.txt);
+                         keeps the host's own data dir (logs, jobs, token, saved listings: written by
+                         tabagent-host while in use) and says where it is
+  --purge                with --uninstall: also remove the host's data dir (\$TABAGENT_HOME or
+                         ~/.local/share/TabAgent). Never touches the model cache.
   --check                report per browser whether the host is registered and answers a handshake
   --demo                 after installing, run the bundled fake hub with a sample repo and download a
                          variant with tabagent-cache (needs fakehub, fakehub-gen, tabagent-cache)
@@ -56,6 +62,7 @@ info() { echo "==> $*"; }
 warn() { echo "install.sh: warning: $*" >&2; }
 
 MODE=install
+PURGE=0
 PREFIX=""
 SYSTEM=0
 PREBUILT=""
@@ -71,6 +78,7 @@ DEMO_VARIANT="q4f16"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --uninstall) MODE=uninstall ;;
+    --purge) PURGE=1 ;;
     --check) MODE=check ;;
     --demo) DEMO=1 ;;
     --prefix) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; PREFIX="$2"; shift ;;
@@ -92,6 +100,10 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
+
+if [[ $PURGE -eq 1 && "$MODE" != uninstall ]]; then
+  echo "install.sh: --purge goes with --uninstall" >&2; usage >&2; exit 2
+fi
 
 if [[ ${#BROWSER_DIRS[@]} -eq 0 && -n "${TABAGENT_BROWSER_DIRS:-}" ]]; then
   IFS=':' read -r -a BROWSER_DIRS <<<"$TABAGENT_BROWSER_DIRS"
@@ -140,6 +152,14 @@ else DATA_DIR="${XDG_DATA_HOME:-$HOME/.local/share}/TabAgent"
 fi
 readonly DATA_DIR
 readonly HOST_CONFIG="$DATA_DIR/config.json"
+# The model cache, resolved as the host does; --purge must never remove it.
+if [[ -n "${TABAGENT_CACHE:-}" ]]; then CACHE_ROOT="$TABAGENT_CACHE"
+elif [[ -n "${HF_HUB_CACHE:-}" ]]; then CACHE_ROOT="$HF_HUB_CACHE"
+elif [[ -n "${HF_HOME:-}" ]]; then CACHE_ROOT="$HF_HOME/hub"
+elif [[ -n "${XDG_CACHE_HOME:-}" ]]; then CACHE_ROOT="$XDG_CACHE_HOME/huggingface/hub"
+else CACHE_ROOT="$HOME/.cache/huggingface/hub"
+fi
+readonly CACHE_ROOT
 
 if [[ $SYSTEM -eq 1 && "$MODE" != check && $(id -u) -ne 0 ]]; then
   die "--system writes to system directories and needs root (or drop --system for a per-user install)"
@@ -355,6 +375,17 @@ build_release() {
 }
 
 # ---------------------------------------------------------------- check
+# Runs "$@" with the host's data dir pointed at a scratch copy (its config.json included, so the host
+# starts as the browser would start it); the host's logs and job dir go there and are removed after.
+with_scratch_data_dir() {
+  local scratch rc=0
+  scratch="$(mktemp -d "${TMPDIR:-/tmp}/tabagent-check.XXXXXX")" || die "mktemp failed"
+  if [[ -f "$HOST_CONFIG" ]]; then cp "$HOST_CONFIG" "$scratch/config.json" 2>/dev/null || true; fi
+  TABAGENT_HOME="$scratch" "$@" || rc=$?
+  rm -rf "$scratch"
+  return "$rc"
+}
+
 CHECK_FAILED=0
 check_one() { # label kind manifest
   local label="$1" kind="$2" manifest="$3" out rc=0 args=()
@@ -363,7 +394,7 @@ check_one() { # label kind manifest
     # Without python3, fall back to the host's own diagnosis.
     local host
     host="$(sed -n 's/^ *"path": *"\(.*\)",*$/\1/p' "$manifest" | head -n1)"
-    if [[ -x "$host" ]] && "$host" --check --manifest "$manifest" </dev/null >/dev/null 2>&1; then
+    if [[ -x "$host" ]] && with_scratch_data_dir "$host" --check --manifest "$manifest" </dev/null >/dev/null 2>&1; then
       printf '  %-16s ok       %s (checked by tabagent-host --check)\n' "$label" "$manifest"
     else
       printf '  %-16s PROBLEM  %s: python3 missing and tabagent-host --check failed\n' "$label" "$manifest"
@@ -371,7 +402,7 @@ check_one() { # label kind manifest
     fi
     return
   fi
-  out="$(python3 "$SCRIPT_DIR/nmcheck.py" --kind "$kind" "${args[@]+"${args[@]}"}" "$manifest" 2>&1)" || rc=$?
+  out="$(with_scratch_data_dir python3 "$SCRIPT_DIR/nmcheck.py" --kind "$kind" "${args[@]+"${args[@]}"}" "$manifest" 2>&1)" || rc=$?
   if [[ $rc -eq 0 ]]; then
     printf '  %-16s ok       %s\n' "$label" "$manifest"
   else
@@ -412,26 +443,73 @@ run_check() {
 }
 
 # ---------------------------------------------------------------- uninstall
+# Deepest first; only directories this installer created and that are now empty.
+remove_empty_dirs() {
+  [[ $# -gt 0 ]] || return 0
+  local path
+  while IFS= read -r path; do
+    if [[ -d "$path" ]]; then rmdir "$path" 2>/dev/null || true; fi
+  done < <(printf '%s\n' "$@" | awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f2-)
+}
+
 run_uninstall() {
-  [[ -f "$RECORD" ]] || { echo "nothing to uninstall: $RECORD not found"; return 0; }
-  load_record
-  local entry kind path removed=0 dirs=()
-  for entry in "${RECORDED[@]+"${RECORDED[@]}"}"; do
-    kind="${entry%%$'\t'*}"; path="${entry#*$'\t'}"
-    case "$kind" in
-      file|chrome|firefox) if [[ -e "$path" || -L "$path" ]]; then rm -f "$path"; removed=$((removed + 1)); fi ;;
-      dir) dirs+=("$path") ;;
-      edited) echo "left $path in place (it existed before the install; it may list ids the install added)" ;;
-    esac
-  done
-  rm -f "$RECORD"
-  # Deepest first; only directories this installer created and that are now empty.
-  if [[ ${#dirs[@]} -gt 0 ]]; then
-    while IFS= read -r path; do
-      if [[ -d "$path" ]]; then rmdir "$path" 2>/dev/null || true; fi
-    done < <(printf '%s\n' "${dirs[@]}" | awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f2-)
+  local entry kind path removed=0 dirs=() had_record=0 rc=0
+  if [[ -f "$RECORD" ]]; then
+    had_record=1
+    load_record
+    for entry in "${RECORDED[@]+"${RECORDED[@]}"}"; do
+      kind="${entry%%$'\t'*}"; path="${entry#*$'\t'}"
+      case "$kind" in
+        file|chrome|firefox) if [[ -e "$path" || -L "$path" ]]; then rm -f "$path"; removed=$((removed + 1)); fi ;;
+        dir) dirs+=("$path") ;;
+        edited) [[ $PURGE -eq 1 && "$path" == "$DATA_DIR"/* ]] ||
+                  echo "left $path in place (it existed before the install; it may list ids the install added)" ;;
+      esac
+    done
+    rm -f "$RECORD"
   fi
-  echo "uninstalled: removed $removed files"
+  remove_empty_dirs "${dirs[@]+"${dirs[@]}"}"
+  # The data dir may be the prefix (the default) or inside a directory the install made: once it is
+  # purged, remove those too.
+  host_data_dir || rc=$?
+  remove_empty_dirs "${dirs[@]+"${dirs[@]}"}"
+  # Directories the install made that still exist hold the kept data dir: keep them on record, so
+  # that a later --uninstall --purge removes them too.
+  RECORDED=()
+  for path in "${dirs[@]+"${dirs[@]}"}"; do [[ -d "$path" ]] && RECORDED+=("dir"$'\t'"$path"); done
+  if [[ ${#RECORDED[@]} -gt 0 && -d "$PREFIX" ]]; then save_record; fi
+  if [[ $had_record -eq 1 ]]; then echo "uninstalled: removed $removed files"
+  else echo "nothing to uninstall: $RECORD not found"
+  fi
+  return "$rc"
+}
+
+# The host's data dir holds what tabagent-host wrote while the browser used it (logs/, jobs/, the
+# stored token, saved listings, config.json): user data, not installer output. Kept and reported,
+# removed with --purge. The model cache is never removed (it may be shared with other HF tools).
+host_data_dir() {
+  if [[ ! -d "$DATA_DIR" ]]; then
+    [[ $PURGE -eq 1 ]] && echo "purge: no host data dir at $DATA_DIR"
+    return 0
+  fi
+  local entries
+  entries="$(cd "$DATA_DIR" && find . -mindepth 1 -maxdepth 1 -printf '%f%y\n' 2>/dev/null | sed 's#d$#/#; s#[a-z]$##' | LC_ALL=C sort | tr '\n' ' ')"
+  [[ -n "$entries" || $PURGE -eq 1 ]] || return 0
+  if [[ $PURGE -eq 0 ]]; then
+    echo "kept the host's data dir $DATA_DIR (${entries% }): written by tabagent-host while in use;"
+    echo "  remove it too with: $0 --uninstall --purge (the model cache $CACHE_ROOT is never removed)"
+    return 0
+  fi
+  local data cache
+  data="$(cd "$DATA_DIR" && pwd -P)"
+  cache="$CACHE_ROOT"
+  [[ -d "$cache" ]] && cache="$(cd "$cache" && pwd -P)"
+  if [[ "$cache/" == "$data/"* || "$data/" == "$cache/"* ]]; then
+    echo "install.sh: not purging $DATA_DIR: the model cache $CACHE_ROOT is inside it (or contains it); remove the host's files by hand" >&2
+    return 1
+  fi
+  rm -rf -- "$data"
+  echo "purged the host's data dir $DATA_DIR (${entries% }); the model cache $CACHE_ROOT was left alone"
 }
 
 # ---------------------------------------------------------------- demo

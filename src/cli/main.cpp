@@ -4,7 +4,7 @@
 #include "cli/exit_codes.hpp"
 
 #include <CLI/CLI.hpp>
-#include <curl/curl.h>
+#include "core/hub/curl_library.hpp"
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
     Context ctx(options, *config);
     if (!action) return ctx.report(Error{ErrorCode::bad_request, "no command given"});
 
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    hub::CurlSession curl_session; // libcurl itself loads on the first network request
     int code = k_exit_other;
     try {
         code = action(ctx);
@@ -180,7 +180,6 @@ int main(int argc, char** argv) {
         code = ctx.report(Error{ErrorCode::internal, e.what()});
     }
     std::cout.flush();
-    curl_global_cleanup();
     spdlog::shutdown();
     return code;
 }

@@ -1,7 +1,6 @@
 #include "core/system_info.hpp"
 
 #include <fstream>
-#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <thread>
 #include <unistd.h>
@@ -87,18 +86,6 @@ SystemInfo read_system_info() {
     }
     detect_gpu(info);
     return info;
-}
-
-std::optional<std::uint64_t> disk_free_bytes(const fs::path& path) {
-    fs::path p = path;
-    std::error_code ec;
-    while (!p.empty() && !fs::exists(p, ec)) {
-        if (p == p.parent_path()) break;
-        p = p.parent_path();
-    }
-    struct statvfs st {};
-    if (p.empty() || statvfs(p.c_str(), &st) != 0) return std::nullopt;
-    return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
 } // namespace tabagent

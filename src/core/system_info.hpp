@@ -19,8 +19,5 @@ struct SystemInfo {
 };
 
 SystemInfo read_system_info();
-// Bytes available to an unprivileged writer on the filesystem holding `path` (or its nearest
-// existing parent). nullopt when it cannot be determined.
-std::optional<std::uint64_t> disk_free_bytes(const std::filesystem::path& path);
 
 } // namespace tabagent

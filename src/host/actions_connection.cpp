@@ -1,6 +1,7 @@
 // Connection actions: handshake, ping, get_system_info, get_logs.
 #include "host/actions.hpp"
 
+#include "core/cache/stats.hpp"
 #include "core/system_info.hpp"
 #include "host/context.hpp"
 #include "host/fields.hpp"
@@ -35,7 +36,7 @@ Result<Reply> ping(const Request&, HostContext&) {
 
 Result<Reply> get_system_info(const Request&, HostContext& ctx) {
     SystemInfo info = read_system_info();
-    auto disk_free = disk_free_bytes(ctx.config.cache_root);
+    auto disk_free = cache::disk_free(ctx.config.cache_root);
     nlohmann::json vram = info.vram ? nlohmann::json(*info.vram) : nlohmann::json(nullptr);
     nlohmann::json gpu = info.gpu.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.gpu);
     nlohmann::json flat = {{"os", info.os},

@@ -1,5 +1,6 @@
 #include "host/diagnostics.hpp"
 
+#include "core/cache/stats.hpp"
 #include "core/system_info.hpp"
 #include "host/origin.hpp"
 
@@ -20,7 +21,7 @@ void print_help(std::ostream& out) {
 }
 
 void print_diagnostics(std::ostream& out, const Config& config, const std::filesystem::path& log_file) {
-    auto free = disk_free_bytes(config.cache_root);
+    auto free = cache::disk_free(config.cache_root);
     out << "Diagnostics:\n"
         << "  cache root:   " << config.cache_root.string() << "\n"
         << "  disk free:    " << (free ? std::to_string(*free / (1024 * 1024)) + " MiB" : "unknown") << "\n"

@@ -10,7 +10,7 @@
 #include "host/services.hpp"
 #include "host/writer.hpp"
 
-#include <curl/curl.h>
+#include "core/hub/curl_library.hpp"
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
 
     spdlog::info("tabagent-host {} started (pid {}) for {}", TABAGENT_VERSION, ::getpid(),
                  caller.origin.empty() ? "a local caller" : caller.origin);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    hub::CurlSession curl_session; // libcurl itself loads on the first network request
 
     FrameWriter writer([](std::string_view frame) { return write_all(STDOUT_FILENO, frame); });
     Router router;
@@ -126,7 +126,6 @@ int main(int argc, char** argv) {
         }
     }
     writer.flush();
-    curl_global_cleanup();
     spdlog::info("exit {}", outcome.exit_code);
     spdlog::shutdown();
     return outcome.exit_code;

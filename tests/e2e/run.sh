@@ -21,9 +21,5 @@ fi
 command -v node >/dev/null 2>&1 || { echo "e2e: node not found"; echo "e2e: 0 passed, 1 failed"; exit 1; }
 
 # npm ci only when node_modules is missing or older than the lock file.
-stamp="$HERE/node_modules/.package-lock.json"
-if [[ ! -f "$stamp" || "$HERE/package-lock.json" -nt "$stamp" ]]; then
-  echo "e2e: npm ci --ignore-scripts"
-  (cd "$HERE" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
-fi
+"$HERE/ensure_node_modules.sh"
 exec node "$HERE/e2e.mjs" "$BUILD_DIR"

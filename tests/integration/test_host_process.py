@@ -5,7 +5,13 @@ import subprocess
 import time
 import unittest
 
-from hostproc import HOST, HostProcess, SANITIZED, clean_env, temp_dirs
+from hostproc import FAKEHUB, FAKEHUB_GEN, HOST, HostProcess, SANITIZED, clean_env, temp_dirs
+import fakehub as fh  # noqa: E402  (hostproc puts tests/fakehub on the path)
+
+
+def mapped_libraries(pid):
+    with open(f"/proc/{pid}/maps") as maps:
+        return {line.split()[-1].rsplit("/", 1)[-1] for line in maps if "/" in line}
 
 
 class HostProcessTest(unittest.TestCase):
@@ -21,6 +27,23 @@ class HostProcessTest(unittest.TestCase):
         elapsed = time.monotonic() - start
         self.assertEqual(rc, 0)
         self.assertLess(elapsed, 2.0 if SANITIZED else 1.0)
+
+    def test_network_libraries_load_on_first_network_use_only(self):
+        # Start-up budget (issue 3): libcurl's dependency tree costs ~9 ms of dynamic loading, so
+        # the host maps it when a request needs the network, not at start.
+        hub_root = self.root / "hub"
+        fh.generate(FAKEHUB_GEN, hub_root, "org/tiny", files={"config.json": "1K"})
+        with fh.FakeHub(FAKEHUB, hub_root) as hub:
+            host = HostProcess(clean_env(self.home, self.cache, HF_ENDPOINT=hub.url))
+            for action in ("handshake", "ping", "get_system_info", "list_models", "get_stats"):
+                self.assertEqual(host.call(action)["status"], "success", action)
+            before = mapped_libraries(host.proc.pid)
+            self.assertEqual(host.call("scan_repo", repo="org/tiny")["status"], "success")
+            after = mapped_libraries(host.proc.pid)
+            host.close()
+        heavy = {"libcurl.so.4", "libssl.so.3", "libcrypto.so.3", "libcpp-httplib.so.0.11", "libgnutls.so.30"}
+        self.assertEqual(before & heavy, set(), "loaded at start")
+        self.assertIn("libcurl.so.4", after)
 
     def test_version_flag(self):
         out = subprocess.run([HOST, "--version"], capture_output=True, text=True, env=self.env, timeout=10)

@@ -143,11 +143,12 @@ class Finished:
         self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
 
 
-def run_host(argv, text, env):
-    """Feeds the fixture to the host. `!await` waits until every job started so far has sent its
-    terminal event (the host would otherwise stop the jobs at EOF), then feeding goes on."""
+def run_host(argv, text, env, await_seconds=60, exit_seconds=30):
+    """Feeds the fixture to the host. `!await` waits (up to await_seconds) until every request so
+    far is answered and every job started so far has sent its terminal event (the host would
+    otherwise stop the jobs at EOF), then feeding goes on."""
     if "!await" not in text:
-        p = subprocess.run(argv, input=nmframe.encode(text), env=env, capture_output=True, timeout=30)
+        p = subprocess.run(argv, input=nmframe.encode(text), env=env, capture_output=True, timeout=exit_seconds)
         return Finished(p.returncode, p.stdout, p.stderr)
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     out = b""
@@ -159,7 +160,7 @@ def run_host(argv, text, env):
             proc.stdin.write(nmframe.encode_line(line))
             proc.stdin.flush()
             continue
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + await_seconds
         while time.monotonic() < deadline:
             frames, _ = nmframe.decode(out)
             replied = {f.get("messageId") for f in frames if "type" not in f}
@@ -178,7 +179,7 @@ def run_host(argv, text, env):
     proc.stdin.close()
     rest = proc.stdout.read()
     err = proc.stderr.read()
-    proc.wait(timeout=30)
+    proc.wait(timeout=exit_seconds)
     proc.stdout.close()
     proc.stderr.close()
     return Finished(proc.returncode, out + rest, err)

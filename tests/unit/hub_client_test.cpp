@@ -352,7 +352,7 @@ TEST_CASE("hub: libcurl keeps a custom Authorization header off a redirect to an
     // Pins the libcurl behaviour the engine relies on (no CURLOPT_UNRESTRICTED_AUTH).
     TestServer server;
     server.add_file("blob", tabagent::test::served("hello"));
-    hub::CurlEasy easy(curl_easy_init());
+    hub::CurlEasy easy(hub::curl().easy_init());
     hub::HttpRequest request;
     request.url = server.base() + "/redirect/blob";
     request.follow_redirects = true;

@@ -9,8 +9,6 @@ import json
 import os
 import pathlib
 import random
-import select
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,6 +17,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "replay"))
 sys.path.insert(0, str(HERE.parent / "fakehub"))
 import nmframe  # noqa: E402
+from run_replay import run_host  # noqa: E402
 import fakehub as fh  # noqa: E402
 
 ORIGIN = "chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/"
@@ -91,7 +90,8 @@ def run(args):
                     "--errors-for-leak-kinds=definite,indirect", "--show-leak-kinds=definite,indirect",
                     "--fair-sched=yes", f"--log-file={log}", args.host, ORIGIN]
             started = time.monotonic()
-            out, rc, err = feed(argv, lines, env, args.timeout)
+            run = run_host(argv, "\n".join(lines), env, await_seconds=args.timeout, exit_seconds=120)
+            out, rc, err = run.stdout, run.returncode, run.stderr
             took = time.monotonic() - started
         report = log.read_text(errors="replace") if log.exists() else ""
     frames, rest = nmframe.decode(out)
@@ -129,41 +129,6 @@ def run(args):
         print(err.decode(errors="replace")[-2000:])
         return 1
     return 0
-
-
-def feed(argv, lines, env, timeout):
-    """Writes the stream; at each !await waits until every request so far is answered and every
-    job started so far has ended, so that EOF never cuts a download short."""
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    out = b""
-    sent = 0
-    deadline = time.monotonic() + timeout
-    for line in lines:
-        if line.strip() != "!await":
-            proc.stdin.write(nmframe.encode_line(line))
-            proc.stdin.flush()
-            sent += 1
-            continue
-        while time.monotonic() < deadline:
-            frames, _ = nmframe.decode(out)
-            replies = [f for f in frames if "type" not in f]
-            jobs = {f["payload"]["jobId"] for f in replies if isinstance(f.get("payload"), dict)
-                    and "jobId" in f["payload"]}
-            ended = {f["jobId"] for f in frames if f.get("type") == "modelWorkerLoadingProgress"
-                     and f["payload"]["status"] in ("done", "error", "cancelled")}
-            if len(replies) >= sent and jobs <= ended:
-                break
-            r, _, _ = select.select([proc.stdout], [], [], 1.0)
-            if r:
-                chunk = os.read(proc.stdout.fileno(), 1 << 20)
-                if not chunk:
-                    break
-                out += chunk
-    proc.stdin.close()
-    rest = proc.stdout.read()
-    err = proc.stderr.read()
-    rc = proc.wait(timeout=120)
-    return out + rest, rc, err
 
 
 def main():

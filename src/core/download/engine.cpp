@@ -143,7 +143,8 @@ struct Engine::Impl {
     };
 
     EngineOptions options;
-    hub::CurlMulti multi{curl_multi_init()};
+    const hub::CurlApi& api = hub::curl(); // ModelService::engine() checked that it loads
+    hub::CurlMulti multi{api.multi_init()};
     std::mutex mutex;
     std::vector<Command> commands;
     std::atomic<TransferId> next_id{1};
@@ -160,14 +161,14 @@ struct Engine::Impl {
     explicit Impl(EngineOptions o) : options(o) {
         bucket.rate = o.rate_limit_bytes_per_second;
         bucket.last = Clock::now();
-        curl_multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
+        api.multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
                           static_cast<long>(options.max_connections));
         thread = std::jthread([this](std::stop_token stop) { run(stop); });
     }
 
     ~Impl() {
         thread.request_stop();
-        curl_multi_wakeup(multi.get());
+        api.multi_wakeup(multi.get());
         thread.join();
     }
 
@@ -176,7 +177,7 @@ struct Engine::Impl {
             std::lock_guard lock(mutex);
             commands.push_back(std::move(command));
         }
-        curl_multi_wakeup(multi.get());
+        api.multi_wakeup(multi.get());
     }
 
     // ---- loop ----------------------------------------------------------------------------
@@ -186,16 +187,16 @@ struct Engine::Impl {
             take_commands();
             schedule();
             int running = 0;
-            curl_multi_perform(multi.get(), &running);
+            api.multi_perform(multi.get(), &running);
             reap_aborted();
             int queued = 0;
-            while (CURLMsg* msg = curl_multi_info_read(multi.get(), &queued))
+            while (CURLMsg* msg = api.multi_info_read(multi.get(), &queued))
                 if (msg->msg == CURLMSG_DONE) finished(msg->easy_handle, msg->data.result);
             const bool more_hashing = hash_and_complete();
             housekeeping();
             int timeout_ms = more_hashing ? 0 : 100;
             if (const int wait = unpause_rate_limited(); wait >= 0) timeout_ms = std::min(timeout_ms, wait);
-            curl_multi_poll(multi.get(), nullptr, 0, timeout_ms, nullptr);
+            api.multi_poll(multi.get(), nullptr, 0, timeout_ms, nullptr);
         }
         for (auto& [id, transfer] : transfers) {
             drop_connections(*transfer);
@@ -204,7 +205,7 @@ struct Engine::Impl {
                 transfer->on_done(fail(ErrorCode::cancelled, "download engine shut down"));
         }
         transfers.clear();
-        for (auto& c : connections) curl_multi_remove_handle(multi.get(), c->easy.get());
+        for (auto& c : connections) api.multi_remove_handle(multi.get(), c->easy.get());
         connections.clear();
     }
 
@@ -342,9 +343,9 @@ struct Engine::Impl {
         if (!idle_handles.empty()) {
             c->easy = std::move(idle_handles.back());
             idle_handles.pop_back();
-            curl_easy_reset(c->easy.get());
+            api.easy_reset(c->easy.get());
         } else {
-            c->easy.reset(curl_easy_init());
+            c->easy.reset(api.easy_init());
         }
         if (!c->easy) return false;
         c->transfer = &t;
@@ -359,28 +360,28 @@ struct Engine::Impl {
         if (hub::url_origin(url) == hub::url_origin(t.request.url))
             for (const auto& line : t.request.headers) hub::slist_append(c->headers, line.c_str());
         CURL* e = c->easy.get();
-        curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers.get());
-        curl_easy_setopt(e, CURLOPT_USERAGENT, hub::user_agent().c_str());
-        curl_easy_setopt(e, CURLOPT_RANGE, range_value(begin, end).c_str());
-        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+        api.easy_setopt(e, CURLOPT_URL, url.c_str());
+        api.easy_setopt(e, CURLOPT_HTTPHEADER, c->headers.get());
+        api.easy_setopt(e, CURLOPT_USERAGENT, hub::user_agent().c_str());
+        api.easy_setopt(e, CURLOPT_RANGE, range_value(begin, end).c_str());
+        api.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+        api.easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+        api.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        api.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        api.easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+        api.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        api.easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+        api.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
         // Stalls are detected by this loop (check_stalls): libcurl's LOW_SPEED check averages
         // over a window of several seconds, so it reacts far later than stall_timeout.
-        curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
-        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->error_buffer);
-        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::on_header);
-        curl_easy_setopt(e, CURLOPT_HEADERDATA, c.get());
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, c.get());
-        curl_easy_setopt(e, CURLOPT_PRIVATE, c.get());
-        if (curl_multi_add_handle(multi.get(), e) != CURLM_OK) return false;
+        api.easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
+        api.easy_setopt(e, CURLOPT_ERRORBUFFER, c->error_buffer);
+        api.easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::on_header);
+        api.easy_setopt(e, CURLOPT_HEADERDATA, c.get());
+        api.easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);
+        api.easy_setopt(e, CURLOPT_WRITEDATA, c.get());
+        api.easy_setopt(e, CURLOPT_PRIVATE, c.get());
+        if (api.multi_add_handle(multi.get(), e) != CURLM_OK) return false;
         t.connections.push_back(c.get());
         connections.push_back(std::move(c));
         ++active;
@@ -416,7 +417,7 @@ struct Engine::Impl {
         c.rate_paused = false;
         c.last_activity = Clock::now(); // waiting for tokens is not a stall
         // May call on_body right here with the data curl held back; on_body can pause again.
-        curl_easy_pause(c.easy.get(), CURLPAUSE_CONT);
+        api.easy_pause(c.easy.get(), CURLPAUSE_CONT);
     }
 
     // ---- callbacks (inside curl_multi_perform; no multi calls here) --------------------------
@@ -463,7 +464,7 @@ struct Engine::Impl {
             }
             if (!c->is_error) {
                 const char* effective = nullptr;
-                curl_easy_getinfo(c->easy.get(), CURLINFO_EFFECTIVE_URL, &effective);
+                hub::curl().easy_getinfo(c->easy.get(), CURLINFO_EFFECTIVE_URL, &effective);
                 if (effective && t.redirect_url.empty() && t.request.url != effective)
                     t.redirect_url = effective;
             }
@@ -504,14 +505,14 @@ struct Engine::Impl {
     // ---- completion ------------------------------------------------------------------------
 
     void release(Connection* c) {
-        curl_multi_remove_handle(multi.get(), c->easy.get());
+        api.multi_remove_handle(multi.get(), c->easy.get());
         --active;
         if (c->transfer) {
             auto& list = c->transfer->connections;
             list.erase(std::remove(list.begin(), list.end(), c), list.end());
         }
-        curl_easy_setopt(c->easy.get(), CURLOPT_ERRORBUFFER, nullptr);
-        curl_easy_setopt(c->easy.get(), CURLOPT_HTTPHEADER, nullptr);
+        api.easy_setopt(c->easy.get(), CURLOPT_ERRORBUFFER, nullptr);
+        api.easy_setopt(c->easy.get(), CURLOPT_HTTPHEADER, nullptr);
         idle_handles.push_back(std::move(c->easy));
         connections.remove_if([c](const auto& owned) { return owned.get() == c; });
     }
@@ -530,7 +531,7 @@ struct Engine::Impl {
 
     void finished(CURL* easy, CURLcode result) {
         Connection* c = nullptr;
-        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &c);
+        api.easy_getinfo(easy, CURLINFO_PRIVATE, &c);
         if (!c) return;
         Transfer& t = *c->transfer;
         if (c->abort) {

@@ -58,7 +58,7 @@ std::optional<std::uint64_t> to_u64(const std::string& text) {
 
 HubClient::HubClient(const Config& config, std::optional<std::string> token, ClientOptions options)
     : m_endpoint(config.endpoint), m_offline(config.offline), m_token(std::move(token)),
-      m_options(options), m_easy(curl_easy_init()) {
+      m_options(options) {
     while (!m_endpoint.empty() && m_endpoint.back() == '/') m_endpoint.pop_back();
     if (m_token && m_token->empty()) m_token.reset();
 }
@@ -76,7 +76,6 @@ std::string HubClient::resolve_url(const std::string& repo, const std::string& r
 Result<HubClient::Response> HubClient::get(const std::string& url, const std::string& repo,
                                            bool head) {
     if (m_offline) return tl::unexpected(offline_error());
-    if (!m_easy) return fail(ErrorCode::internal, "curl_easy_init failed");
     HttpRequest request;
     request.url = url;
     request.head = head;
@@ -87,6 +86,12 @@ Result<HubClient::Response> HubClient::get(const std::string& url, const std::st
     if (url_origin(url) == url_origin(m_endpoint)) request.headers = auth_headers();
     if (head) request.headers.push_back("Accept-Encoding: identity"); // true Content-Length
     std::lock_guard lock(m_mutex);
+    if (!m_easy) { // first request: libcurl is loaded now, not when the client is made
+        auto api = load_curl();
+        if (!api) return tl::unexpected(api.error());
+        m_easy.reset((*api)->easy_init());
+        if (!m_easy) return fail(ErrorCode::internal, "curl_easy_init failed");
+    }
     spdlog::debug("hub: {} {}", head ? "HEAD" : "GET", strip_query(url));
     auto response = perform(m_easy.get(), request);
     if (!response) {

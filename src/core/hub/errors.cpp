@@ -1,5 +1,8 @@
 #include "core/hub/errors.hpp"
 
+#include "core/hub/curl_library.hpp"
+#include "core/util/time.hpp"
+
 #include <curl/curl.h>
 
 #include <charconv>
@@ -58,7 +61,10 @@ Error transport_error(int curl_code, std::string_view detail) {
     case CURLE_SSL_CACERT_BADFILE: reason = "tls"; break;
     default: break;
     }
-    std::string message = std::string("network error: ") + curl_easy_strerror(code);
+    // A curl code implies libcurl was loaded; the fallback only keeps this function total.
+    auto api = load_curl();
+    std::string message = "network error: " + (api ? std::string((*api)->easy_strerror(code))
+                                                    : "curl error " + std::to_string(curl_code));
     if (!detail.empty()) message += " (" + std::string(detail) + ")";
     ErrorCode protocol_code =
         code == CURLE_ABORTED_BY_CALLBACK ? ErrorCode::cancelled : ErrorCode::network;
@@ -82,12 +88,9 @@ std::optional<double> parse_retry_after(std::string_view value,
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
     if (ec == std::errc{} && end == value.data() + value.size())
         return seconds < 0 ? std::nullopt : std::optional<double>(static_cast<double>(seconds));
-    // HTTP-date, e.g. "Wed, 21 Oct 2015 07:28:00 GMT"; curl_getdate parses the RFC formats.
-    std::string copy(value);
-    const time_t when = curl_getdate(copy.c_str(), nullptr);
-    if (when < 0) return std::nullopt;
-    const double delta =
-        static_cast<double>(when) - static_cast<double>(std::chrono::system_clock::to_time_t(now));
+    const auto when = util::parse_http_date(value); // e.g. "Wed, 21 Oct 2015 07:28:00 GMT"
+    if (!when) return std::nullopt;
+    const double delta = std::chrono::duration<double>(*when - now).count();
     return delta < 0 ? 0.0 : delta;
 }
 

@@ -85,7 +85,8 @@ HttpFailureInfo ResponseHeaders::failure_info(std::string repo, std::string url)
 }
 
 Result<HttpResponse> perform(CURL* easy, const HttpRequest& request) {
-    curl_easy_reset(easy);
+    const CurlApi& api = curl();
+    api.easy_reset(easy);
     HttpResponse response;
     Capture capture{&response, request.max_body};
     CurlSlist headers;
@@ -94,38 +95,38 @@ Result<HttpResponse> perform(CURL* easy, const HttpRequest& request) {
             return fail(ErrorCode::internal, "out of memory building headers");
     char error_buffer[CURL_ERROR_SIZE] = {};
     const std::string agent = user_agent();
-    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, agent.c_str());
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, request.connect_timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, request.timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); // metadata may come compressed
+    api.easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+    api.easy_setopt(easy, CURLOPT_USERAGENT, agent.c_str());
+    api.easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
+    api.easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+    api.easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    api.easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, request.connect_timeout_ms);
+    api.easy_setopt(easy, CURLOPT_TIMEOUT_MS, request.timeout_ms);
+    api.easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    api.easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, ""); // metadata may come compressed
     // A custom Authorization header is only sent to the original host: libcurl drops it on a
     // redirect to another host/port/scheme unless CURLOPT_UNRESTRICTED_AUTH, which we never set.
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
-    curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    if (request.head) curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &capture);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &capture);
-    const CURLcode rc = curl_easy_perform(easy);
+    api.easy_setopt(easy, CURLOPT_FOLLOWLOCATION, request.follow_redirects ? 1L : 0L);
+    api.easy_setopt(easy, CURLOPT_MAXREDIRS, 10L);
+    api.easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    api.easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    if (request.head) api.easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    api.easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+    api.easy_setopt(easy, CURLOPT_HEADERDATA, &capture);
+    api.easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    api.easy_setopt(easy, CURLOPT_WRITEDATA, &capture);
+    const CURLcode rc = api.easy_perform(easy);
     // The handle must not keep pointers into this frame.
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
+    api.easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
+    api.easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
     if (capture.too_large)
         return fail(ErrorCode::network, "response body too large", {{"url", strip_query(request.url)}});
     if (rc != CURLE_OK) return tl::unexpected(transport_error(rc, error_buffer));
     long status = 0;
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    api.easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     response.status = status;
     const char* effective = nullptr;
-    curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective);
+    api.easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective);
     response.effective_url = effective ? effective : request.url;
     return response;
 }

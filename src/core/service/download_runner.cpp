@@ -126,7 +126,9 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
 
     std::error_code ec;
     std::filesystem::create_directories(m_store.blobs_dir(spec.repo), ec);
-    auto& eng = engine();
+    auto engine_ptr = engine();
+    if (!engine_ptr) return tl::unexpected(engine_ptr.error());
+    download::Engine& eng = **engine_ptr;
     auto headers = client->auth_headers();
 
     std::mutex mutex;

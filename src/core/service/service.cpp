@@ -43,15 +43,16 @@ std::unique_ptr<hub::HubClient> ModelService::make_client() const {
     return std::make_unique<hub::HubClient>(m_config, token ? std::optional<std::string>(token->value) : std::nullopt);
 }
 
-download::Engine& ModelService::engine() {
+Result<download::Engine*> ModelService::engine() {
     std::lock_guard lock(m_engine_mutex);
     if (!m_engine) {
+        if (auto curl = hub::load_curl(); !curl) return tl::unexpected(curl.error());
         download::EngineOptions options;
         options.max_connections = m_config.max_connections_per_host;
         options.rate_limit_bytes_per_second = m_config.rate_limit_bytes_per_second;
         m_engine = std::make_unique<download::Engine>(options);
     }
-    return *m_engine;
+    return m_engine.get();
 }
 
 void ModelService::set_rate_limit(std::uint64_t bytes_per_second) {

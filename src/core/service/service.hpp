@@ -91,7 +91,8 @@ public:
     // one when the spec names none) plus the common files. NOT_FOUND for an unknown file/variant.
     Result<std::vector<model::RepoFile>> files_for(const jobs::JobSpec& spec, const model::RepoListing& listing) const;
 
-    download::Engine& engine();
+    // Created on first use; INTERNAL when libcurl cannot be loaded.
+    Result<download::Engine*> engine();
     void set_rate_limit(std::uint64_t bytes_per_second);
 
 private:
