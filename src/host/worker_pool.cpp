@@ -1,11 +1,10 @@
 #include "host/worker_pool.hpp"
 
+#include <algorithm>
+
 namespace tabagent::host {
 
-WorkerPool::WorkerPool(int threads) {
-    for (int i = 0; i < threads; ++i)
-        m_threads.emplace_back([this](std::stop_token st) { run(st); });
-}
+WorkerPool::WorkerPool(int max_threads) : m_max_threads(static_cast<std::size_t>(std::max(1, max_threads))) {}
 
 WorkerPool::~WorkerPool() {
     for (auto& t : m_threads) t.request_stop();
@@ -13,11 +12,12 @@ WorkerPool::~WorkerPool() {
 }
 
 void WorkerPool::submit(std::function<void()> task) {
-    {
-        std::lock_guard lock(m_mutex);
-        m_tasks.push_back(std::move(task));
-    }
-    m_cv.notify_one();
+    std::lock_guard lock(m_mutex);
+    m_tasks.push_back(std::move(task));
+    if (m_waiting < m_tasks.size() && m_threads.size() < m_max_threads)
+        m_threads.emplace_back([this](std::stop_token st) { run(st); });
+    else
+        m_cv.notify_one();
 }
 
 bool WorkerPool::drain(std::chrono::steady_clock::time_point deadline) {
@@ -28,7 +28,9 @@ bool WorkerPool::drain(std::chrono::steady_clock::time_point deadline) {
 void WorkerPool::run(std::stop_token stop) {
     std::unique_lock lock(m_mutex);
     while (true) {
+        ++m_waiting;
         m_cv.wait(lock, stop, [&] { return !m_tasks.empty(); });
+        --m_waiting;
         if (m_tasks.empty()) return;
         auto task = std::move(m_tasks.front());
         m_tasks.pop_front();

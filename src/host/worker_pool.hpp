@@ -1,6 +1,8 @@
 #pragma once
-// A fixed set of threads draining one FIFO of tasks. `drain` waits for queued work with a
-// deadline so that EOF on stdin can still answer what was already read.
+// Up to `max_threads` threads draining one FIFO of tasks. Threads start when work finds none
+// idle, not up front: most starts of the host only ever see quick requests, and each thread
+// created before the first reply delays it. `drain` waits for queued work with a deadline so
+// that EOF on stdin can still answer what was already read.
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -13,7 +15,7 @@ namespace tabagent::host {
 
 class WorkerPool {
 public:
-    explicit WorkerPool(int threads);
+    explicit WorkerPool(int max_threads);
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
@@ -30,6 +32,8 @@ private:
     std::condition_variable_any m_idle;
     std::deque<std::function<void()>> m_tasks;
     int m_running = 0;
+    std::size_t m_waiting = 0; // threads blocked waiting for a task
+    const std::size_t m_max_threads;
     std::vector<std::jthread> m_threads; // last: joined first on destruction
 };
 
