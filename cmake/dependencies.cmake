@@ -28,3 +28,15 @@ if(TABAGENT_BUILD_TESTS)
   # server, src/host/http); it ships only a pkg-config file on Debian 12.
   pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 endif()
+
+# The executables users run (tabagent-host, tabagent-cache) carry libcrypto, libstdc++ and libgcc
+# inside them, so that starting one loads nothing but libc and libm (see ARCHITECTURE.md,
+# "Start-up cost"). Sanitizer presets turn the static C++ runtime off: their runtimes expect
+# to interpose on the shared one.
+option(TABAGENT_STATIC_RUNTIME "Link libstdc++ and libgcc statically into the shipped executables" ON)
+function(tabagent_shipped_executable target)
+  set_target_properties(${target} PROPERTIES TABAGENT_STATIC_CRYPTO ON)
+  if(TABAGENT_STATIC_RUNTIME AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
+  endif()
+endfunction()
