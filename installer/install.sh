@@ -323,17 +323,19 @@ find_binary() { # find_binary DIR NAME -> path or nothing
 install_deps() {
   if [[ "$OS" == Darwin ]]; then
     echo "install.sh: on macOS install the build dependencies with Homebrew first:"
-    echo "  brew install cmake ninja pkg-config curl openssl nlohmann-json spdlog tl-expected cli11 cpp-httplib doctest"
+    echo "  brew install cmake ninja pkg-config curl openssl nlohmann-json spdlog tl-expected cli11"
     return 0
   fi
   if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install.sh: not a Debian/Ubuntu system; install these yourself: a C++20 compiler (g++ >= 12),"
     echo "  cmake >= 3.25, ninja, pkg-config, libcurl (OpenSSL), OpenSSL, nlohmann-json, spdlog, tl-expected,"
-    echo "  CLI11, cpp-httplib, doctest"
+    echo "  CLI11 (cpp-httplib and doctest only for the tests)"
     return 0
   fi
   local pkgs=(g++ cmake ninja-build pkg-config libcurl4-openssl-dev libssl-dev nlohmann-json3-dev
-              libspdlog-dev libexpected-dev libcli11-dev libcpp-httplib-dev doctest-dev) missing=() p
+              libspdlog-dev libexpected-dev libcli11-dev) missing=() p
+  # --demo also builds the fake hub (cpp-httplib), which is configured with the tests (doctest).
+  [[ $DEMO -eq 1 ]] && pkgs+=(libcpp-httplib-dev doctest-dev)
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
