@@ -52,12 +52,13 @@ function tsc(project) {
   return {status: r.status, output: (r.stdout || '') + (r.stderr || '')};
 }
 
-// "path(line,col): error TSxxxx: text" -> {file (relative to base), line, text}
+// "path(line,col): error TSxxxx: text" -> {file (relative to base), line, text}. tsc prints paths
+// relative to its working directory, which is ours.
 function parseErrors(output, base) {
   const errors = [];
   for (const line of output.split('\n')) {
     const m = line.match(/^(.+?)\((\d+),(\d+)\): error (TS\d+): (.*)$/);
-    if (m) errors.push({file: path.relative(base, path.resolve(base, m[1])), line: Number(m[2]), code: m[4], text: m[5]});
+    if (m) errors.push({file: path.relative(base, path.resolve(m[1])), line: Number(m[2]), code: m[4], text: m[5]});
   }
   return errors;
 }
