@@ -8,6 +8,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import shutil
+import unittest
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "fakehub"))
@@ -122,6 +124,49 @@ def temp_dirs(test):
 
 FAKEHUB = os.environ.get("FAKEHUB", str(HERE.parents[1] / "build/ci/tests/fakehub/fakehub"))
 FAKEHUB_GEN = os.environ.get("FAKEHUB_GEN", str(HERE.parents[1] / "build/ci/tests/fakehub/fakehub-gen"))
+
+
+class SharedHubTestCase(unittest.TestCase):
+    """One fake hub per test class, serving the repos `make_repos(root)` generates (with tokens
+    HUB_TOKENS), its log and faults reset before each test. Each test gets its own directory
+    (self.dir) with a cache dir (self.cache, created) and a data dir path (self.home, left for the
+    host to create); hosts started with start_host() are killed when the test ends."""
+    HUB_TOKENS = ()
+
+    @classmethod
+    def make_repos(cls, root):
+        raise NotImplementedError
+
+    @classmethod
+    def setUpClass(cls):
+        import fakehub as fh  # tests/fakehub, put on sys.path above
+        cls.tmp = tempfile.mkdtemp(prefix=f"tabagent-{cls.__name__}-")
+        cls.root = pathlib.Path(cls.tmp) / "hub"
+        cls.make_repos(cls.root)
+        cls.hub = fh.FakeHub(FAKEHUB, cls.root, tokens=cls.HUB_TOKENS).__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.__exit__(None, None, None)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def setUp(self):
+        self.hub.reset()
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="case-", dir=self.tmp))
+        self.home, self.cache = self.dir / "home", self.dir / "cache"
+        self.cache.mkdir()
+        self.hosts = []
+        self.addCleanup(self.stop_hosts)
+
+    def stop_hosts(self):
+        for h in self.hosts:
+            h.kill()  # also closes the pipes of hosts that already exited
+
+    def start_host(self, args=None, **env):
+        env.setdefault("HF_ENDPOINT", self.hub.url)
+        h = HostProcess(clean_env(self.home, self.cache, **env), **({"args": args} if args else {}))
+        self.hosts.append(h)
+        return h
 
 
 def sha256_of(path):

@@ -9,11 +9,10 @@ import random
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 import unittest
 
-from hostproc import FAKEHUB, FAKEHUB_GEN, SANITIZED, HostProcess, clean_env, sha256_of
+from hostproc import FAKEHUB_GEN, SANITIZED, SharedHubTestCase, sha256_of
 import fakehub as fh  # noqa: E402  (hostproc puts tests/fakehub on the path)
 
 REPO = "org/matrix"
@@ -62,40 +61,19 @@ def free_port():
         return s.getsockname()[1]
 
 
-class FaultMatrixTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="tabagent-faults-")
-        cls.root = pathlib.Path(cls.tmp) / "hub"
-        fh.generate(FAKEHUB_GEN, cls.root, REPO, files={"mid.bin": "3M", "big.bin": "12M", "small.bin": "64K"},
-                    texts={"config.json": '{"model_type":"matrix"}'})
-        fh.generate(FAKEHUB_GEN, cls.root, PRIVATE, files={"weights.bin": "1M"},
-                    texts={"config.json": '{"model_type":"private"}'}, private=True)
-        cls.hub = fh.FakeHub(FAKEHUB, cls.root, tokens=(TOKEN,)).__enter__()
+class FaultMatrixTest(SharedHubTestCase):
+    HUB_TOKENS = (TOKEN,)
 
     @classmethod
-    def tearDownClass(cls):
-        cls.hub.__exit__(None, None, None)
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    def make_repos(cls, root):
+        fh.generate(FAKEHUB_GEN, root, REPO, files={"mid.bin": "3M", "big.bin": "12M", "small.bin": "64K"},
+                    texts={"config.json": '{"model_type":"matrix"}'})
+        fh.generate(FAKEHUB_GEN, root, PRIVATE, files={"weights.bin": "1M"},
+                    texts={"config.json": '{"model_type":"private"}'}, private=True)
 
     def setUp(self):
-        self.hub.reset()
-        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="cell-", dir=self.tmp))
-        self.home, self.cache = self.dir / "home", self.dir / "cache"
+        super().setUp()
         self.home.mkdir()
-        self.cache.mkdir()
-        self.hosts = []
-        self.addCleanup(self.stop_hosts)
-
-    def stop_hosts(self):
-        for h in self.hosts:
-            h.kill()  # also closes the pipes of hosts that already exited
-
-    def start_host(self, **env):
-        env.setdefault("HF_ENDPOINT", self.hub.url)
-        h = HostProcess(clean_env(self.home, self.cache, **env))
-        self.hosts.append(h)
-        return h
 
     def download(self, host, repo=REPO, file="mid.bin", timeout=60):
         reply = host.call("download_file", repo=repo, file=file)

@@ -1,13 +1,11 @@
 """Downloads through the host against the fake hub: jobs, events, cache placement, faults."""
 import json
 import os
-import pathlib
-import shutil
-import tempfile
 import time
 import unittest
 
-from hostproc import (FAKEHUB, FAKEHUB_GEN, SANITIZED, HostProcess, clean_env, progress_values, sha256_of)
+from hostproc import (FAKEHUB_GEN, SANITIZED, HostProcess, SharedHubTestCase, clean_env, progress_values,
+                      sha256_of)
 import fakehub as fh  # noqa: E402  (hostproc puts tests/fakehub on the path)
 
 REPO = "onnx-community/tiny-model"
@@ -15,29 +13,19 @@ BIG = "org/big-file"
 TERMINAL = ("done", "error", "cancelled")
 
 
-class DownloadTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="tabagent-dl-")
-        cls.root = pathlib.Path(cls.tmp) / "hub"
-        fh.generate(FAKEHUB_GEN, cls.root, REPO, preset="onnx")
-        fh.generate(FAKEHUB_GEN, cls.root, BIG, files={"weights.bin": "24M"},
-                    texts={"config.json": '{"model_type":"x"}'})
-        fh.generate(FAKEHUB_GEN, cls.root, "org/gated", files={"model.gguf": "64K"}, gated=True)
-        cls.hub = fh.FakeHub(FAKEHUB, cls.root, tokens=("hf_goodtoken123",)).__enter__()
+class DownloadTest(SharedHubTestCase):
+    HUB_TOKENS = ("hf_goodtoken123",)
 
     @classmethod
-    def tearDownClass(cls):
-        cls.hub.__exit__(None, None, None)
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    def make_repos(cls, root):
+        fh.generate(FAKEHUB_GEN, root, REPO, preset="onnx")
+        fh.generate(FAKEHUB_GEN, root, BIG, files={"weights.bin": "24M"}, texts={"config.json": '{"model_type":"x"}'})
+        fh.generate(FAKEHUB_GEN, root, "org/gated", files={"model.gguf": "64K"}, gated=True)
 
     def setUp(self):
-        self.hub.reset()
-        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="case-", dir=self.tmp))
-        (self.dir / "home").mkdir()
-        (self.dir / "cache").mkdir()
-        self.cache = self.dir / "cache"
-        self.env = clean_env(self.dir / "home", self.cache, HF_ENDPOINT=self.hub.url)
+        super().setUp()
+        self.home.mkdir()
+        self.env = clean_env(self.home, self.cache, HF_ENDPOINT=self.hub.url)
         self.host = HostProcess(self.env)
         self.addCleanup(self.stop_host)
 

@@ -2,15 +2,12 @@
 cache that point outside it, callers outside the allowlist, the token's secrecy, file modes."""
 import json
 import os
-import pathlib
 import shutil
 import stat
 import subprocess
-import tempfile
-import time
 import unittest
 
-from hostproc import FAKEHUB, FAKEHUB_GEN, HOST, HostProcess, clean_env
+from hostproc import FAKEHUB_GEN, SharedHubTestCase
 import fakehub as fh  # noqa: E402
 
 REPO = "org/safe"
@@ -21,38 +18,17 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 CACHE_ACTIONS = ("has_file", "get_file", "get_file_path")
 
 
-class SecurityTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="tabagent-sec-")
-        cls.root = pathlib.Path(cls.tmp) / "hub"
-        fh.generate(FAKEHUB_GEN, cls.root, REPO, files={"model.bin": "64K"}, texts={"config.json": "{}"})
-        fh.generate(FAKEHUB_GEN, cls.root, PRIVATE, files={"w.bin": "32K"}, texts={"config.json": "{}"}, private=True)
-        cls.hub = fh.FakeHub(FAKEHUB, cls.root, tokens=(TOKEN_SET, TOKEN_ENV)).__enter__()
+class SecurityTest(SharedHubTestCase):
+    HUB_TOKENS = (TOKEN_SET, TOKEN_ENV)
 
     @classmethod
-    def tearDownClass(cls):
-        cls.hub.__exit__(None, None, None)
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    def make_repos(cls, root):
+        fh.generate(FAKEHUB_GEN, root, REPO, files={"model.bin": "64K"}, texts={"config.json": "{}"})
+        fh.generate(FAKEHUB_GEN, root, PRIVATE, files={"w.bin": "32K"}, texts={"config.json": "{}"}, private=True)
 
     def setUp(self):
-        self.hub.reset()
-        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="case-", dir=self.tmp))
-        self.home, self.cache = self.dir / "home", self.dir / "cache"
-        self.cache.mkdir()
+        super().setUp()
         self.frames = []  # every frame any host of this test sent
-        self.hosts = []
-        self.addCleanup(self.stop_hosts)
-
-    def stop_hosts(self):
-        for h in self.hosts:
-            h.kill()  # also closes the pipes of hosts that already exited
-
-    def start_host(self, args=None, **env):
-        env.setdefault("HF_ENDPOINT", self.hub.url)
-        h = HostProcess(clean_env(self.home, self.cache, **env), **({"args": args} if args else {}))
-        self.hosts.append(h)
-        return h
 
     def call(self, h, action, **fields):
         r = h.call(action, **fields)
