@@ -23,17 +23,32 @@ bool env_flag(const char* name) {
     return s == "1" || s == "true" || s == "yes" || s == "on";
 }
 
-std::optional<std::uint64_t> parse_size(std::string_view text) {
+namespace {
+// "<non-negative decimal><unit>" with surrounding whitespace, e.g. " 1.5G", "30d": the number and
+// the unit text (possibly empty). nullopt when no number leads.
+struct Quantity {
+    double number = 0;
+    std::string_view unit;
+};
+std::optional<Quantity> split_quantity(std::string_view text) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    if (text.empty()) return std::nullopt;
     std::size_t i = 0;
     while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
     if (i == 0) return std::nullopt;
-    double number = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + i, number);
-    if (ec != std::errc{} || ptr != text.data() + i || number < 0) return std::nullopt;
-    std::string unit(text.substr(i));
+    Quantity q;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + i, q.number);
+    if (ec != std::errc{} || ptr != text.data() + i || q.number < 0) return std::nullopt;
+    q.unit = text.substr(i);
+    return q;
+}
+} // namespace
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+    auto quantity = split_quantity(text);
+    if (!quantity) return std::nullopt;
+    const double number = quantity->number;
+    std::string unit(quantity->unit);
     std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::toupper(c); });
     if (!unit.empty() && unit.back() == 'B') unit.pop_back();
     if (!unit.empty() && unit.back() == 'I') unit.pop_back();
@@ -50,15 +65,10 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
 }
 
 std::optional<std::chrono::seconds> parse_age(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    std::size_t i = 0;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-    if (i == 0) return std::nullopt;
-    double number = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + i, number);
-    if (ec != std::errc{} || ptr != text.data() + i || number < 0) return std::nullopt;
-    std::string_view unit = text.substr(i);
+    auto quantity = split_quantity(text);
+    if (!quantity) return std::nullopt;
+    const double number = quantity->number;
+    const std::string_view unit = quantity->unit;
     double mult = 0;
     if (unit.empty() || unit == "d" || unit == "D") mult = 86400;
     else if (unit == "s" || unit == "S") mult = 1;
