@@ -5,7 +5,7 @@
 // bounded Range requests by several connections, written with pwrite; a journal beside the partial
 // (`<partial>.journal`) lets a later start fetch only the missing ranges. Memory does not grow
 // with file size.
-#include "core/error.hpp"
+#include "core/download/transfer.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -16,27 +16,6 @@
 #include <vector>
 
 namespace tabagent::download {
-
-struct FileRequest {
-    std::string url;                  // e.g. the Hub resolve URL; redirects are followed
-    std::vector<std::string> headers; // e.g. "Authorization: Bearer ..."; sent only to url's origin
-    std::filesystem::path partial;    // blobs/<etag>.incomplete; its directory must exist
-    std::uint64_t size = 0;           // expected byte count
-    std::string etag;                 // 64 hex = sha256, 40 hex = git blob sha1; verifies the bytes
-};
-
-struct Progress {
-    std::uint64_t bytes_done = 0; // bytes of the file present (resumed ones included)
-    std::uint64_t bytes_total = 0;
-    double bytes_per_second = 0;
-    bool waiting = false; // backing off before a retry (Retry-After, errors)
-    bool paused = false;
-    int connections = 0;
-};
-
-using TransferId = std::uint64_t;
-using ProgressCallback = std::function<void(const Progress&)>;
-using DoneCallback = std::function<void(Status)>;
 
 struct EngineOptions {
     int max_connections = 16;                      // global, all transfers
@@ -57,11 +36,11 @@ struct EngineOptions {
     std::chrono::milliseconds progress_interval{100};
 };
 
-class Engine {
+class Engine final : public TransferEngine {
 public:
     explicit Engine(EngineOptions options = {});
     // Stops the loop; unfinished transfers flush their journal and get on_done(CANCELLED).
-    ~Engine();
+    ~Engine() override;
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
@@ -75,12 +54,13 @@ public:
     // DISK_FULL (ENOSPC; partial and journal kept), CANCELLED (cancel or shutdown; kept).
     // Callbacks run on the engine thread and must be cheap; on_progress at most every
     // progress_interval and never goes backwards.
-    Result<TransferId> start(FileRequest request, ProgressCallback on_progress, DoneCallback on_done);
+    Result<TransferId> start(FileRequest request, ProgressCallback on_progress,
+                             DoneCallback on_done) override;
 
     // Each takes effect on the engine thread within milliseconds; unknown ids are ignored.
-    void cancel(TransferId id);
-    void pause(TransferId id);  // drops the connections, keeps the partial and journal (flushed)
-    void resume(TransferId id);
+    void cancel(TransferId id) override;
+    void pause(TransferId id) override; // drops the connections, keeps the partial and journal
+    void resume(TransferId id) override;
     void set_rate_limit(std::uint64_t bytes_per_second); // 0 = off
 
 private:
