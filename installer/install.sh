@@ -340,19 +340,23 @@ install_deps() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
   [[ ${#missing[@]} -gt 0 ]] || return 0
+  # Root (a fresh container, often without sudo) runs apt-get itself; a user goes through sudo,
+  # which may ask for a password on a terminal (never off one: sudo -n then fails clearly).
   local sudo=()
   if [[ $(id -u) -ne 0 ]]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo -n)
-    else
-      echo "install.sh: missing build dependencies; install them with:"
-      echo "  sudo apt-get install -y ${missing[*]}"
-      return 0
+    if ! command -v sudo >/dev/null 2>&1; then
+      die "missing build dependencies: ${missing[*]}; as root run: apt-get update && apt-get install -y ${missing[*]} (or pass --no-deps)"
     fi
+    if [[ -t 0 ]]; then sudo=(sudo); else sudo=(sudo -n); fi
   fi
   info "installing build dependencies: ${missing[*]}"
+  # A fresh system has no package lists yet: update first then, else only when install fails.
+  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+    "${sudo[@]+"${sudo[@]}"}" apt-get update || die "apt-get update failed"
+  fi
   "${sudo[@]+"${sudo[@]}"}" apt-get install -y --no-install-recommends "${missing[@]}" ||
     { "${sudo[@]+"${sudo[@]}"}" apt-get update && "${sudo[@]+"${sudo[@]}"}" apt-get install -y --no-install-recommends "${missing[@]}"; } ||
-    die "could not install build dependencies: ${missing[*]}"
+    die "could not install build dependencies: ${missing[*]} (install them yourself, then rerun with --no-deps)"
 }
 
 build_release() {
