@@ -242,5 +242,26 @@ check "--uninstall --purge leaves HOME exactly as before the first install (mode
 check "the model cache is untouched" grep -qx weights "$H2/.cache/huggingface/hub/models--org--m/blobs/0123"
 check "no scratch data dir left in TMPDIR" test -z "$(ls -A "$WORK/tmp")"
 
+# A machine without any browser (a server, a fresh container): installing is not a failure; the
+# host is installed and its own handshake is the self-check. PATH keeps every tool but the browsers.
+NOBROWSER_BIN="$WORK/nobrowser-bin" H3="$WORK/home-nobrowser"
+mkdir -p "$NOBROWSER_BIN" "$H3"
+for tool in /usr/local/bin/* /usr/bin/* /bin/*; do
+  case "${tool##*/}" in
+    chromium*|google-chrome*|brave*|microsoft-edge*|vivaldi*|firefox*) continue ;;
+  esac
+  [[ -e "$NOBROWSER_BIN/${tool##*/}" ]] || ln -s "$tool" "$NOBROWSER_BIN/${tool##*/}"
+done
+out="$(env -i PATH="$NOBROWSER_BIN" HOME="$H3" TMPDIR="$WORK/tmp" TABAGENT_CACHE="$WORK/cache"   bash "$INSTALL" --prebuilt "$BUILD_DIR" 2>&1)"; rc=$?
+check "no browser at all: install exits 0" test "$rc" -eq 0 || echo "$out"
+check "no browser at all: says nothing was registered" grep -q "no browser profile found; nothing registered" <<<"$out" || echo "$out"
+check "no browser at all: the installed host answered a handshake" grep -q "tabagent-host answers a handshake" <<<"$out" || echo "$out"
+check "no browser at all: no manifest written" test -z "$(find "$H3" -name 'com.tabagent.host.json')"
+printf '#!/bin/sh\nexit 0\n' >"$WORK/mute-host" && chmod +x "$WORK/mute-host"
+mkdir -p "$WORK/mute" && cp "$WORK/mute-host" "$WORK/mute/tabagent-host"
+out="$(env -i PATH="$NOBROWSER_BIN" HOME="$H3" TMPDIR="$WORK/tmp" bash "$INSTALL" --prebuilt "$WORK/mute" 2>&1)"; rc=$?
+check "no browser at all: a host that does not answer fails the install" test "$rc" -ne 0 || echo "$out"
+env -i PATH="$NOBROWSER_BIN" HOME="$H3" bash "$INSTALL" --uninstall >/dev/null 2>&1
+
 echo "installer: $PASSED passed, $FAILED failed"
 [[ $FAILED -eq 0 ]]
