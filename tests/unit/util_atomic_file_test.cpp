@@ -1,5 +1,6 @@
 #include "cache_test_util.hpp"
 
+#include "core/cache/scan.hpp"
 #include "core/util/atomic_file.hpp"
 
 #include <doctest/doctest.h>
@@ -13,6 +14,7 @@
 
 using namespace tabagent;
 using cache_test::read_file;
+using cache_test::Store;
 using cache_test::TempDir;
 using cache_test::write_file;
 namespace fs = std::filesystem;
@@ -149,4 +151,18 @@ TEST_CASE("util: temp names of atomic writes are recognised, other names are not
     CHECK_FALSE(util::is_atomic_temp_name("main.tmp.4242.0123456789ABCDEF"));       // upper-case hex
     CHECK_FALSE(util::is_atomic_temp_name("main.tmp.4242.0123456789abcde"));        // 15 hex
     CHECK_FALSE(util::is_atomic_temp_name("main.json.4242.0123456789abcdef"));      // no .tmp
+}
+
+TEST_CASE("cache: a temp ref left behind by a killed writer is not read as a ref") {
+    TempDir tmp;
+    Store store(tmp.path());
+    cache_test::put(store, "org/model", cache_test::k_commit_a, "config.json", "{}", false);
+    REQUIRE(store.write_ref("org/model", "main", cache_test::k_commit_a));
+    // What a kill -9 between create and rename leaves: a torn commit under a temp name.
+    write_file(store.ref_path("org/model", "main").parent_path() / "main.tmp.4242.0123456789abcdef", "aaaa");
+    auto scanned = cache::scan_repo(tmp.path(), "org/model");
+    REQUIRE(scanned);
+    CHECK(scanned->refs.size() == 1);
+    CHECK(scanned->refs["main"] == cache_test::k_commit_a);
+    CHECK(scanned->warnings.empty());
 }
