@@ -4,6 +4,7 @@
 #include "core/service/service.hpp"
 #include "core/util/fd.hpp"
 #include "host/file_server_rules.hpp"
+#include "host/origin.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -92,7 +93,7 @@ void FileServer::handle(const http::Request& req, http::Response& res) {
     // DNS rebinding: a page on evil.com resolving to 127.0.0.1 still sends Host: evil.com.
     if (!host_header_allowed(req.header("Host").value_or(""), m_info.port)) return answer(res, 403);
     if (auto origin = req.header("Origin")) {
-        if (!origin_allowed(*origin, m_options.allowed_extension_ids)) return answer(res, 403);
+        if (!origin_allowed(*origin, OriginSource::http_header, m_options.allowed_extension_ids)) return answer(res, 403);
         res.set_header("Access-Control-Allow-Origin", std::string(*origin));
         res.set_header("Vary", "Origin");
         res.set_header("Access-Control-Expose-Headers", k_exposed_headers);

@@ -1,12 +1,9 @@
 #include "host/file_server_rules.hpp"
 
 #include "core/names.hpp"
-
-#include <sys/random.h>
+#include "core/util/random.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cerrno>
 #include <charconv>
 
 namespace tabagent::host {
@@ -120,14 +117,6 @@ bool host_header_allowed(std::string_view host, int port) {
     return iequals(host, "127.0.0.1:" + p) || iequals(host, "localhost:" + p);
 }
 
-bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed_ids) {
-    constexpr std::string_view prefix = "chrome-extension://";
-    if (origin.substr(0, prefix.size()) != prefix) return false;
-    auto id = origin.substr(prefix.size());
-    if (id.empty()) return false;
-    return std::find(allowed_ids.begin(), allowed_ids.end(), id) != allowed_ids.end();
-}
-
 RangeAnswer answer_range(std::string_view header, std::uint64_t size) {
     RangeAnswer whole{RangeAnswer::Kind::whole, 0, size};
     RangeAnswer unsatisfiable{RangeAnswer::Kind::unsatisfiable, 0, 0};
@@ -164,22 +153,6 @@ std::string_view content_type_for(std::string_view path) {
     return "application/octet-stream";
 }
 
-Result<std::string> random_token() {
-    std::array<unsigned char, 16> bytes{};
-    // getrandom(2) straight from the kernel's CSPRNG: the host needs no libcrypto for this. Requests
-    // of up to 256 bytes are never short once the pool is initialised; EINTR can only come before.
-    ssize_t n = -1;
-    do {
-        n = ::getrandom(bytes.data(), bytes.size(), 0);
-    } while (n < 0 && errno == EINTR);
-    if (n != static_cast<ssize_t>(bytes.size())) return fail(ErrorCode::internal, "the system random generator failed");
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : bytes) {
-        out += k_hex[b >> 4];
-        out += k_hex[b & 0xF];
-    }
-    return out;
-}
+Result<std::string> random_token() { return util::random_hex(16); }
 
 } // namespace tabagent::host

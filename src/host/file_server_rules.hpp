@@ -1,7 +1,8 @@
 #pragma once
 // The loopback file server's request rules (DESIGN §3 "Why a loopback server"), as pure functions
-// so that they can be tested without sockets: which URLs it answers, which Host and Origin headers
-// it accepts, and how a Range header maps onto a file.
+// so that they can be tested without sockets: which URLs it answers, which Host headers it accepts
+// (the Origin header follows the one origin rule of host/origin.hpp), and how a Range header maps
+// onto a file.
 #include "core/error.hpp"
 
 #include <cstdint>
@@ -35,9 +36,6 @@ std::optional<std::string> percent_decode(std::string_view segment);
 // DNS rebinding defence: only "127.0.0.1:<port>" and "localhost:<port>" (any case).
 bool host_header_allowed(std::string_view host, int port);
 
-// "chrome-extension://<id>" with an allowed id -> true. Ids are given without scheme.
-bool origin_allowed(std::string_view origin, const std::vector<std::string>& allowed_ids);
-
 // One Range header against a file of `size` bytes. Only single ranges are honoured; a header we
 // do not understand (several ranges, other units) is ignored and the whole file is sent.
 struct RangeAnswer {
@@ -50,7 +48,7 @@ RangeAnswer answer_range(std::string_view header, std::uint64_t size);
 // application/json for *.json, else application/octet-stream.
 std::string_view content_type_for(std::string_view path);
 
-// 32 lowercase hex chars from 16 bytes of getrandom(2). INTERNAL when it fails.
+// 32 lowercase hex chars from 16 bytes of getrandom(2) (util::random_hex). INTERNAL when it fails.
 Result<std::string> random_token();
 
 } // namespace tabagent::host

@@ -8,6 +8,25 @@
 #include <fstream>
 
 namespace tabagent::host {
+namespace {
+constexpr std::string_view k_chrome_scheme = "chrome-extension://";
+} // namespace
+
+std::optional<std::string_view> extension_id_of(std::string_view origin, OriginSource source) {
+    if (origin.substr(0, k_chrome_scheme.size()) == k_chrome_scheme) {
+        auto id = origin.substr(k_chrome_scheme.size());
+        if (!id.empty() && id.back() == '/') id.remove_suffix(1);
+        return id;
+    }
+    // Firefox passes no origin in argv, only the add-on id; a header never holds a bare id.
+    if (source == OriginSource::native_messaging) return origin;
+    return std::nullopt;
+}
+
+bool origin_allowed(std::string_view origin, OriginSource source, const std::vector<std::string>& allowed_ids) {
+    const auto id = extension_id_of(origin, source);
+    return id && !id->empty() && std::find(allowed_ids.begin(), allowed_ids.end(), *id) != allowed_ids.end();
+}
 
 Caller caller_from_args(const std::vector<std::string>& args) {
     Caller caller;
@@ -15,22 +34,11 @@ Caller caller_from_args(const std::vector<std::string>& args) {
     for (const auto& a : args)
         if (a.rfind("--", 0) != 0) positional.push_back(a);
     if (positional.empty()) return caller;
-    const std::string prefix = "chrome-extension://";
-    const std::string& first = positional[0];
     caller.from_browser = true;
-    if (first.rfind(prefix, 0) == 0) {
-        caller.origin = first;
-        std::string id = first.substr(prefix.size());
-        if (!id.empty() && id.back() == '/') id.pop_back();
-        caller.extension_id = id;
-    } else if (positional.size() >= 2) {
-        // Firefox: <path to manifest> <add-on id>
-        caller.origin = positional[1];
-        caller.extension_id = positional[1];
-    } else {
-        caller.origin = first;
-        caller.extension_id = first;
-    }
+    // Firefox: <path to manifest> <add-on id>; Chrome: <origin> (Windows adds --parent-window=N).
+    const bool firefox = positional.size() >= 2 && positional[0].rfind(k_chrome_scheme, 0) != 0;
+    caller.origin = firefox ? positional[1] : positional[0];
+    caller.extension_id = std::string(extension_id_of(caller.origin, OriginSource::native_messaging).value_or(""));
     return caller;
 }
 
@@ -59,9 +67,7 @@ std::vector<std::string> allowed_extension_ids(const std::filesystem::path& data
 }
 
 bool is_allowed(const Caller& caller, const std::vector<std::string>& allowed) {
-    if (!caller.from_browser) return true;
-    if (caller.extension_id.empty()) return false;
-    return std::find(allowed.begin(), allowed.end(), caller.extension_id) != allowed.end();
+    return !caller.from_browser || origin_allowed(caller.origin, OriginSource::native_messaging, allowed);
 }
 
 } // namespace tabagent::host

@@ -1,4 +1,5 @@
 #include "host/file_server_rules.hpp"
+#include "host/origin.hpp"
 
 #include <doctest/doctest.h>
 
@@ -61,11 +62,11 @@ TEST_CASE("host: the file server accepts only loopback Host headers and allowed 
     CHECK_FALSE(host_header_allowed("evil.com:8123", 8123));
     CHECK_FALSE(host_header_allowed("", 8123));
     const std::vector<std::string> ids{"fkkeoobeahalebjpbockfedlncckobjb"};
-    CHECK(origin_allowed("chrome-extension://fkkeoobeahalebjpbockfedlncckobjb", ids));
-    CHECK_FALSE(origin_allowed("chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ids));
-    CHECK_FALSE(origin_allowed("https://fkkeoobeahalebjpbockfedlncckobjb", ids));
-    CHECK_FALSE(origin_allowed("null", ids));
-    CHECK_FALSE(origin_allowed("chrome-extension://", ids));
+    CHECK(origin_allowed("chrome-extension://fkkeoobeahalebjpbockfedlncckobjb", OriginSource::http_header, ids));
+    CHECK_FALSE(origin_allowed("chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", OriginSource::http_header, ids));
+    CHECK_FALSE(origin_allowed("https://fkkeoobeahalebjpbockfedlncckobjb", OriginSource::http_header, ids));
+    CHECK_FALSE(origin_allowed("null", OriginSource::http_header, ids));
+    CHECK_FALSE(origin_allowed("chrome-extension://", OriginSource::http_header, ids));
 }
 
 TEST_CASE("host: the file server answers single byte ranges") {

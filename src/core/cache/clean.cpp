@@ -16,13 +16,8 @@ namespace {
 
 // A held blob lock means a download (here or in another process) is working on the repo.
 bool repo_busy(const Store& store, const std::string& repo) {
-    std::error_code ec;
-    for (fs::directory_iterator it(store.locks_dir(repo), ec), end; !ec && it != end; it.increment(ec)) {
-        if (it->path().extension() != ".lock") continue;
-        auto lock = BlobLock::try_acquire(it->path());
-        if (lock && !lock->held()) return true;
-    }
-    return false;
+    auto locks = RepoLocks::try_acquire_all(store.locks_dir(repo));
+    return !locks && locks.error().code == ErrorCode::locked;
 }
 
 std::uint64_t repo_bytes(const ScannedRepo& r) { return r.size_on_disk + r.partial_bytes; }

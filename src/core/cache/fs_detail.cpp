@@ -1,7 +1,6 @@
 #include "core/cache/fs_detail.hpp"
 
 #include "core/names.hpp"
-#include "core/util/fd.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -72,17 +71,6 @@ bool lexically_within(const fs::path& base, const fs::path& p) {
 fs::path resolve_link_lexically(const fs::path& link, const fs::path& target) {
     if (target.is_absolute()) return target.lexically_normal();
     return (link.parent_path() / target).lexically_normal();
-}
-
-Status fsync_dir(const fs::path& dir) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return tl::unexpected(util::errno_error(errno, "cannot open directory", dir));
-    util::UniqueFd owned(fd);
-    // Some filesystems (and macOS for directories) reject fsync on a directory: not fatal, the
-    // rename itself is still atomic.
-    if (::fsync(fd) != 0 && errno != EINVAL && errno != ENOTSUP)
-        return tl::unexpected(util::errno_error(errno, "fsync directory", dir));
-    return {};
 }
 
 bool is_safe_name(std::string_view name) {

@@ -1,6 +1,6 @@
 #pragma once
 // Internal helpers of the cache room (not part of the public API): lstat without exceptions,
-// lexical link resolution, directory fsync. Kept lexical on purpose: a scan of 20 000 links must
+// lexical link resolution. Kept lexical on purpose: a scan of 20 000 links must
 // not pay one realpath() per entry.
 #include "core/error.hpp"
 
@@ -38,9 +38,6 @@ bool lexically_within(const std::filesystem::path& base, const std::filesystem::
 // disk: relative targets are taken from the link's directory, then normalised.
 std::filesystem::path resolve_link_lexically(const std::filesystem::path& link,
                                              const std::filesystem::path& target);
-
-// fsync a directory so a rename/symlink inside it survives a power cut.
-Status fsync_dir(const std::filesystem::path& dir);
 
 // A name that can stand alone in blobs/ : non-empty, no '/', no NUL, not "." or "..", does not
 // start with '.'.

@@ -56,4 +56,19 @@ Result<BlobLock> BlobLock::acquire(const std::filesystem::path& lock_path, const
     }
 }
 
+Result<RepoLocks> RepoLocks::try_acquire_all(const std::filesystem::path& locks_dir) {
+    RepoLocks all;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(locks_dir, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->path().extension() != ".lock") continue;
+        auto lock = BlobLock::try_acquire(it->path());
+        if (!lock) continue; // cannot be opened (read-only cache): it can neither be taken nor tell
+        if (!lock->held())
+            return fail(ErrorCode::locked, "another process holds a download lock of this repo",
+                        {{"lock", it->path().string()}});
+        all.m_locks.push_back(std::move(*lock));
+    }
+    return all;
+}
+
 } // namespace tabagent::cache

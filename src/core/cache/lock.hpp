@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <stop_token>
+#include <vector>
 
 namespace tabagent::cache {
 
@@ -52,6 +53,22 @@ private:
     util::FileLock m_lock;
     std::filesystem::path m_path;
     bool m_waited = false;
+};
+
+// Every blob lock of one repo (the .lock files in <root>/.locks/models--o--n/, huggingface_hub's
+// included), held together: a delete takes them so that no download in another process works on
+// the repo meanwhile (one that starts waits on its blob lock), and clean() asks whether any is held.
+class RepoLocks {
+public:
+    RepoLocks() = default;
+    // One attempt per lock file, no waiting. LOCKED (details: lock) when another process holds one
+    // (a download is running there). A missing folder is no lock at all; a lock file that cannot
+    // be opened (read-only cache) is skipped, as clean() always did.
+    static Result<RepoLocks> try_acquire_all(const std::filesystem::path& locks_dir);
+    std::size_t size() const { return m_locks.size(); }
+
+private:
+    std::vector<BlobLock> m_locks;
 };
 
 } // namespace tabagent::cache

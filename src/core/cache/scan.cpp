@@ -2,6 +2,7 @@
 
 #include "core/cache/fs_detail.hpp"
 #include "core/names.hpp"
+#include "core/util/atomic_file.hpp"
 #include "core/util/fd.hpp"
 
 #include <algorithm>
@@ -94,7 +95,10 @@ bool list_dir(int fd, std::vector<Entry>& out, int& err) {
     return err == 0;
 }
 
-bool is_temp(std::string_view name) { return name.substr(0, detail::k_temp_prefix.size()) == detail::k_temp_prefix; }
+// A writer's temp link (Store::create_link) or temp ref (util::write_file_atomically).
+bool is_temp(std::string_view name) {
+    return name.substr(0, detail::k_temp_prefix.size()) == detail::k_temp_prefix || util::is_atomic_temp_name(name);
+}
 
 std::optional<std::string> read_link_at(int fd, const char* name) {
     char buf[4096];
@@ -123,7 +127,7 @@ void walk(int fd, const std::string& dir_path, const std::string& prefix, Warnin
     int err = 0;
     if (!list_dir(fd, entries, err)) warnings.cannot_read(dir_path, err);
     for (const auto& e : entries) {
-        if (is_temp(e.name)) continue; // a writer's temp link or ref
+        if (is_temp(e.name)) continue;
         auto rel = prefix.empty() ? e.name : prefix + "/" + e.name;
         if (e.kind == Kind::directory) {
             int sub_err = 0;

@@ -2,6 +2,7 @@
 
 #include "core/cache/fs_detail.hpp"
 #include "core/names.hpp"
+#include "core/util/atomic_file.hpp"
 #include "core/util/fd.hpp"
 
 #include <cerrno>
@@ -108,26 +109,9 @@ Status Store::write_ref(std::string_view repo, std::string_view revision, std::s
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot create refs folder", path.parent_path()));
-    auto tmp = detail::temp_sibling(path);
-    {
-        auto fd = util::UniqueFd::open_write(tmp);
-        if (!fd) return tl::unexpected(fd.error());
-        if (::ftruncate(fd->get(), 0) != 0) return tl::unexpected(util::errno_error(errno, "truncate", tmp));
-        if (auto st = fd->pwrite_all(commit.data(), commit.size(), 0); !st) {
-            fs::remove(tmp, ec);
-            return st;
-        }
-        if (auto st = fd->sync(); !st) {
-            fs::remove(tmp, ec);
-            return st;
-        }
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        int err = errno;
-        fs::remove(tmp, ec);
-        return tl::unexpected(util::errno_error(err, "cannot rename ref into place", path));
-    }
-    return detail::fsync_dir(path.parent_path());
+    // A ref names the snapshot every reader resolves: it must survive a power cut once written
+    // (huggingface_hub reads it too), so both the file and the rename are flushed.
+    return util::write_file_atomically(path, commit, {.durability = util::Durability::file_and_directory});
 }
 
 std::optional<std::string> Store::resolve_commit(std::string_view repo, std::string_view revision) const {
@@ -225,7 +209,7 @@ Status Store::create_link(const fs::path& link, const fs::path& blob) const {
         fs::remove(tmp, ec);
         return tl::unexpected(util::errno_error(err, "cannot rename snapshot link into place", link));
     }
-    return detail::fsync_dir(parent);
+    return util::fsync_directory(parent);
 }
 
 Result<CachedFile> Store::publish(std::string_view repo, std::string_view commit,
@@ -254,7 +238,7 @@ Result<CachedFile> Store::publish(std::string_view repo, std::string_view commit
     } else if (::rename(partial.c_str(), blob.c_str()) != 0) {
         return tl::unexpected(util::errno_error(errno, "cannot rename blob into place", blob));
     }
-    if (auto st = detail::fsync_dir(blobs_dir(repo)); !st) return tl::unexpected(st.error());
+    if (auto st = util::fsync_directory(blobs_dir(repo)); !st) return tl::unexpected(st.error());
     auto link = snapshot_file_path(repo, commit, file.path);
     if (auto st = create_link(link, blob); !st) return tl::unexpected(st.error());
     return CachedFile{link, blob, file.size, std::string(commit), file.etag};

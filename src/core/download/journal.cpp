@@ -1,14 +1,10 @@
 #include "core/download/journal.hpp"
 
-#include "core/util/fd.hpp"
+#include "core/util/atomic_file.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
-#include <cstdio>
-#include <fcntl.h>
 #include <fstream>
-#include <unistd.h>
 
 namespace tabagent::download {
 
@@ -43,18 +39,9 @@ Status write_journal(const std::filesystem::path& path, const JournalData& data,
     nlohmann::json json{{"version", 1}, {"url", data.url}, {"etag", data.etag}, {"size", data.size}};
     auto& done = json["done"] = nlohmann::json::array();
     for (const auto& [b, e] : data.done.ranges()) done.push_back({b, e});
-    const std::string text = json.dump();
-    auto temp = path;
-    temp += ".tmp";
-    util::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd) return tl::unexpected(util::errno_error(errno, "cannot write journal", temp));
-    if (auto written = fd.pwrite_all(text.data(), text.size(), 0); !written) return written;
-    if (durable && ::fdatasync(fd.get()) != 0)
-        return tl::unexpected(util::errno_error(errno, "cannot sync journal", temp));
-    fd.reset();
-    if (::rename(temp.c_str(), path.c_str()) != 0)
-        return tl::unexpected(util::errno_error(errno, "cannot rename journal", path));
-    return {};
+    // Durability is the engine's call: its periodic flushes pass durable=false (see flush_journal).
+    return util::write_file_atomically(path, json.dump(),
+                                       {.durability = durable ? util::Durability::file : util::Durability::none});
 }
 
 } // namespace tabagent::download

@@ -1,12 +1,10 @@
 #include "core/hub/token.hpp"
 
+#include "core/util/atomic_file.hpp"
 #include "core/util/fd.hpp"
 
 #include <cerrno>
-#include <fcntl.h>
 #include <fstream>
-#include <random>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace tabagent::hub {
@@ -69,24 +67,10 @@ Status store_token(const std::filesystem::path& data_dir, std::string_view token
         if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot create", data_dir));
         std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
     }
-    const auto target = data_dir / "token";
-    std::random_device random;
-    const auto temp = data_dir / (".token." + std::to_string(random()) + ".tmp");
-    // Created 0600 from the start: a chmod after the write would leave a readable window.
-    util::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (!fd) return tl::unexpected(util::errno_error(errno, "cannot create", temp));
-    auto cleanup_on_error = [&](Error error) -> Status {
-        fd.reset();
-        std::filesystem::remove(temp, ec);
-        return tl::unexpected(std::move(error));
-    };
-    if (auto written = fd.pwrite_all(value.data(), value.size(), 0); !written)
-        return cleanup_on_error(written.error());
-    if (auto synced = fd.sync(); !synced) return cleanup_on_error(synced.error());
-    fd.reset();
-    if (::rename(temp.c_str(), target.c_str()) != 0)
-        return cleanup_on_error(util::errno_error(errno, "cannot rename", target));
-    return {};
+    // 0600 from the creation on (a chmod after the write would leave a readable window); synced
+    // because a token the user typed once cannot be fetched again.
+    return util::write_file_atomically(data_dir / "token", value,
+                                       {.durability = util::Durability::file, .mode = 0600});
 }
 
 Status clear_token(const std::filesystem::path& data_dir) {

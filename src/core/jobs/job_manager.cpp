@@ -1,5 +1,7 @@
 #include "core/jobs/job_manager.hpp"
 
+#include "core/util/atomic_file.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <deque>
@@ -40,6 +42,7 @@ public:
         : m_manager(manager), m_job(std::move(job)), m_stop(std::move(stop)) {}
 
     std::stop_token stop_token() const override { return m_stop; }
+    std::string job_id() const override { return m_job->id; } // set before the job runs, never changed
 
     void set_totals(std::uint64_t total_bytes, int files_total) override {
         std::lock_guard lock(m_manager.m_mutex);
@@ -162,19 +165,12 @@ void JobManager::persist_locked(const State& j) {
     nlohmann::json doc = {{"jobId", j.id},
                           {"spec", j.spec.to_json()},
                           {"status", j.status == JobStatus::paused ? "paused" : "queued"}};
-    fs::path file = m_options.journal_dir / (j.id + ".json");
-    fs::path tmp = file;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << doc.dump();
-        if (!out) {
-            spdlog::warn("cannot write job journal {}", file.string());
-            return;
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, file, ec);
+    // No fsync: this runs under m_mutex (a sync would stall every progress report), the journal
+    // must survive the browser's SIGKILL, which the page cache does, and a job lost to a power cut
+    // costs a new request (its partial files keep their bytes).
+    const fs::path file = m_options.journal_dir / (j.id + ".json");
+    if (auto written = util::write_file_atomically(file, doc.dump()); !written)
+        spdlog::warn("cannot write job journal {}: {}", file.string(), written.error().message);
 }
 
 void JobManager::forget_journal(const State& j) {

@@ -21,6 +21,8 @@ class JobControl {
 public:
     virtual ~JobControl() = default;
     virtual std::stop_token stop_token() const = 0;
+    // The job's id (e.g. for a LOCKED answer naming it); empty for runners outside a JobManager.
+    virtual std::string job_id() const { return {}; }
     // Sizes are known once the job is planned (total bytes still to fetch plus those present).
     virtual void set_totals(std::uint64_t total_bytes, int files_total) = 0;
     // Absolute bytes done for the whole job; throttled to one event per interval. `file_loaded`

@@ -72,6 +72,7 @@ bool already_present(const cache::Store& store, const std::string& repo, const s
 } // namespace
 
 Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& control) {
+    const auto downloading = m_repo_activity.begin_download(spec.repo, control.job_id()); // deletes answer LOCKED
     auto stop = control.stop_token();
     // Offline: succeed only from what the cache already holds.
     if (m_config.offline) {

@@ -2,6 +2,7 @@
 
 #include "core/cache/scan.hpp"
 #include "core/names.hpp"
+#include "core/util/atomic_file.hpp"
 #include "core/util/time.hpp"
 
 #include <fstream>
@@ -59,17 +60,9 @@ Status ListingStore::save(const model::RepoListing& listing) const {
     nlohmann::json doc = {{"listing", listing_to_json(listing)},
                           {"created_at", previous && !previous->created_at.empty() ? previous->created_at : now},
                           {"updated_at", now}};
-    fs::path file = file_for(listing.repo);
-    fs::path tmp = file;
-    tmp += ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << doc.dump();
-        if (!out) return fail(ErrorCode::internal, "cannot write " + tmp.string());
-    }
-    fs::rename(tmp, file, ec);
-    if (ec) return fail(ErrorCode::internal, "cannot write " + file.string() + ": " + ec.message());
-    return {};
+    // No fsync: a listing lost to a power cut is fetched again by the next scan. The unique temp
+    // name matters: scan_repo and download jobs save the same listing concurrently.
+    return util::write_file_atomically(file_for(listing.repo), doc.dump());
 }
 
 void ListingStore::remove(std::string_view repo) const {

@@ -1,6 +1,7 @@
 #include "core/service/service.hpp"
 
 #include "core/cache/delete.hpp"
+#include "core/cache/lock.hpp"
 #include "core/cache/scan.hpp"
 #include "core/download/engine.hpp"
 #include "core/hub/client.hpp"
@@ -196,11 +197,25 @@ Result<FileChunk> ModelService::read_chunk(const std::string& repo, const std::s
 
 Result<std::uint64_t> ModelService::delete_model(const std::string& repo, const std::string& quant) {
     if (auto st = validate_repo(repo); !st) return tl::unexpected(st.error());
+    // In this process: one delete of a repo at a time, none during its download (ARCHITECTURE.md,
+    // "Concurrent operations on one repo"); across processes: the repo's blob locks.
+    auto deleting = m_repo_activity.begin_delete(repo);
+    if (!deleting) return tl::unexpected(deleting.error());
+    auto locks = cache::RepoLocks::try_acquire_all(m_store.locks_dir(repo));
+    if (!locks) {
+        locks.error().message = repo + " is being downloaded by another process; try again when it is done";
+        locks.error().details["repo"] = repo;
+        return tl::unexpected(locks.error());
+    }
     if (quant.empty()) {
         auto freed = cache::delete_repo(m_config.cache_root, repo);
         if (freed) m_listings.remove(repo);
         return freed;
     }
+    // The same answer as for a whole repo that is not there, whatever listing is remembered.
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(m_store.repo_dir(repo), ec)))
+        return fail(ErrorCode::not_found, "model is not in the cache", {{"repo", repo}});
     auto saved = known_listing(repo);
     if (!saved) return tl::unexpected(saved.error());
     auto grouping = model::group_files(saved->listing.files);

@@ -11,6 +11,7 @@
 #include "core/jobs/job_manager.hpp"
 #include "core/model/variants.hpp"
 #include "core/service/listing_store.hpp"
+#include "core/service/repo_activity.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -74,6 +75,10 @@ public:
     Result<FileChunk> read_chunk(const std::string& repo, const std::string& file, std::uint64_t offset,
                                  std::uint64_t length, const std::string& revision = "main") const;
     // Whole repo (quant empty) or one variant's own files (shared blobs of other variants kept).
+    // Deletes of one repo run one at a time and each sees what the previous one left: NOT_FOUND
+    // "model is not in the cache" once the repo is gone, freed 0 when the variant already went.
+    // LOCKED while a download job of the repo runs here (naming it) or another process holds
+    // one of its blob locks.
     Result<std::uint64_t> delete_model(const std::string& repo, const std::string& quant);
     cache::CacheStats stats() const;
     Result<cache::CleanReport> clean(const cache::CleanOptions& options) const;
@@ -91,6 +96,9 @@ public:
     // one when the spec names none) plus the common files. NOT_FOUND for an unknown file/variant.
     Result<std::vector<model::RepoFile>> files_for(const jobs::JobSpec& spec, const model::RepoListing& listing) const;
 
+    // Which repos this process is downloading or deleting; download runs register here.
+    RepoActivity& repo_activity() { return m_repo_activity; }
+
     // Created on first use; INTERNAL when libcurl cannot be loaded.
     Result<download::Engine*> engine();
     void set_rate_limit(std::uint64_t bytes_per_second);
@@ -103,6 +111,7 @@ private:
     Config m_config;
     cache::Store m_store;
     ListingStore m_listings;
+    RepoActivity m_repo_activity;
     mutable std::mutex m_engine_mutex;
     std::unique_ptr<download::Engine> m_engine; // created on first download
 };

@@ -22,6 +22,14 @@ Error errno_error(int err, std::string what, const std::filesystem::path& path) 
     return Error{code, what + ": " + std::strerror(err), {{"path", path.string()}, {"errno", err}}};
 }
 
+Status fsync_directory(const std::filesystem::path& dir) {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return tl::unexpected(errno_error(errno, "cannot open directory", dir));
+    if (::fsync(fd.get()) != 0 && errno != EINVAL && errno != ENOTSUP)
+        return tl::unexpected(errno_error(errno, "fsync directory", dir));
+    return {};
+}
+
 void UniqueFd::reset(int fd) {
     if (m_fd >= 0) ::close(m_fd);
     m_fd = fd;

@@ -13,6 +13,10 @@ namespace tabagent::util {
 // EACCES/EROFS -> INTERNAL with the OS text, others INTERNAL.
 Error errno_error(int err, std::string what, const std::filesystem::path& path);
 
+// fsync a folder so a rename or symlink inside it survives a power cut. Filesystems that refuse
+// fsync on a folder (EINVAL, ENOTSUP: some FUSE, macOS) are not an error: the rename is atomic.
+Status fsync_directory(const std::filesystem::path& dir);
+
 class UniqueFd {
 public:
     UniqueFd() = default;
