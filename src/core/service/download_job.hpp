@@ -91,8 +91,9 @@ public:
     Status fetch(download::TransferEngine& engine);
 
     std::vector<FileState> states() const;
-    // True while the calling thread holds the job's lock: JobControl and engine calls must come
-    // without it (the job manager's lock holders call back into the runner via stop callbacks).
+    // True while the calling thread holds the job's lock. JobControl and engine calls are made
+    // without it: a report may wait on the event writer, and the engine thread, whose callbacks
+    // take this lock, must never wait behind that (nor an engine answer a cancel inside it).
     bool lock_held_by_this_thread() const { return m_mutex.held_by_this_thread(); }
 
 private:

@@ -48,9 +48,6 @@ Result<std::vector<model::RepoFile>> ModelService::files_for(const jobs::JobSpec
 }
 
 namespace {
-// Files fsynced and renamed at once; more only queue on the same filesystem journal.
-constexpr int k_publish_threads = 4;
-
 // Offline: succeed only from what the cache already holds.
 Status serve_from_cache(const ModelService& service, const jobs::JobSpec& spec, jobs::JobControl& control) {
     auto known = service.known_listing(spec.repo, spec.revision);
@@ -85,7 +82,6 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
                       [&](const model::RepoFile& f) { return client->resolve_url(spec.repo, commit, f.path); }};
     DownloadOptions options;
     options.max_in_flight = static_cast<std::size_t>(std::max(4, m_config.max_connections_per_host * 2));
-    options.publish_threads = k_publish_threads;
     DownloadJob job(m_store, control, std::move(plan), options);
     if (job.plan() == 0) {
         control.set_cached(true);
