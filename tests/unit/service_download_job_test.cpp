@@ -98,7 +98,10 @@ public:
         REQUIRE(wait_until([&] { return m_transfers.size() >= n; }));
     }
     void wait_cancel_asked(const std::string& path) {
-        REQUIRE(wait_until([&] { return find(path).cancel_asked; }));
+        REQUIRE(wait_until([&] {
+            auto* t = newest(path);
+            return t && t->cancel_asked;
+        }));
     }
     void progress(const std::string& path, std::uint64_t bytes) {
         download::Progress p;
@@ -146,11 +149,15 @@ public:
     }
 
 private:
-    Transfer& find(const std::string& path) { // the newest transfer of `path`
+    Transfer* newest(const std::string& path) { // the newest transfer of `path`, if any
         auto it = std::find_if(m_transfers.rbegin(), m_transfers.rend(),
                                [&](const Transfer& t) { return t.request.url.ends_with("/" + path); });
-        REQUIRE(it != m_transfers.rend());
-        return *it;
+        return it == m_transfers.rend() ? nullptr : &*it;
+    }
+    Transfer& find(const std::string& path) {
+        auto* t = newest(path);
+        REQUIRE(t != nullptr);
+        return *t;
     }
     Transfer take_answer(const std::string& path) {
         std::lock_guard lock(m_mutex);
