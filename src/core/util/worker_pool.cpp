@@ -1,8 +1,8 @@
-#include "host/worker_pool.hpp"
+#include "core/util/worker_pool.hpp"
 
 #include <algorithm>
 
-namespace tabagent::host {
+namespace tabagent::util {
 
 WorkerPool::WorkerPool(int max_threads) : m_max_threads(static_cast<std::size_t>(std::max(1, max_threads))) {}
 
@@ -43,4 +43,4 @@ void WorkerPool::run(std::stop_token stop) {
     }
 }
 
-} // namespace tabagent::host
+} // namespace tabagent::util

@@ -1,0 +1,330 @@
+#include "core/service/download_job.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace tabagent::service {
+
+namespace {
+using S = FileState;
+using E = FileEvent;
+
+struct Transition {
+    FileState from;
+    FileEvent event;
+    FileState to;
+};
+
+// Every move a file can make; any other (state, event) pair leaves the state as it is.
+constexpr Transition k_transitions[] = {
+    {S::pending, E::start, S::locking},
+    {S::pending, E::present, S::done},
+    {S::pending, E::stop, S::cancelled},
+    {S::locking, E::lock_taken, S::transferring},
+    {S::locking, E::present, S::done}, // another process fetched it while we waited
+    {S::locking, E::failed, S::failed},
+    {S::locking, E::stop, S::cancelled},
+    {S::transferring, E::transfer_done, S::publishing},
+    {S::transferring, E::transfer_cancelled, S::failed}, // nobody asked: the engine shut down
+    {S::transferring, E::failed, S::failed},
+    {S::transferring, E::stop, S::cancelling},
+    {S::cancelling, E::transfer_done, S::publishing}, // verified before the cancel arrived: keep it
+    {S::cancelling, E::transfer_cancelled, S::cancelled},
+    {S::cancelling, E::failed, S::failed},
+    {S::publishing, E::publish_done, S::done},
+    {S::publishing, E::failed, S::failed},
+};
+
+// Presence of exactly this version (etag) of a file in the snapshot, or a blob to link.
+bool already_present(const cache::Store& store, const std::string& repo, const std::string& commit,
+                     const model::RepoFile& f) {
+    if (auto found = store.find_file(repo, f.path, commit))
+        if (found->etag == f.etag || found->etag.empty()) return true;
+    if (store.has_blob(repo, f.etag, f.size)) return static_cast<bool>(store.link_existing_blob(repo, commit, f));
+    return false;
+}
+
+FileEvent transfer_event(const Status& status) {
+    if (status) return E::transfer_done;
+    return status.error().code == ErrorCode::cancelled ? E::transfer_cancelled : E::failed;
+}
+
+std::optional<Error> error_of(const Status& status) {
+    if (status) return std::nullopt;
+    return status.error();
+}
+} // namespace
+
+FileState next_state(FileState from, FileEvent event) {
+    for (const auto& t : k_transitions)
+        if (t.from == from && t.event == event) return t.to;
+    return from;
+}
+
+bool is_terminal(FileState state) {
+    return state == S::done || state == S::failed || state == S::cancelled;
+}
+
+std::string_view to_string(FileState state) {
+    switch (state) {
+    case S::pending: return "pending";
+    case S::locking: return "locking";
+    case S::transferring: return "transferring";
+    case S::cancelling: return "cancelling";
+    case S::publishing: return "publishing";
+    case S::done: return "done";
+    case S::failed: return "failed";
+    case S::cancelled: return "cancelled";
+    }
+    return "?";
+}
+
+void DownloadJob::OwnedMutex::lock() {
+    m_mutex.lock();
+    m_owner.store(std::this_thread::get_id());
+}
+
+void DownloadJob::OwnedMutex::unlock() {
+    m_owner.store(std::thread::id{});
+    m_mutex.unlock();
+}
+
+DownloadJob::DownloadJob(const cache::Store& store, jobs::JobControl& control, DownloadPlan plan,
+                         DownloadOptions options, Publisher publish)
+    : m_store(store), m_control(control), m_plan(std::move(plan)), m_options(std::move(options)),
+      m_publish(std::move(publish)), m_publishers(std::max(1, m_options.publish_threads)) {
+    if (!m_publish)
+        m_publish = [this](const model::RepoFile& file) -> Status {
+            auto placed = m_store.publish(m_plan.repo, m_plan.commit, file, m_store.partial_path(m_plan.repo, file.etag));
+            if (!placed) return tl::unexpected(placed.error());
+            return {};
+        };
+    m_slots.resize(m_plan.files.size());
+    for (std::size_t i = 0; i < m_slots.size(); ++i) m_slots[i].file = m_plan.files[i];
+}
+
+DownloadJob::~DownloadJob() = default;
+
+std::size_t DownloadJob::plan() {
+    std::uint64_t total = 0;
+    std::vector<bool> present(m_slots.size());
+    for (std::size_t i = 0; i < m_slots.size(); ++i) { // the filesystem, without the lock
+        total += m_slots[i].file.size;
+        present[i] = already_present(m_store, m_plan.repo, m_plan.commit, m_slots[i].file);
+    }
+    Lock lock(m_mutex);
+    std::size_t remaining = 0;
+    for (std::size_t i = 0; i < m_slots.size(); ++i) {
+        if (present[i]) apply(lock, i, E::present);
+        else ++remaining;
+    }
+    const std::uint64_t loaded = m_done_bytes;
+    const int files_done = m_files_done;
+    lock.unlock();
+    m_control.set_totals(total, static_cast<int>(m_slots.size()));
+    m_control.report(loaded, "", files_done);
+    return remaining;
+}
+
+Status DownloadJob::fetch(download::TransferEngine& engine) {
+    m_engine = &engine;
+    std::stop_callback forward_stop(m_control.stop_token(), [this] { m_abort.request_stop(); });
+    Lock lock(m_mutex);
+    while (true) {
+        handle_completions(lock);
+        if (m_abort.stop_requested()) stop_all(lock);
+        else start_next(lock);
+        if (all_terminal_locked()) break;
+        unlocked(lock, [] {}); // sends what the steps above reported
+        auto news = [&] { return !m_completions.empty(); };
+        // Once stopping, only the answers of the engine and the publishers are awaited.
+        if (m_stopping) m_wake.wait(lock, news);
+        else m_wake.wait(lock, m_abort.get_token(), news);
+    }
+    unlocked(lock, [] {});
+    if (m_first_error) return tl::unexpected(*m_first_error);
+    if (m_control.stop_token().stop_requested()) return fail(ErrorCode::cancelled, "stopped");
+    return {};
+}
+
+std::vector<FileState> DownloadJob::states() const {
+    Lock lock(m_mutex);
+    std::vector<FileState> out;
+    for (const auto& slot : m_slots) out.push_back(slot.state);
+    return out;
+}
+
+void DownloadJob::apply(Lock& lock, std::size_t index, FileEvent event, std::optional<Error> error) {
+    Slot& slot = m_slots[index];
+    const FileState from = slot.state;
+    slot.state = next_state(from, event);
+    if (slot.state == from) return;
+    spdlog::debug("{} {}: {} -> {}", m_plan.repo, slot.file.path, to_string(from), to_string(slot.state));
+    enter(lock, index, from, std::move(error));
+}
+
+// What entering a state does. Reports are queued and sent once the lock is released.
+void DownloadJob::enter(Lock& lock, std::size_t index, FileState from, std::optional<Error> error) {
+    Slot& slot = m_slots[index];
+    switch (slot.state) {
+    case S::pending: break;
+    case S::locking: take_lock(lock, index); break;
+    case S::transferring: start_transfer(lock, index); break;
+    case S::cancelling: cancel_transfer(lock, index); break;
+    case S::publishing: start_publish(index); break;
+    case S::done: {
+        m_done_bytes += slot.file.size;
+        ++m_files_done;
+        slot.lock.release();
+        const std::uint64_t bytes = from == S::publishing ? slot.file.size : 0;
+        if (from != S::pending) m_outbox.push_back(report_locked(slot, bytes, bytes));
+        break;
+    }
+    case S::failed:
+        if (!m_first_error) m_first_error = error.value_or(Error{ErrorCode::internal, "download failed"});
+        m_abort.request_stop(); // the first error stops the other files
+        slot.lock.release();
+        break;
+    case S::cancelled: slot.lock.release(); break;
+    }
+}
+
+void DownloadJob::take_lock(Lock& lock, std::size_t index) {
+    const model::RepoFile& file = m_slots[index].file;
+    Result<cache::BlobLock> blob_lock;
+    bool present = false;
+    unlocked(lock, [&] {
+        blob_lock = cache::BlobLock::acquire(m_store.lock_path(m_plan.repo, file.etag), m_options.lock,
+                                             m_abort.get_token(), [&] {
+                                                 m_control.waiting("waiting for another process downloading " +
+                                                                   file.path);
+                                             });
+        present = blob_lock && m_store.has_blob(m_plan.repo, file.etag, file.size) &&
+                  m_store.link_existing_blob(m_plan.repo, m_plan.commit, file).has_value();
+    });
+    if (!blob_lock) {
+        const bool stopped = blob_lock.error().code == ErrorCode::cancelled;
+        return apply(lock, index, stopped ? E::stop : E::failed, blob_lock.error());
+    }
+    m_slots[index].lock = std::move(*blob_lock);
+    apply(lock, index, present ? E::present : E::lock_taken);
+}
+
+void DownloadJob::start_transfer(Lock& lock, std::size_t index) {
+    const model::RepoFile& file = m_slots[index].file;
+    download::FileRequest request{m_plan.url_for(file), m_plan.headers,
+                                  m_store.partial_path(m_plan.repo, file.etag), file.size, file.etag};
+    Result<download::TransferId> id = 0;
+    unlocked(lock, [&] {
+        id = m_engine->start(
+            std::move(request), [this, index](const download::Progress& p) { on_progress(index, p); },
+            [this, index](Status st) { post(index, transfer_event(st), error_of(st)); });
+    });
+    if (!id) return apply(lock, index, E::failed, id.error());
+    m_slots[index].transfer = *id; // its answer, if already posted, is handled after this
+}
+
+void DownloadJob::cancel_transfer(Lock& lock, std::size_t index) {
+    const download::TransferId id = m_slots[index].transfer;
+    unlocked(lock, [&] { m_engine->cancel(id); });
+}
+
+void DownloadJob::start_publish(std::size_t index) {
+    m_publishers.submit([this, index] {
+        Status placed = m_publish(m_slots[index].file);
+        post(index, placed ? E::publish_done : E::failed, error_of(placed));
+    });
+}
+
+void DownloadJob::start_next(Lock& lock) {
+    for (std::size_t i = 0; i < m_slots.size() && !m_abort.stop_requested(); ++i) {
+        if (in_flight_locked() >= m_options.max_in_flight) return;
+        if (m_slots[i].state == S::pending) apply(lock, i, E::start);
+    }
+}
+
+void DownloadJob::stop_all(Lock& lock) {
+    m_stopping = true;
+    for (std::size_t i = 0; i < m_slots.size(); ++i) apply(lock, i, E::stop);
+}
+
+void DownloadJob::handle_completions(Lock& lock) {
+    while (!m_completions.empty()) {
+        Completion done = std::move(m_completions.front());
+        m_completions.pop_front();
+        apply(lock, done.index, done.event, std::move(done.error));
+    }
+}
+
+template <typename Work> void DownloadJob::unlocked(Lock& lock, Work&& work) {
+    auto reports = std::exchange(m_outbox, {});
+    lock.unlock();
+    deliver(std::move(reports));
+    work();
+    lock.lock();
+}
+
+void DownloadJob::on_progress(std::size_t index, const download::Progress& progress) {
+    std::vector<Report> reports;
+    {
+        Lock lock(m_mutex);
+        Slot& slot = m_slots[index];
+        if (slot.state != S::transferring && slot.state != S::cancelling) return;
+        slot.bytes_done = progress.bytes_done;
+        reports.push_back(report_locked(slot, progress.bytes_done, progress.bytes_total));
+    }
+    deliver(std::move(reports));
+}
+
+void DownloadJob::post(std::size_t index, FileEvent event, std::optional<Error> error) {
+    Lock lock(m_mutex);
+    m_completions.push_back({index, event, std::move(error)});
+    // A failure stops the rest at once, even while the driver waits for another file's lock.
+    if (event == E::failed) m_abort.request_stop();
+    m_wake.notify_all(); // under the lock: once it is released, the job may be gone
+}
+
+DownloadJob::Report DownloadJob::report_locked(const Slot& slot, std::uint64_t file_loaded,
+                                               std::uint64_t file_total) {
+    Report r;
+    r.sequence = ++m_sequence;
+    r.loaded = m_done_bytes;
+    for (const auto& s : m_slots) {
+        if (s.state == S::transferring || s.state == S::cancelling) {
+            r.loaded += s.bytes_done;
+            r.active.push_back({s.file.path, s.bytes_done, s.file.size});
+        } else if (s.state == S::publishing) {
+            r.loaded += s.file.size;
+        }
+    }
+    std::sort(r.active.begin(), r.active.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    r.file = slot.file.path;
+    r.files_done = m_files_done;
+    r.file_loaded = file_loaded;
+    r.file_total = file_total;
+    return r;
+}
+
+void DownloadJob::deliver(std::vector<Report> reports) {
+    std::lock_guard guard(m_delivery_mutex);
+    for (auto& r : reports) {
+        if (r.sequence < m_delivered) continue; // a newer snapshot went out from another thread
+        m_delivered = r.sequence;
+        m_control.set_active_files(std::move(r.active));
+        m_control.report(r.loaded, r.file, r.files_done, r.file_loaded, r.file_total);
+    }
+}
+
+bool DownloadJob::all_terminal_locked() const {
+    return std::all_of(m_slots.begin(), m_slots.end(), [](const Slot& s) { return is_terminal(s.state); });
+}
+
+std::size_t DownloadJob::in_flight_locked() const {
+    return static_cast<std::size_t>(std::count_if(m_slots.begin(), m_slots.end(), [](const Slot& s) {
+        return s.state != S::pending && !is_terminal(s.state);
+    }));
+}
+
+} // namespace tabagent::service
