@@ -63,6 +63,14 @@ FakeFile fake_file(std::string content) {
     return file;
 }
 
+// Answers `status` to the next `times` requests, then serves `content`.
+FakeFile failing(std::string content, int status, int times) {
+    auto file = fake_file(std::move(content));
+    file.fail_status = status;
+    file.fail_times = times;
+    return file;
+}
+
 std::string bytes_range(std::uint64_t begin, std::uint64_t end) {
     return "bytes=" + std::to_string(begin) + "-" + std::to_string(end - 1);
 }
@@ -146,9 +154,7 @@ TEST_CASE("download: a connection dropped mid-body is resumed where it stopped")
 TEST_CASE("download: 429 with Retry-After is honoured") {
     Rig rig;
     const std::string content = make_content(50'000, 8);
-    auto file = fake_file(content);
-    file.fail_status = 429;
-    file.fail_times = 1;
+    auto file = failing(content, 429, 1);
     file.retry_after = "1";
     rig.serve("r.bin", file);
     Run run;
@@ -169,9 +175,7 @@ TEST_CASE("download: 429 with Retry-After is honoured") {
 TEST_CASE("download: final HTTP answers fail at once with their protocol code") {
     Rig rig;
     const std::string content = make_content(1000, 9);
-    auto gated = fake_file(content);
-    gated.fail_status = 401;
-    gated.fail_times = 100;
+    auto gated = failing(content, 401, 100);
     gated.x_error_code = "GatedRepo";
     rig.serve("gated.bin", gated);
     Run missing;
@@ -193,10 +197,7 @@ TEST_CASE("download: 5xx is retried with backoff until attempts run out") {
     options.max_attempts = 3;
     Rig rig(options);
     const std::string content = make_content(1000, 10);
-    auto file = fake_file(content);
-    file.fail_status = 503;
-    file.fail_times = 100;
-    rig.serve("down.bin", file);
+    rig.serve("down.bin", failing(content, 503, 100));
     Run run;
     run.begin(*rig.engine, request_for(rig.url("down.bin"), rig.dir.path / "x.incomplete", content));
     REQUIRE(rig.run_until([&] { return run.done(); }));
@@ -292,9 +293,10 @@ TEST_CASE("download: a partial with its journal resumes only the missing ranges"
     rig.serve("j.bin", fake_file(content));
     const auto partial = rig.dir.path / "j.incomplete";
     const std::uint64_t half = 1u << 20;
-    SUBCASE("same etag and size: resume") {
-        std::ofstream(partial, std::ios::binary).write(content.data(), static_cast<std::streamsize>(half));
-        download::JournalData data{rig.url("j.bin"), sha256_of(content), content.size(), {}};
+    // A partial holding the first half of `on_disk`, with a journal saying so, then the download.
+    const auto resume_over = [&](const std::string& on_disk) {
+        std::ofstream(partial, std::ios::binary).write(on_disk.data(), static_cast<std::streamsize>(half));
+        download::JournalData data{rig.url("j.bin"), sha256_of(on_disk), content.size(), {}};
         data.done.add(0, half);
         REQUIRE(download::write_journal(download::journal_path(partial), data));
         Run run;
@@ -302,20 +304,14 @@ TEST_CASE("download: a partial with its journal resumes only the missing ranges"
         REQUIRE(rig.run_until([&] { return run.done(); }));
         CHECK(run.status());
         CHECK(read_all(partial) == content);
+    };
+    SUBCASE("same etag and size: resume") {
+        resume_over(content);
         CHECK(rig.curl.bytes_sent() == content.size() - half);
         for (const auto& r : rig.curl.requests()) CHECK(r.range.rfind("bytes=1048576-", 0) == 0);
     }
     SUBCASE("different etag: restart cleanly") {
-        const std::string other = make_content(2u << 20, 99);
-        std::ofstream(partial, std::ios::binary).write(other.data(), static_cast<std::streamsize>(half));
-        download::JournalData data{rig.url("j.bin"), sha256_of(other), content.size(), {}};
-        data.done.add(0, half);
-        REQUIRE(download::write_journal(download::journal_path(partial), data));
-        Run run;
-        run.begin(*rig.engine, request_for(rig.url("j.bin"), partial, content));
-        REQUIRE(rig.run_until([&] { return run.done(); }));
-        CHECK(run.status());
-        CHECK(read_all(partial) == content);
+        resume_over(make_content(2u << 20, 99));
         CHECK(rig.curl.bytes_sent() == content.size());
     }
 }

@@ -5,6 +5,12 @@
 // bounded Range requests by several connections, written with pwrite; a journal beside the partial
 // (`<partial>.journal`) lets a later start fetch only the missing ranges. Memory does not grow
 // with file size.
+//
+// Inside, the loop (engine.cpp) and its libcurl side (connection.cpp) wire pure parts:
+// SegmentPlanner (which range next, tail splitting), RetryPolicy (backoff, Retry-After),
+// RateBucket (the global limit) and PartialFile (the partial, its journal, hash and checks).
+// Time and the libcurl function table are injected (EngineOptions::clock, the constructor), so
+// tests drive the real loop on a fake transport and a fake clock.
 #include "core/download/transfer.hpp"
 
 #include <chrono>
