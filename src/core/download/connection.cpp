@@ -58,9 +58,12 @@ bool judge_first_byte(Connection& c) {
 } // namespace
 
 void Connection::sample_speed(Clock::time_point now) {
+    // A sample per loop turn would be thousands a second; a tenth of the window is plenty.
+    if (last_sample && now - *last_sample < k_speed_window / 10) return;
     if (!first_sample) first_sample = now;
+    last_sample = now;
     recent.record(received, now);
-    if (now - *first_sample >= std::chrono::milliseconds(250)) recent_speed = recent.bytes_per_second();
+    if (now - *first_sample >= k_speed_window) recent_speed = recent.bytes_per_second();
 }
 
 ActiveRange Connection::view(Clock::time_point now) const {

@@ -25,6 +25,10 @@ namespace tabagent::download {
 
 using Clock = std::chrono::steady_clock;
 
+// The window of a connection's recent speed, which tells the tail splitter a lagging connection
+// (slow now) from one that merely shared the CPU with many others.
+inline constexpr std::chrono::milliseconds k_speed_window{250};
+
 // What the callbacks need from the loop that owns them.
 struct LoopContext {
     const hub::CurlApi& api;
@@ -76,9 +80,9 @@ struct Connection {
     std::uint64_t epoch = 0;
     Clock::time_point started;
     Clock::time_point last_activity; // last header/body byte (stall detection)
-    util::SpeedMeter recent{std::chrono::milliseconds(250), std::chrono::milliseconds(250)};
-    std::optional<Clock::time_point> first_sample;
-    std::optional<double> recent_speed; // bytes/s over the last 250 ms, once measured
+    util::SpeedMeter recent{k_speed_window, k_speed_window};
+    std::optional<Clock::time_point> first_sample, last_sample;
+    std::optional<double> recent_speed; // bytes/s over the last k_speed_window, once measured
     bool via_redirect_target = false;
     hub::ResponseHeaders response;
     bool checked = false;  // first body byte seen and the status judged

@@ -54,6 +54,7 @@ struct Engine::Impl {
     std::list<std::unique_ptr<Connection>> connections;
     std::vector<hub::CurlEasy> idle_handles;
     int active = 0;
+    std::vector<ActiveRange> views; // scratch of open_next
     std::mt19937_64 random;
     Writeback writeback; // declared before the loop thread: outlives it
     std::jthread thread;
@@ -180,8 +181,9 @@ struct Engine::Impl {
 
     // Asks the planner what one more connection of `t` fetches and opens it.
     bool open_next(Transfer& t, Clock::time_point at) {
-        std::vector<ActiveRange> views;
-        views.reserve(t.connections.size());
+        // Cheap refusal first: schedule() asks every transfer on every pass.
+        if (static_cast<int>(t.connections.size()) >= t.planner.connection_cap()) return false;
+        views.clear(); // reused: no allocation per transfer and pass
         for (const auto* c : t.connections) views.push_back(c->view(at));
         const auto next = t.planner.next(t.file.done(), views, t.single_stream, loop.bucket.enabled());
         if (!next) return false;
@@ -392,7 +394,6 @@ struct Engine::Impl {
         for (auto& [id, holder] : transfers) {
             Transfer& t = *holder;
             if (t.file.journal_due(at)) t.file.flush_journal(at);
-            t.speed.record(t.received, at);
             report(t, false);
         }
     }
@@ -406,6 +407,7 @@ struct Engine::Impl {
         // Never backwards, even when an integrity retry starts over.
         p.bytes_done = std::max(t.reported, t.file.done().covered());
         t.reported = p.bytes_done;
+        t.speed.record(t.received, at); // sampled at the progress cadence, not every loop turn
         p.bytes_per_second = t.paused ? 0 : t.speed.bytes_per_second();
         p.waiting = t.retry.waiting(at);
         p.paused = t.paused;
