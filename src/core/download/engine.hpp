@@ -5,6 +5,12 @@
 // bounded Range requests by several connections, written with pwrite; a journal beside the partial
 // (`<partial>.journal`) lets a later start fetch only the missing ranges. Memory does not grow
 // with file size.
+//
+// Inside, the loop (engine.cpp) and its libcurl side (connection.cpp) wire pure parts:
+// SegmentPlanner (which range next, tail splitting), RetryPolicy (backoff, Retry-After),
+// RateBucket (the global limit) and PartialFile (the partial, its journal, hash and checks).
+// Time and the libcurl function table are injected (EngineOptions::clock, the constructor), so
+// tests drive the real loop on a fake transport and a fake clock.
 #include "core/download/transfer.hpp"
 
 #include <chrono>
@@ -12,8 +18,13 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+namespace tabagent::hub {
+struct CurlApi;
+}
 
 namespace tabagent::download {
 
@@ -34,11 +45,18 @@ struct EngineOptions {
     std::chrono::milliseconds backoff_cap{30'000};
     std::uint64_t rate_limit_bytes_per_second = 0; // global; 0 = off; see set_rate_limit
     std::chrono::milliseconds progress_interval{100};
+    // The engine's time (stalls, backoff, journal cadence, speeds, rate limit, progress); empty =
+    // std::chrono::steady_clock::now. Tests pass a fake clock.
+    std::function<std::chrono::steady_clock::time_point()> clock;
+    std::optional<std::uint64_t> random_seed; // of the backoff jitter; empty = std::random_device
 };
 
 class Engine final : public TransferEngine {
 public:
+    // Drives libcurl through hub::curl() (the caller has checked that it loads).
     explicit Engine(EngineOptions options = {});
+    // Drives libcurl through `curl`, which must outlive the engine (tests pass a fake table).
+    Engine(EngineOptions options, const hub::CurlApi& curl);
     // Stops the loop; unfinished transfers flush their journal and get on_done(CANCELLED).
     ~Engine() override;
     Engine(const Engine&) = delete;

@@ -1,0 +1,172 @@
+#include "core/download/connection.hpp"
+
+#include "core/hub/errors.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace tabagent::download {
+namespace {
+
+constexpr std::size_t k_error_body_max = 4096;
+
+std::string range_value(std::uint64_t begin, std::uint64_t end) {
+    return std::to_string(begin) + "-" + std::to_string(end - 1);
+}
+
+// "bytes 100-199/1000" -> first byte and total; false when malformed.
+bool parse_content_range(const std::string& value, std::uint64_t& first, std::uint64_t& total) {
+    unsigned long long a = 0, b = 0, t = 0;
+    if (std::sscanf(value.c_str(), "bytes %llu-%llu/%llu", &a, &b, &t) != 3) return false;
+    first = a;
+    total = t;
+    return true;
+}
+
+// The first body byte arrived: judge the response once. False when the body must not be written.
+bool judge_first_byte(Connection& c) {
+    c.checked = true;
+    Transfer& t = *c.transfer;
+    auto kind = judge_response(c.response.status, c.response.get("content-range"), c.start, t.request.size);
+    if (!kind) {
+        c.fatal = kind.error();
+        return false;
+    }
+    if (*kind == BodyKind::error) {
+        c.is_error = true;
+        return true;
+    }
+    if (*kind == BodyKind::whole) {
+        // Range ignored: the body starts at byte 0. This stream takes the whole file and every
+        // other connection of the transfer is dropped.
+        if (t.single_stream && !(t.connections.size() == 1 && t.connections[0] == &c)) {
+            c.abort = true;
+            return false;
+        }
+        t.single_stream = true;
+        c.start = c.pos = 0;
+        c.limit = c.req_end = t.request.size;
+        for (auto* other : t.connections)
+            if (other != &c) other->abort = true;
+    }
+    const char* effective = nullptr;
+    c.loop->api.easy_getinfo(c.easy.get(), CURLINFO_EFFECTIVE_URL, &effective);
+    if (effective && t.redirect_url.empty() && t.request.url != effective) t.redirect_url = effective;
+    return true;
+}
+
+} // namespace
+
+void Connection::sample_speed(Clock::time_point now) {
+    // A sample per loop turn would be thousands a second; a tenth of the window is plenty.
+    if (last_sample && now - *last_sample < k_speed_window / 10) return;
+    if (!first_sample) first_sample = now;
+    last_sample = now;
+    recent.record(received, now);
+    if (now - *first_sample >= k_speed_window) recent_speed = recent.bytes_per_second();
+}
+
+ActiveRange Connection::view(Clock::time_point now) const {
+    return {pos, limit, checked && !is_error && !abort,
+            std::chrono::duration<double>(now - started).count(), received, recent_speed};
+}
+
+Result<BodyKind> judge_response(long status, const std::string& content_range, std::uint64_t start,
+                                std::uint64_t size) {
+    if (status == 200) return BodyKind::whole;
+    if (status != 206) return BodyKind::error;
+    std::uint64_t first = 0, total = 0;
+    if (parse_content_range(content_range, first, total) && first == start && total == size)
+        return BodyKind::ranged;
+    Error error{ErrorCode::network, "server sent an unexpected Content-Range",
+                {{"content_range", content_range}}};
+    error.http_status = 206;
+    return tl::unexpected(std::move(error));
+}
+
+void configure(Connection& c, const std::string& url, const EngineOptions& options) {
+    const hub::CurlApi& api = c.loop->api;
+    const FileRequest& request = c.transfer->request;
+    // Credentials only to the request URL's origin (the CDN gets signed URLs instead).
+    if (hub::url_origin(url) == hub::url_origin(request.url))
+        for (const auto& line : request.headers) hub::slist_append(c.headers, line.c_str());
+    CURL* e = c.easy.get();
+    api.easy_setopt(e, CURLOPT_URL, url.c_str());
+    api.easy_setopt(e, CURLOPT_HTTPHEADER, c.headers.get());
+    api.easy_setopt(e, CURLOPT_USERAGENT, hub::user_agent().c_str());
+    api.easy_setopt(e, CURLOPT_RANGE, range_value(c.start, c.req_end).c_str());
+    api.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    api.easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+    api.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    api.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    api.easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    api.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    api.easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    api.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+    // Stalls are detected by the loop (stall_timeout): libcurl's LOW_SPEED check averages over a
+    // window of several seconds, so it reacts far later.
+    api.easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
+    api.easy_setopt(e, CURLOPT_ERRORBUFFER, c.error_buffer);
+    api.easy_setopt(e, CURLOPT_HEADERFUNCTION, &on_header);
+    api.easy_setopt(e, CURLOPT_HEADERDATA, &c);
+    api.easy_setopt(e, CURLOPT_WRITEFUNCTION, &on_body);
+    api.easy_setopt(e, CURLOPT_WRITEDATA, &c);
+    api.easy_setopt(e, CURLOPT_PRIVATE, &c);
+}
+
+// Inside curl_multi_perform (or curl_easy_pause): no multi calls here.
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* c = static_cast<Connection*>(user);
+    c->last_activity = c->loop->now();
+    c->response.feed(std::string_view(data, size * count));
+    return size * count;
+}
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* c = static_cast<Connection*>(user);
+    const std::size_t n = size * count;
+    if (c->abort) return 0;
+    c->last_activity = c->loop->now();
+    if (!c->checked && !judge_first_byte(*c)) return 0;
+    // Rate limit: an empty bucket pauses the connection; the loop resumes it (curl_easy_pause)
+    // once tokens are back, and curl hands the same bytes over again.
+    if (!c->is_error && !c->loop->bucket.take(n)) {
+        c->rate_paused = true;
+        return CURL_WRITEFUNC_PAUSE;
+    }
+    if (c->is_error) {
+        if (c->error_body.size() < k_error_body_max)
+            c->error_body.append(data, std::min(n, k_error_body_max - c->error_body.size()));
+        return n;
+    }
+    Transfer& t = *c->transfer;
+    const std::uint64_t room = c->limit > c->pos ? c->limit - c->pos : 0;
+    const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(room, n));
+    if (take > 0) {
+        if (auto written = t.file.write(data, take, c->pos); !written) {
+            c->fatal = written.error();
+            return 0;
+        }
+        c->pos += take;
+        c->received += take;
+        t.received += take;
+    }
+    if (take < n || (c->pos >= c->limit && c->limit < c->req_end)) {
+        c->stop_ok = true; // our share is written; the rest belongs to another connection
+        return 0;
+    }
+    return n;
+}
+
+std::optional<Error> connection_outcome(const Connection& c, CURLcode result) {
+    if (!c.is_error && !c.fatal &&
+        ((result == CURLE_OK && c.checked && c.pos >= c.limit) || (result == CURLE_WRITE_ERROR && c.stop_ok)))
+        return std::nullopt;
+    if (c.fatal) return *c.fatal;
+    if (c.is_error || (result == CURLE_OK && c.response.status >= 300))
+        return hub::http_error(c.response.status, c.response.failure_info("", c.transfer->request.url));
+    if (result != CURLE_OK) return hub::transport_error(result, c.error_buffer);
+    return hub::transport_error(CURLE_PARTIAL_FILE, "connection ended early");
+}
+
+} // namespace tabagent::download

@@ -1,0 +1,69 @@
+#pragma once
+// Which byte range a free connection of a transfer fetches next (DESIGN §7). Pieces are handed
+// out in ascending file order, so the finished prefix (what can be hashed) grows steadily; when
+// no gap is left, the lagging last piece is split onto the free connection (`split_tail`). Pure:
+// the caller describes the transfer's connections, the planner answers.
+#include "core/download/engine.hpp"
+#include "core/download/range_set.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace tabagent::download {
+
+// A connection of the transfer as the planner sees it.
+struct ActiveRange {
+    std::uint64_t pos = 0;   // next byte it writes
+    std::uint64_t limit = 0; // one past the last byte it writes
+    bool measurable = false; // a good 2xx body is arriving and the connection is not being dropped
+    double age_seconds = 0;  // since it was opened
+    std::uint64_t received = 0;
+    std::optional<double> recent_speed; // bytes/s over the last speed window, once measured
+};
+
+struct Assignment {
+    enum class Kind {
+        gap,       // the lowest unclaimed range, at most one piece
+        halve,     // nothing measured yet: the lagging connection keeps the first half
+        split,     // the lagging connection keeps [its pos, begin), the new one takes the rest
+        take_over, // the lagging connection is dropped, the new one takes its whole remainder
+    };
+    Kind kind = Kind::gap;
+    std::uint64_t begin = 0, end = 0; // the new connection's range
+    std::size_t lagging = 0;          // halve/split/take_over: index into the connections given
+};
+
+class SegmentPlanner {
+public:
+    // A file gets one connection per min_segment_size bytes (at least 1, at most
+    // max_connections_per_file) and pieces of about size / connections, between
+    // min_segment_size and piece_size.
+    SegmentPlanner(std::uint64_t size, const EngineOptions& options);
+
+    int connection_cap() const { return m_connection_cap; }
+    std::uint64_t piece() const { return m_piece; }
+    // Bytes/s one connection reached on recent whole pieces (moving average); 0 = none yet.
+    double fresh_speed() const { return m_fresh_speed; }
+    void record_piece_speed(double bytes_per_second);
+
+    // What one more connection should fetch, or nullopt when none should open (cap reached, a
+    // single stream running, nothing worth splitting). `single_stream`: the server ignored Range,
+    // one stream fetches from byte 0. `rate_limited`: every connection is slow on purpose, so
+    // the tail is never split.
+    std::optional<Assignment> next(const RangeSet& done, std::span<const ActiveRange> active,
+                                   bool single_stream, bool rate_limited) const;
+
+private:
+    std::optional<Assignment> split_tail(std::span<const ActiveRange> active) const;
+
+    std::uint64_t m_size;
+    std::uint64_t m_tail_split_min;
+    std::chrono::milliseconds m_tail_split_eta;
+    int m_connection_cap = 1;
+    std::uint64_t m_piece = 1;
+    double m_fresh_speed = 0;
+};
+
+} // namespace tabagent::download
