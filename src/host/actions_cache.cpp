@@ -2,7 +2,7 @@
 #include "host/actions.hpp"
 
 #include "core/cache/clean.hpp"
-#include "core/util/time.hpp"
+#include "core/wire/wire.hpp"
 #include "host/context.hpp"
 #include "host/fields.hpp"
 #include "host/services.hpp"
@@ -19,11 +19,6 @@ Result<std::string> repo_field(const Request& req) {
 std::string revision_field(const Request& req) {
     auto r = optional_string(req.body, {"revision"});
     return r && *r ? **r : "main";
-}
-
-std::string iso(cache::TimePoint t) {
-    if (t == cache::TimePoint{}) return "";
-    return util::iso8601(std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
 }
 
 Result<Reply> scan_repo(const Request& req, HostContext& ctx) {
@@ -45,9 +40,8 @@ Result<Reply> get_manifest(const Request& req, HostContext& ctx) {
 }
 
 Result<Reply> list_models(const Request&, HostContext& ctx) {
-    TRY_ASSIGN(list, models(ctx).list_models());
     Reply r;
-    r.payload = list;
+    r.payload = wire::to_json(models(ctx).list_models());
     return r;
 }
 
@@ -96,15 +90,8 @@ Result<Reply> delete_model(const Request& req, HostContext& ctx) {
 }
 
 Result<Reply> get_stats(const Request&, HostContext& ctx) {
-    auto s = models(ctx).stats();
-    nlohmann::json repos = nlohmann::json::array();
-    for (const auto& rs : s.repos)
-        repos.push_back({{"repo", rs.repo}, {"size", rs.size}, {"partialBytes", rs.partial_bytes}, {"files", rs.files},
-                         {"revisions", rs.revisions}, {"last_access", iso(rs.last_access)}});
     Reply r;
-    r.payload = {{"total_repos", s.total_repos}, {"total_size", s.total_size}, {"partial_bytes", s.partial_bytes},
-                 {"disk_free", s.disk_free ? nlohmann::json(*s.disk_free) : nlohmann::json(nullptr)},
-                 {"cache_root", ctx.config.cache_root.string()}, {"repos", repos}};
+    r.payload = wire::to_json(models(ctx).stats());
     return r;
 }
 
@@ -118,12 +105,8 @@ Result<Reply> clean(const Request& req, HostContext& ctx) {
     options.dry_run = dry_run;
     if (!max_bytes && !days) return fail(ErrorCode::bad_request, "give maxBytes and/or olderThanDays");
     TRY_ASSIGN(report, models(ctx).clean(options));
-    nlohmann::json removed = nlohmann::json::array();
-    for (const auto& rr : report.removed)
-        removed.push_back({{"repo", rr.repo}, {"bytes", rr.bytes}, {"reason", rr.reason}, {"last_access", iso(rr.last_access)}});
     Reply r;
-    r.payload = {{"removed", removed}, {"freedBytes", report.freed_bytes}, {"totalBefore", report.total_before},
-                 {"totalAfter", report.total_after}, {"dryRun", report.dry_run}, {"skippedBusy", report.skipped_busy}};
+    r.payload = wire::to_json(report);
     return r;
 }
 

@@ -2,6 +2,7 @@
 #include "host/actions.hpp"
 
 #include "core/names.hpp"
+#include "core/wire/wire.hpp"
 #include "host/context.hpp"
 #include "host/fields.hpp"
 #include "host/services.hpp"
@@ -131,13 +132,13 @@ Result<Reply> job_control(const Request& req, HostContext& ctx, Status (jobs::Jo
     if (auto st = (job_manager(ctx).*op)(id); !st) return tl::unexpected(st.error());
     auto info = job_manager(ctx).get(id);
     Reply r;
-    r.payload = info ? info->to_json() : nlohmann::json::object();
+    r.payload = info ? wire::to_json(*info) : nlohmann::json::object();
     return r;
 }
 
 Result<Reply> list_downloads(const Request&, HostContext& ctx) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& j : job_manager(ctx).list()) list.push_back(j.to_json());
+    for (const auto& j : job_manager(ctx).list()) list.push_back(wire::to_json(j));
     Reply r;
     r.payload = {{"jobs", list}};
     return r;

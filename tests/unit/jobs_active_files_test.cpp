@@ -34,10 +34,10 @@ TEST_CASE("jobs: progress events carry the files in flight, the terminal event n
     auto id = manager.submit(spec, nullptr).job_id;
     manager.start(id);
     std::unique_lock lock(mutex);
-    REQUIRE(cv.wait_for(lock, 5s, [&] { return !events.empty() && events.back().status == "done"; }));
+    REQUIRE(cv.wait_for(lock, 5s, [&] { return !events.empty() && events.back().status == EventKind::done; }));
     const JobEvent* progress = nullptr;
     for (const auto& e : events)
-        if (e.status == "progress") progress = &e;
+        if (e.status == EventKind::progress) progress = &e;
     REQUIRE(progress != nullptr);
     REQUIRE(progress->active_files.size() == 2);
     CHECK(progress->active_files[0].path == "a.bin");
