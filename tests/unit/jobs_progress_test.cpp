@@ -1,5 +1,5 @@
-// The job manager's speeds and ETAs, on a fake clock the runner moves: every meter reading is at a
-// known time, so the values are exact.
+// The files in flight that events carry, with the job manager's speeds and ETAs, on a fake clock the
+// runner moves: every meter reading is at a known time, so the values are exact.
 #include "core/jobs/job_manager.hpp"
 
 #include <doctest/doctest.h>
@@ -42,6 +42,26 @@ std::vector<JobEvent> run_one(FakeClock& clock, Runner runner) {
     return events;
 }
 } // namespace
+
+TEST_CASE("jobs: progress events carry the files in flight, the terminal event none") {
+    FakeClock clock;
+    auto events = run_one(clock, [](const JobSpec&, JobControl& ctl) -> Status {
+        ctl.set_totals(300, 2);
+        ctl.set_active_files({{"a.bin", 50, 100}, {"b.bin", 20, 200}});
+        ctl.report(70, "a.bin", 0);
+        return {};
+    });
+    REQUIRE(events.back().status == EventKind::done);
+    const JobEvent* progress = nullptr;
+    for (const auto& e : events)
+        if (e.status == EventKind::progress) progress = &e;
+    REQUIRE(progress != nullptr);
+    REQUIRE(progress->active_files.size() == 2);
+    CHECK(progress->active_files[0].path == "a.bin");
+    CHECK(progress->active_files[0].loaded == 50);
+    CHECK(progress->active_files[1].total == 200);
+    CHECK(events.back().active_files.empty());
+}
 
 TEST_CASE("jobs: per-file speeds add up to the job's speed, on one clock and one window") {
     FakeClock clock;
