@@ -103,8 +103,8 @@ public:
         const auto now = m_manager.m_options.clock();
         std::map<std::string, util::SpeedMeter, std::less<>> meters;
         for (auto& f : files) {
-            auto& meter = meters[f.path];
-            if (auto old = m_job->file_meters.find(f.path); old != m_job->file_meters.end()) meter = old->second;
+            auto kept = m_job->file_meters.extract(f.path);
+            auto& meter = kept ? meters.insert(std::move(kept)).position->second : meters[f.path];
             meter.record(f.loaded, now);
             f.bytes_per_second = meter.bytes_per_second();
             f.eta_seconds = eta_for(meter, f.loaded, f.total);
