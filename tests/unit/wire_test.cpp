@@ -2,7 +2,8 @@
 
 #include <doctest/doctest.h>
 
-#include <regex>
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 using namespace tabagent;
@@ -14,14 +15,19 @@ const std::string k_iso = "2025-11-25T21:34:48Z";
 
 // The naming rule, checked on a whole document: every name is camelCase, except a legacy alias,
 // which stands only beside its camelCase twin, with the same value.
+// [a-z][a-zA-Z0-9]* (no std::regex: g++ 12 warns falsely about it under the sanitizers).
+bool is_camel_case(const std::string& name) {
+    return !name.empty() && std::islower(static_cast<unsigned char>(name[0])) &&
+           std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+}
+
 void check_naming_rule(const json& doc) {
-    static const std::regex camel("^[a-z][a-zA-Z0-9]*$");
     if (doc.is_array())
         for (const auto& item : doc) check_naming_rule(item);
     if (!doc.is_object()) return;
     for (const auto& [name, value] : doc.items()) {
         check_naming_rule(value);
-        if (std::regex_match(name, camel)) continue;
+        if (is_camel_case(name)) continue;
         bool is_alias = false;
         for (const auto& [twin, legacy] : wire::legacy_aliases())
             if (legacy == name) {
