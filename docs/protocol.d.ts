@@ -71,12 +71,20 @@ export interface SystemInfoPayload {
 }
 export interface LogsPayload { lines: string[]; log_file: string; total_lines: number }
 
+// Field names (PROTOCOL.md, "Field names"): camelCase; a legacy snake_case name TabAgent's client
+// already reads stands beside its camelCase twin with the same value. Times are ISO 8601 UTC
+// ("2026-11-25T21:34:48Z"), "" when unknown.
+export interface LegacyCacheRoot { cacheRoot: string; cache_root: string }
+export interface LegacyTimes { lastAccess: string; last_access: string; lastModified: string; last_modified: string }
+export interface LegacyPartialBytes { partialBytes: number; partial_bytes: number }
+
 export interface CachedRevision { commit: string; refs: string[]; size: number; files: number }
-export interface CachedModel {
-  repo: string; size: number; partialBytes: number; files: number; revisions: CachedRevision[];
-  variants: string[]; scanned: boolean; last_access: string; last_modified: string;
+export interface CachedModel extends LegacyTimes, LegacyPartialBytes {
+  repo: string; size: number; files: number; revisions: CachedRevision[];
+  variants: string[]; scanned: boolean;
 }
-export interface ListModelsPayload { models: CachedModel[]; cacheRoot: string }
+// list_models, and `tabagent-cache list --json`.
+export interface ListModelsPayload extends LegacyCacheRoot { models: CachedModel[] }
 
 export type VariantStatus =
   | "available" | "downloading" | "downloaded" | "failed" | "not_found" | "unavailable" | "unsupported"
@@ -103,15 +111,22 @@ export interface HasFilePayload { exists: boolean; size: number; path?: string }
 export interface FileChunkPayload { data: string; offset: number; length: number; size: number; eof: boolean }
 export interface FilePathPayload { path: string; blobPath: string; size: number; commit: string }
 export interface DeletePayload { freedBytes: number; repo: string; quant?: string }
-export interface StatsPayload {
-  total_repos: number; total_size: number; disk_free: number | null; cache_root: string; partial_bytes: number;
-  repos: { repo: string; size: number; partialBytes: number; files: number; revisions: number;
-           last_access: string }[];
+export interface RepoStats extends LegacyTimes, LegacyPartialBytes {
+  repo: string; size: number; files: number; revisions: number;
 }
+// get_stats, and `tabagent-cache stats --json`.
+export interface StatsPayload extends LegacyCacheRoot, LegacyPartialBytes {
+  totalRepos: number; total_repos: number; totalSize: number; total_size: number;
+  diskFree: number | null; disk_free: number | null;
+  repos: RepoStats[]; warnings: string[];
+}
+// clean, and `tabagent-cache clean --json`.
 export interface CleanPayload {
   dryRun: boolean; freedBytes: number; totalBefore: number; totalAfter: number;
-  removed: { repo: string; bytes: number; last_access: string; reason: string }[];
-  skippedBusy: string[];
+  removed: { repo: string; bytes: number; reason: "older_than" | "max_bytes"; lastAccess: string;
+             last_access: string }[];
+  removedPartials: { repo: string; etag: string; bytes: number; lastModified: string; last_modified: string }[];
+  skippedBusy: string[]; warnings: string[];
 }
 export interface JobStartedPayload { jobId: string; joined: boolean; repo?: string; quant?: string; files?: string[] }
 export interface LoadModelPayload { isReady: boolean; modelPath: string; size: number; path: string }
@@ -201,9 +216,12 @@ export interface JobInfo {
 
 // ---- events ---------------------------------------------------------------------------------
 export type ProgressStatus = "queued" | "initiate" | "progress" | "paused" | "done" | "error" | "cancelled";
+// The done event's `result` of a verify job, and `tabagent-cache verify --json` (which adds exitCode).
 export interface VerifyResult {
-  ok: number; bad: number; missing: number; unreadable: number; unverifiable: number; bytesHashed: number;
-  problems: { repo: string; etag: string; state: string; removed: boolean; files: string[] }[];
+  ok: number; bad: number; missing: number; unreadable: number; unverifiable: number; removed: number;
+  bytesHashed: number; warnings: string[];
+  problems: { repo: string; etag: string; state: "bad" | "missing" | "unverifiable" | "unreadable"; size: number;
+              path: string; removed: boolean; files: string[]; error?: string }[];
 }
 export interface ProgressPayload {
   status: ProgressStatus;

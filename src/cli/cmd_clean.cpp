@@ -6,17 +6,11 @@
 #include "core/cache/scan.hpp"
 #include "core/names.hpp"
 #include "core/service/service.hpp"
-#include "core/util/time.hpp"
+#include "core/wire/wire.hpp"
 
 #include <iostream>
 
 namespace tabagent::cli {
-namespace {
-std::string iso(cache::TimePoint t) {
-    if (t == cache::TimePoint{}) return "";
-    return util::iso8601(std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
-}
-} // namespace
 
 int run_clean(const Context& ctx, const CleanArgs& args) {
     cache::CleanOptions options;
@@ -39,14 +33,7 @@ int run_clean(const Context& ctx, const CleanArgs& args) {
     auto report = models.clean(options);
     if (!report) return ctx.report(report.error());
     if (ctx.json()) {
-        nlohmann::json removed = nlohmann::json::array(), partials = nlohmann::json::array();
-        for (const auto& r : report->removed)
-            removed.push_back({{"repo", r.repo}, {"bytes", r.bytes}, {"reason", r.reason}, {"last_access", iso(r.last_access)}});
-        for (const auto& p : report->removed_partials)
-            partials.push_back({{"repo", p.repo}, {"etag", p.etag}, {"bytes", p.bytes}, {"last_modified", iso(p.last_modified)}});
-        ctx.emit({{"dryRun", report->dry_run}, {"freedBytes", report->freed_bytes}, {"totalBefore", report->total_before},
-                  {"totalAfter", report->total_after}, {"removed", removed}, {"removedPartials", partials},
-                  {"skippedBusy", report->skipped_busy}, {"warnings", report->warnings}});
+        ctx.emit(wire::to_json(*report));
         return k_exit_ok;
     }
     auto& out = ctx.out();

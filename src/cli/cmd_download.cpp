@@ -4,6 +4,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/foreground.hpp"
 #include "cli/format.hpp"
+#include "core/wire/wire.hpp"
 
 #include <iostream>
 
@@ -55,7 +56,7 @@ int run_jobs_list(const Context& ctx) {
     auto list = fg.jobs().list();
     if (ctx.json()) {
         nlohmann::json jobs = nlohmann::json::array();
-        for (const auto& j : list) jobs.push_back(j.to_json());
+        for (const auto& j : list) jobs.push_back(wire::to_json(j));
         ctx.emit({{"jobs", jobs}, {"journal", ctx.config().jobs_dir().string()}});
         return k_exit_ok;
     }

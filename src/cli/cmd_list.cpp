@@ -3,24 +3,17 @@
 #include "cli/exit_codes.hpp"
 #include "cli/format.hpp"
 #include "core/service/service.hpp"
-#include "core/util/time.hpp"
+#include "core/wire/wire.hpp"
 
 #include <iostream>
 
 namespace tabagent::cli {
 namespace {
-std::string iso(cache::TimePoint t) {
-    if (t == cache::TimePoint{}) return "";
-    return util::iso8601(std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
-}
-
-std::string join(const nlohmann::json& names, std::size_t max_items) {
+std::string join(const std::vector<std::string>& names, std::size_t max_items) {
     std::string s;
-    std::size_t n = 0;
-    for (const auto& v : names) {
+    for (std::size_t n = 0; n < names.size(); ++n) {
         if (n == max_items) return s + ", +" + std::to_string(names.size() - n);
-        s += (s.empty() ? "" : ", ") + v.get<std::string>();
-        ++n;
+        s += (s.empty() ? "" : ", ") + names[n];
     }
     return s.empty() ? "-" : s;
 }
@@ -29,13 +22,11 @@ std::string join(const nlohmann::json& names, std::size_t max_items) {
 int run_list(const Context& ctx) {
     service::ModelService models(ctx.config());
     auto list = models.list_models();
-    if (!list) return ctx.report(list.error());
     if (ctx.json()) {
-        ctx.emit(*list);
+        ctx.emit(wire::to_json(list));
         return k_exit_ok;
     }
-    const auto& items = (*list)["models"];
-    if (items.empty()) {
+    if (list.models.empty()) {
         if (!ctx.quiet()) ctx.out() << "No models in " << ctx.config().cache_root.string() << "\n";
         return k_exit_ok;
     }
@@ -43,20 +34,16 @@ int run_list(const Context& ctx) {
                 {false, true, true, true, false, false});
     std::uint64_t total = 0, partial = 0;
     auto now = std::chrono::system_clock::now();
-    for (const auto& m : items) {
-        total += m["size"].get<std::uint64_t>();
-        partial += m["partialBytes"].get<std::uint64_t>();
-        std::string refs;
-        std::size_t revisions = m["revisions"].size();
-        std::string last = m["last_access"].get<std::string>();
-        auto tp = util::parse_iso8601(last);
-        table.add({m["repo"].get<std::string>(), human_size(m["size"].get<std::uint64_t>()),
-                   std::to_string(m["files"].get<std::uint64_t>()), std::to_string(revisions),
-                   join(m["variants"], 4), tp ? human_age(*tp, now) : "-"});
+    for (const auto& m : list.models) {
+        total += m.size;
+        partial += m.partial_bytes;
+        table.add({m.repo, human_size(m.size), std::to_string(m.files), std::to_string(m.revisions.size()),
+                   join(m.variants, 4), human_age(m.last_access, now)});
     }
     table.print(ctx.out());
     if (!ctx.quiet()) {
-        ctx.out() << "\n" << items.size() << " model" << (items.size() == 1 ? "" : "s") << ", " << human_size(total);
+        const auto n = list.models.size();
+        ctx.out() << "\n" << n << " model" << (n == 1 ? "" : "s") << ", " << human_size(total);
         if (partial) ctx.out() << " (+" << human_size(partial) << " in unfinished downloads)";
         ctx.out() << " in " << ctx.config().cache_root.string() << "\n";
     }
@@ -67,15 +54,7 @@ int run_stats(const Context& ctx) {
     service::ModelService models(ctx.config());
     auto s = models.stats();
     if (ctx.json()) {
-        nlohmann::json repos = nlohmann::json::array();
-        for (const auto& r : s.repos)
-            repos.push_back({{"repo", r.repo}, {"size", r.size}, {"partialBytes", r.partial_bytes}, {"files", r.files},
-                             {"revisions", r.revisions}, {"last_access", iso(r.last_access)},
-                             {"last_modified", iso(r.last_modified)}});
-        ctx.emit({{"cache_root", s.root.string()}, {"total_repos", s.total_repos}, {"total_size", s.total_size},
-                  {"partial_bytes", s.partial_bytes},
-                  {"disk_free", s.disk_free ? nlohmann::json(*s.disk_free) : nlohmann::json(nullptr)},
-                  {"repos", repos}, {"warnings", s.warnings}});
+        ctx.emit(wire::to_json(s));
         return k_exit_ok;
     }
     auto& out = ctx.out();

@@ -6,6 +6,7 @@
 #include "cli/interrupt.hpp"
 #include "cli/progress.hpp"
 #include "core/cache/verify.hpp"
+#include "core/wire/wire.hpp"
 
 #include <iostream>
 
@@ -25,34 +26,25 @@ int run_verify(const Context& ctx, const VerifyArgs& args) {
     if (!report) return ctx.report(report.error());
     if (report->cancelled) return ctx.report(Error{ErrorCode::cancelled, "verify interrupted"});
 
-    nlohmann::json problems = nlohmann::json::array();
     std::size_t removed = 0;
-    for (const auto& b : report->blobs) {
-        removed += b.removed;
-        if (b.state == cache::BlobState::ok) continue;
-        nlohmann::json p = {{"repo", b.repo}, {"etag", b.etag}, {"state", cache::to_string(b.state)},
-                            {"size", b.size}, {"path", b.path.string()}, {"removed", b.removed}, {"files", b.files}};
-        if (!b.error.empty()) p["error"] = b.error;
-        problems.push_back(p);
-    }
+    for (const auto& b : report->blobs) removed += b.removed ? 1 : 0;
     int code = report->bad > 0 ? k_exit_integrity : report->unreadable > 0 ? k_exit_other : k_exit_ok;
     if (ctx.json()) {
-        ctx.emit({{"ok", report->ok}, {"bad", report->bad}, {"missing", report->missing},
-                  {"unverifiable", report->unverifiable}, {"unreadable", report->unreadable},
-                  {"removed", removed}, {"bytesHashed", report->bytes_hashed}, {"problems", problems},
-                  {"warnings", report->warnings}, {"exitCode", code}});
+        auto doc = wire::to_json(*report);
+        doc["exitCode"] = code;
+        ctx.emit(doc);
         return code;
     }
     auto& out = ctx.out();
-    if (!problems.empty()) {
-        Table table({"REPO", "BLOB", "STATE", "SIZE", "FILES", "REMOVED"}, {false, false, false, true, false, false});
-        for (const auto& p : problems) {
-            std::string files;
-            for (const auto& f : p["files"]) files += (files.empty() ? "" : ", ") + f.get<std::string>();
-            table.add({p["repo"].get<std::string>(), p["etag"].get<std::string>().substr(0, 12),
-                       p["state"].get<std::string>(), human_size(p["size"].get<std::uint64_t>()),
-                       files.empty() ? "-" : files, p["removed"].get<bool>() ? "yes" : "no"});
-        }
+    Table table({"REPO", "BLOB", "STATE", "SIZE", "FILES", "REMOVED"}, {false, false, false, true, false, false});
+    for (const auto& b : report->blobs) {
+        if (b.state == cache::BlobState::ok) continue;
+        std::string files;
+        for (const auto& f : b.files) files += (files.empty() ? "" : ", ") + f;
+        table.add({b.repo, b.etag.substr(0, 12), std::string(cache::to_string(b.state)), human_size(b.size),
+                   files.empty() ? "-" : files, b.removed ? "yes" : "no"});
+    }
+    if (!table.empty()) {
         table.print(out);
         out << "\n";
     }

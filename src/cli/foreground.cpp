@@ -11,18 +11,9 @@
 namespace tabagent::cli {
 
 Foreground::Foreground(const Context& ctx)
-    : m_models(ctx.config()),
-      m_jobs(
-          [&] {
-              jobs::JobManager::Options o;
-              o.max_parallel = ctx.config().max_parallel_jobs;
-              o.journal_dir = ctx.config().jobs_dir();
-              return o;
-          }(),
-          [this](const jobs::JobSpec& spec, jobs::JobControl& control) { return m_models.run_job(spec, control); },
-          [this](const jobs::JobEvent& event) { on_event(event); }) {}
+    : m_runtime(ctx.config(), [this](const jobs::JobEvent& event) { on_event(event); }) {}
 
-void Foreground::restore() { m_jobs.restore(/*auto_resume=*/false); }
+void Foreground::restore() { jobs().restore(/*auto_resume=*/false); }
 
 void Foreground::on_event(const jobs::JobEvent& event) {
     ProgressView* view = nullptr;
@@ -32,7 +23,7 @@ void Foreground::on_event(const jobs::JobEvent& event) {
         view = m_view;
     }
     if (view) view->on_event(event);
-    if (event.status == "done" || event.status == "error" || event.status == "cancelled") {
+    if (is_terminal(event.status)) {
         std::lock_guard lock(m_mutex);
         m_terminal = event;
         m_cv.notify_all();
@@ -51,9 +42,9 @@ std::optional<jobs::JobEvent> Foreground::run(const std::string& job_id, Progres
         m_interrupted = true;
         m_cv.notify_all();
     });
-    auto info = m_jobs.get(job_id);
-    if (info && info->status == jobs::JobStatus::paused) (void)m_jobs.resume(job_id);
-    else m_jobs.start(job_id);
+    auto info = jobs().get(job_id);
+    if (info && info->status == jobs::JobStatus::paused) (void)jobs().resume(job_id);
+    else jobs().start(job_id);
     std::unique_lock lock(m_mutex);
     m_cv.wait(lock, [&] { return m_terminal.has_value() || m_interrupted; });
     if (m_terminal) {
@@ -63,7 +54,7 @@ std::optional<jobs::JobEvent> Foreground::run(const std::string& job_id, Progres
     }
     lock.unlock();
     // Stop the runner; the journal stays "queued" and the engine keeps the .incomplete partial.
-    m_jobs.shutdown();
+    jobs().shutdown();
     lock.lock();
     m_view = nullptr;
     return std::nullopt;
@@ -75,7 +66,7 @@ nlohmann::json job_result_json(service::ModelService& models, const jobs::JobEve
                           {"repo", e.spec.repo},
                           {"revision", e.spec.revision},
                           {"variant", nullptr},
-                          {"status", e.status},
+                          {"status", to_string(e.status)},
                           {"cached", e.cached},
                           {"totalBytes", e.total},
                           {"files", nlohmann::json::array()}};
@@ -114,7 +105,7 @@ int finish_job(const Context& ctx, service::ModelService& models, const std::str
         return code;
     }
     const auto& e = *terminal;
-    if (e.status != "done") {
+    if (e.status != jobs::EventKind::done) {
         Error err = e.error.value_or(Error{ErrorCode::internal, e.message.empty() ? "job failed" : e.message});
         return ctx.report(err, {{"jobId", job_id}});
     }

@@ -5,8 +5,7 @@
 // continues where it stopped.
 #include "cli/context.hpp"
 #include "cli/progress.hpp"
-#include "core/jobs/job_manager.hpp"
-#include "core/service/service.hpp"
+#include "core/service/runtime.hpp"
 
 #include <condition_variable>
 #include <mutex>
@@ -18,8 +17,8 @@ class Foreground {
 public:
     explicit Foreground(const Context& ctx);
 
-    service::ModelService& models() { return m_models; }
-    jobs::JobManager& jobs() { return m_jobs; }
+    service::ModelService& models() { return m_runtime.models; }
+    jobs::JobManager& jobs() { return m_runtime.jobs; }
 
     // Loads the journaled jobs (paused: nothing runs until asked).
     void restore();
@@ -31,14 +30,13 @@ public:
 private:
     void on_event(const jobs::JobEvent& event);
 
-    service::ModelService m_models; // outlives the manager's threads
     std::mutex m_mutex;
     std::condition_variable m_cv;
     std::string m_watched;
     ProgressView* m_view = nullptr;
     std::optional<jobs::JobEvent> m_terminal;
     bool m_interrupted = false;
-    jobs::JobManager m_jobs;
+    service::Runtime m_runtime; // last: its job threads stop before the members they call
 };
 
 // The JSON of a job's outcome and the human summary line; shared by download and jobs resume.

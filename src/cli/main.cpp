@@ -71,6 +71,80 @@ std::string first_word(int argc, char** argv) {
     return "";
 }
 
+using Action = std::function<int(const Context&)>;
+
+// Every subcommand's parsed arguments; they live until the chosen action has run.
+struct CommandArgs {
+    ScanArgs scan;
+    DownloadArgs download;
+    VerifyArgs verify;
+    CleanArgs clean;
+    DeleteArgs del;
+    ManifestArgs manifest;
+    std::string job_id;
+};
+
+// The subcommands; parsing one sets `action` to its run_* call.
+void add_subcommands(CLI::App& app, CommandArgs& args, Action& action) {
+    auto sub = [&](const char* name, const char* help) {
+        auto* s = app.add_subcommand(name, help);
+        s->fallthrough(); // global flags after the subcommand reach the app
+        return s;
+    };
+    sub("list", "list cached models (size, revisions, variants present)")->callback([&] { action = run_list; });
+    sub("stats", "cache totals and free disk space")->callback([&] { action = run_stats; });
+
+    auto* scan_cmd = sub("scan", "list a Hub repo's files and variants (stores the listing)");
+    scan_cmd->add_option("repo", args.scan.repo, "owner/name")->required();
+    scan_cmd->add_option("--revision", args.scan.revision, "branch, tag or commit");
+    scan_cmd->callback([&] { action = [&](const Context& c) { return run_scan(c, args.scan); }; });
+
+    auto* download_cmd = sub("download", "download a variant (default: the recommended one) or files");
+    download_cmd->add_option("repo", args.download.repo, "owner/name")->required();
+    download_cmd->add_option("variant", args.download.variant, "q4f16, Q4_K_M, ... (see `scan`)");
+    download_cmd->add_option("--file", args.download.files, "a file of the repo (repeatable)")->allow_extra_args(false);
+    download_cmd->add_option("--revision", args.download.revision, "branch, tag or commit");
+    download_cmd->callback([&] { action = [&](const Context& c) { return run_download(c, args.download); }; });
+
+    auto* verify_cmd = sub("verify", "re-hash cached blobs; exit 6 when one is bad");
+    verify_cmd->add_option("repo", args.verify.repo, "owner/name (default: the whole cache)");
+    verify_cmd->add_flag("--remove", args.verify.remove, "delete bad blobs (download again to repair)");
+    verify_cmd->callback([&] { action = [&](const Context& c) { return run_verify(c, args.verify); }; });
+
+    auto* clean_cmd = sub("clean", "evict least recently used models");
+    clean_cmd->add_option("--max-size", args.clean.max_size, "shrink the cache to this size, e.g. 20G");
+    clean_cmd->add_option("--older-than", args.clean.older_than, "remove models not used for this long, e.g. 30d");
+    clean_cmd->add_flag("--dry-run", args.clean.dry_run, "show what would be removed");
+    clean_cmd->callback([&] { action = [&](const Context& c) { return run_clean(c, args.clean); }; });
+
+    auto* delete_cmd = sub("delete", "delete a model or one of its variants");
+    delete_cmd->add_option("repo", args.del.repo, "owner/name")->required();
+    delete_cmd->add_option("variant", args.del.variant, "only this variant's own files");
+    delete_cmd->add_flag("-y,--yes", args.del.yes, "do not ask");
+    delete_cmd->callback([&] { action = [&](const Context& c) { return run_delete(c, args.del); }; });
+
+    auto* manifest_cmd = sub("manifest", "print a repo's manifest (no network)");
+    manifest_cmd->add_option("repo", args.manifest.repo, "owner/name")->required();
+    manifest_cmd->add_option("--format", args.manifest.format, "native or extension")
+        ->check(CLI::IsMember({"native", "extension"}));
+    manifest_cmd->callback([&] { action = [&](const Context& c) { return run_manifest(c, args.manifest); }; });
+
+    auto* jobs_cmd = sub("jobs", "unfinished download jobs (also the host's): list, resume, cancel");
+    jobs_cmd->require_subcommand(0, 1);
+    auto* jobs_list = jobs_cmd->add_subcommand("list", "list unfinished jobs (the default)");
+    auto* jobs_resume = jobs_cmd->add_subcommand("resume", "run a job in the foreground");
+    auto* jobs_cancel = jobs_cmd->add_subcommand("cancel", "forget a job");
+    for (auto* s : {jobs_list, jobs_resume, jobs_cancel}) s->fallthrough();
+    jobs_resume->add_option("id", args.job_id, "job id (see `jobs`)")->required();
+    jobs_cancel->add_option("id", args.job_id, "job id (see `jobs`)")->required();
+    // The subcommand pointers by value: they are locals of this function, the callback runs later.
+    jobs_cmd->callback([&action, &args, jobs_resume, jobs_cancel] {
+        if (jobs_resume->parsed()) action = [&](const Context& c) { return run_jobs_resume(c, args.job_id); };
+        else if (jobs_cancel->parsed()) action = [&](const Context& c) { return run_jobs_cancel(c, args.job_id); };
+        else action = run_jobs_list;
+    });
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -85,71 +159,9 @@ int main(int argc, char** argv) {
     std::string token;
     add_global_flags(app, global, token);
 
-    std::function<int(const Context&)> action;
-    auto sub = [&](const char* name, const char* help) {
-        auto* s = app.add_subcommand(name, help);
-        s->fallthrough(); // global flags after the subcommand reach the app
-        return s;
-    };
-
-    sub("list", "list cached models (size, revisions, variants present)")->callback([&] { action = run_list; });
-    sub("stats", "cache totals and free disk space")->callback([&] { action = run_stats; });
-
-    ScanArgs scan;
-    auto* scan_cmd = sub("scan", "list a Hub repo's files and variants (stores the listing)");
-    scan_cmd->add_option("repo", scan.repo, "owner/name")->required();
-    scan_cmd->add_option("--revision", scan.revision, "branch, tag or commit");
-    scan_cmd->callback([&] { action = [&](const Context& c) { return run_scan(c, scan); }; });
-
-    DownloadArgs download;
-    auto* download_cmd = sub("download", "download a variant (default: the recommended one) or files");
-    download_cmd->add_option("repo", download.repo, "owner/name")->required();
-    download_cmd->add_option("variant", download.variant, "q4f16, Q4_K_M, ... (see `scan`)");
-    download_cmd->add_option("--file", download.files, "a file of the repo (repeatable)")->allow_extra_args(false);
-    download_cmd->add_option("--revision", download.revision, "branch, tag or commit");
-    download_cmd->callback([&] { action = [&](const Context& c) { return run_download(c, download); }; });
-
-    VerifyArgs verify;
-    auto* verify_cmd = sub("verify", "re-hash cached blobs; exit 6 when one is bad");
-    verify_cmd->add_option("repo", verify.repo, "owner/name (default: the whole cache)");
-    verify_cmd->add_flag("--remove", verify.remove, "delete bad blobs (download again to repair)");
-    verify_cmd->callback([&] { action = [&](const Context& c) { return run_verify(c, verify); }; });
-
-    CleanArgs clean;
-    auto* clean_cmd = sub("clean", "evict least recently used models");
-    clean_cmd->add_option("--max-size", clean.max_size, "shrink the cache to this size, e.g. 20G");
-    clean_cmd->add_option("--older-than", clean.older_than, "remove models not used for this long, e.g. 30d");
-    clean_cmd->add_flag("--dry-run", clean.dry_run, "show what would be removed");
-    clean_cmd->callback([&] { action = [&](const Context& c) { return run_clean(c, clean); }; });
-
-    DeleteArgs del;
-    auto* delete_cmd = sub("delete", "delete a model or one of its variants");
-    delete_cmd->add_option("repo", del.repo, "owner/name")->required();
-    delete_cmd->add_option("variant", del.variant, "only this variant's own files");
-    delete_cmd->add_flag("-y,--yes", del.yes, "do not ask");
-    delete_cmd->callback([&] { action = [&](const Context& c) { return run_delete(c, del); }; });
-
-    ManifestArgs manifest;
-    auto* manifest_cmd = sub("manifest", "print a repo's manifest (no network)");
-    manifest_cmd->add_option("repo", manifest.repo, "owner/name")->required();
-    manifest_cmd->add_option("--format", manifest.format, "native or extension")
-        ->check(CLI::IsMember({"native", "extension"}));
-    manifest_cmd->callback([&] { action = [&](const Context& c) { return run_manifest(c, manifest); }; });
-
-    std::string job_id;
-    auto* jobs_cmd = sub("jobs", "unfinished download jobs (also the host's): list, resume, cancel");
-    jobs_cmd->require_subcommand(0, 1);
-    auto* jobs_list = jobs_cmd->add_subcommand("list", "list unfinished jobs (the default)");
-    auto* jobs_resume = jobs_cmd->add_subcommand("resume", "run a job in the foreground");
-    auto* jobs_cancel = jobs_cmd->add_subcommand("cancel", "forget a job");
-    for (auto* s : {jobs_list, jobs_resume, jobs_cancel}) s->fallthrough();
-    jobs_resume->add_option("id", job_id, "job id (see `jobs`)")->required();
-    jobs_cancel->add_option("id", job_id, "job id (see `jobs`)")->required();
-    jobs_cmd->callback([&] {
-        if (jobs_resume->parsed()) action = [&](const Context& c) { return run_jobs_resume(c, job_id); };
-        else if (jobs_cancel->parsed()) action = [&](const Context& c) { return run_jobs_cancel(c, job_id); };
-        else action = run_jobs_list;
-    });
+    CommandArgs args;
+    Action action;
+    add_subcommands(app, args, action);
 
     try {
         app.parse(argc, argv);

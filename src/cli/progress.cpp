@@ -48,7 +48,7 @@ ProgressView::Mode progress_mode(bool quiet, bool stderr_tty) {
 }
 
 ProgressView::ProgressView(Mode mode, std::string title, std::FILE* out)
-    : m_mode(mode), m_title(std::move(title)), m_out(out), m_start(Clock::now()) {}
+    : m_mode(mode), m_title(std::move(title)), m_out(out) {}
 
 ProgressView::~ProgressView() { finish(); }
 
@@ -61,43 +61,25 @@ int ProgressView::width() const {
 void ProgressView::on_event(const jobs::JobEvent& e) {
     std::lock_guard lock(m_mutex);
     if (m_mode == Mode::off || m_finished) return;
-    auto now = Clock::now();
-    m_state.loaded = e.loaded;
-    m_state.total = e.total;
-    m_state.files_done = e.files_done;
-    m_state.files_total = e.files_total;
-    m_state.speed = e.bytes_per_second;
-    m_state.eta = e.eta_seconds;
-    m_state.file = e.file;
-    m_state.status = e.status;
-    m_state.active = e.active_files;
-    // Per-file speed over the file's own history in this run (the job only reports the total).
-    for (const auto& f : e.active_files) {
-        auto [it, fresh] = m_rates.try_emplace(f.path, FileRate{now, f.loaded, 0});
-        auto secs = std::chrono::duration<double>(now - it->second.first_time).count();
-        if (!fresh && secs > 0.3) it->second.speed = static_cast<double>(f.loaded - it->second.first_bytes) / secs;
-    }
-    bool terminal = e.status == "done" || e.status == "error" || e.status == "cancelled";
-    if (e.status == "done") {
+    m_state = e;
+    m_status = e.status;
+    if (e.status == jobs::EventKind::done) {
         m_state.loaded = m_state.total;
-        m_state.active.clear();
+        m_state.active_files.clear();
     }
     m_dirty = true;
-    draw_locked(terminal || e.status == "initiate");
+    draw_locked(is_terminal(e.status) || e.status == jobs::EventKind::initiate);
 }
 
 void ProgressView::on_bytes(std::uint64_t done, std::uint64_t total) {
     std::lock_guard lock(m_mutex);
     if (m_mode == Mode::off || m_finished) return;
-    auto now = Clock::now();
     m_state.loaded = done;
     m_state.total = total;
-    m_state.status = done >= total ? "done" : "progress";
-    auto secs = std::chrono::duration<double>(now - m_start).count();
-    if (secs > 0.3) {
-        m_state.speed = static_cast<double>(done) / secs;
-        if (m_state.speed > 0) m_state.eta = static_cast<double>(total - std::min(done, total)) / m_state.speed;
-    }
+    m_status = done >= total ? jobs::EventKind::done : jobs::EventKind::progress;
+    m_meter.record(done, Clock::now());
+    m_state.bytes_per_second = m_meter.bytes_per_second();
+    m_state.eta_seconds = m_meter.eta_seconds(total - std::min(done, total));
     m_dirty = true;
     draw_locked(done >= total);
 }
@@ -129,19 +111,16 @@ std::vector<std::string> ProgressView::lines_locked() {
     const int bar_cells = std::clamp(w / 8, 10, 24);
     // Per-file lines: name, bar, percent, bytes, speed, ETA.
     std::size_t shown = 0;
-    for (const auto& f : m_state.active) {
+    for (const auto& f : m_state.active_files) {
         if (shown == k_max_file_lines) {
-            lines.push_back("  ... and " + std::to_string(m_state.active.size() - shown) + " more");
+            lines.push_back("  ... and " + std::to_string(m_state.active_files.size() - shown) + " more");
             break;
         }
         ++shown;
-        double speed = m_rates.count(f.path) ? m_rates[f.path].speed : 0;
-        std::string eta = speed > 0 && f.total >= f.loaded
-                              ? "ETA " + human_duration(static_cast<double>(f.total - f.loaded) / speed)
-                              : "";
+        std::string eta = f.eta_seconds ? "  ETA " + human_duration(*f.eta_seconds) : "";
         std::string tail = " " + bar(f.total ? static_cast<double>(f.loaded) / static_cast<double>(f.total) : 0, bar_cells) +
                            " " + percent(f.loaded, f.total) + "  " + human_size(f.loaded) + " / " + human_size(f.total) +
-                           "  " + human_speed(speed) + (eta.empty() ? "" : "  " + eta);
+                           "  " + human_speed(f.bytes_per_second) + eta;
         std::size_t name_width = static_cast<std::size_t>(std::max(12, w - static_cast<int>(display_width(tail)) - 3));
         name_width = std::min<std::size_t>(name_width, 40);
         lines.push_back("  " + pad_right(fit(f.path, name_width), name_width) + tail);
@@ -149,14 +128,14 @@ std::vector<std::string> ProgressView::lines_locked() {
     std::string files = m_state.files_total ? "  " + std::to_string(m_state.files_done) + "/" +
                                                   std::to_string(m_state.files_total) + " files"
                                             : "";
-    std::string eta = m_state.eta && m_state.status != "done" ? "  ETA " + human_duration(*m_state.eta) : "";
+    std::string eta = m_state.eta_seconds && m_status != jobs::EventKind::done ? "  ETA " + human_duration(*m_state.eta_seconds) : "";
     std::string tail = " " +
                        bar(m_state.total ? static_cast<double>(m_state.loaded) / static_cast<double>(m_state.total)
-                                         : (m_state.status == "done" ? 1.0 : 0.0),
+                                         : (m_status == jobs::EventKind::done ? 1.0 : 0.0),
                            bar_cells) +
-                       " " + (m_state.total || m_state.status != "done" ? percent(m_state.loaded, m_state.total) : "100%") +
+                       " " + (m_state.total || m_status != jobs::EventKind::done ? percent(m_state.loaded, m_state.total) : "100%") +
                        "  " + human_size(m_state.loaded) + " / " + human_size(m_state.total) + "  " +
-                       human_speed(m_state.speed) + eta + files;
+                       human_speed(m_state.bytes_per_second) + eta + files;
     auto title_width = static_cast<std::size_t>(std::max(16, w - 1 - static_cast<int>(display_width(tail))));
     lines.push_back(fit(m_title, title_width) + tail);
     for (auto& l : lines)
@@ -182,14 +161,14 @@ void ProgressView::draw_tty_locked() {
 }
 
 void ProgressView::draw_plain_locked() {
-    if (m_state.total == 0 && m_state.status != "done") return; // nothing planned yet
-    std::string eta = m_state.eta && m_state.status != "done" ? ", ETA " + human_duration(*m_state.eta) : "";
+    if (m_state.total == 0 && m_status != jobs::EventKind::done) return; // nothing planned yet
+    std::string eta = m_state.eta_seconds && m_status != jobs::EventKind::done ? ", ETA " + human_duration(*m_state.eta_seconds) : "";
     std::string files = m_state.files_total ? " (" + std::to_string(m_state.files_done) + "/" +
                                                   std::to_string(m_state.files_total) + " files)"
                                             : "";
-    std::string speed = m_state.speed > 0 ? " at " + human_speed(m_state.speed) : "";
+    std::string speed = m_state.bytes_per_second > 0 ? " at " + human_speed(m_state.bytes_per_second) : "";
     std::string line = m_title + ": " +
-                       (m_state.total || m_state.status != "done" ? percent(m_state.loaded, m_state.total) : "100%") +
+                       (m_state.total || m_status != jobs::EventKind::done ? percent(m_state.loaded, m_state.total) : "100%") +
                        " " + human_size(m_state.loaded) + " / " + human_size(m_state.total) + speed + eta + files;
     if (line == m_last_line) return; // a repeated final report says nothing new
     m_last_line = line;

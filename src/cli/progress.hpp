@@ -1,12 +1,14 @@
 #pragma once
 // Progress on stderr: on a terminal, bars (one per file in flight, then the total) redrawn in
 // place at most 10 times a second; otherwise a plain line every few seconds; nothing with
-// --quiet. Thread-safe: job events arrive on the job's thread.
+// --quiet. Thread-safe: job events arrive on the job's thread. Speeds and ETAs are the ones the
+// events carry (the job manager's meters); only work that is not a job (verify) is metered here,
+// with the same util::SpeedMeter.
 #include "core/jobs/job.hpp"
+#include "core/util/speed_meter.hpp"
 
 #include <chrono>
 #include <cstdio>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -29,20 +31,6 @@ public:
     void finish();
 
 private:
-    struct FileRate {
-        std::chrono::steady_clock::time_point first_time;
-        std::uint64_t first_bytes = 0;
-        double speed = 0;
-    };
-    struct State {
-        std::uint64_t loaded = 0, total = 0;
-        int files_done = 0, files_total = 0;
-        double speed = 0;
-        std::optional<double> eta;
-        std::string file;
-        std::string status;
-        std::vector<jobs::FileProgress> active;
-    };
     void draw_locked(bool force);
     void draw_tty_locked();
     void draw_plain_locked();
@@ -53,9 +41,10 @@ private:
     std::string m_title;
     std::FILE* m_out;
     std::mutex m_mutex;
-    State m_state;
-    std::map<std::string, FileRate> m_rates;
-    std::chrono::steady_clock::time_point m_start, m_last_draw{};
+    jobs::JobProgress m_state;
+    jobs::EventKind m_status = jobs::EventKind::progress;
+    util::SpeedMeter m_meter; // on_bytes only
+    std::chrono::steady_clock::time_point m_last_draw{};
     int m_drawn_lines = 0;
     std::string m_last_line; // plain mode
     bool m_finished = false;

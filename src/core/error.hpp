@@ -9,29 +9,14 @@
 
 namespace tabagent {
 
+// The protocol's error codes (DESIGN §3). to_string spells them exactly as the protocol does
+// ("BAD_REQUEST", "NOT_FOUND", ...); parse_error_code is the inverse (false when the name is unknown).
 enum class ErrorCode {
-    bad_request,
-    message_too_large,
-    unknown_action,
-    forbidden_origin,
-    invalid_repo,
-    invalid_path,
-    not_found,
-    auth_required,
-    rate_limited,
-    network,
-    integrity,
-    disk_full,
-    cancelled,
-    offline,
-    locked,
-    reply_too_large,
-    internal,
+    bad_request, message_too_large, unknown_action, forbidden_origin, invalid_repo, invalid_path,
+    not_found, auth_required, rate_limited, network, integrity, disk_full, cancelled, offline, locked,
+    reply_too_large, internal
 };
-
-// "BAD_REQUEST", "NOT_FOUND", ... exactly as the protocol spells them.
 std::string_view to_string(ErrorCode code);
-// Inverse of to_string; nullopt-like: returns false when the name is unknown.
 bool parse_error_code(std::string_view name, ErrorCode& out);
 
 struct Error {

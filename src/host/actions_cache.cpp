@@ -2,7 +2,7 @@
 #include "host/actions.hpp"
 
 #include "core/cache/clean.hpp"
-#include "core/util/time.hpp"
+#include "core/wire/wire.hpp"
 #include "host/context.hpp"
 #include "host/fields.hpp"
 #include "host/services.hpp"
@@ -16,45 +16,37 @@ Result<std::string> repo_field(const Request& req) {
     return required_string(req.body, {"repo", "model_id", "model_name", "model", "modelPath", "repoId"});
 }
 
-std::string revision_field(const Request& req) {
-    auto r = optional_string(req.body, {"revision"});
-    return r && *r ? **r : "main";
+Reply token_reply(const service::TokenStatus& s) {
+    return payload_reply(
+        {{"hasToken", s.has_token}, {"source", s.source.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.source)}});
 }
 
-std::string iso(cache::TimePoint t) {
-    if (t == cache::TimePoint{}) return "";
-    return util::iso8601(std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
-}
+} // namespace
+
+namespace actions {
 
 Result<Reply> scan_repo(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(repo, repo_field(req));
-    TRY_ASSIGN(listing, models(ctx).scan_repo(repo, revision_field(req)));
+    TRY_ASSIGN(listing, models(ctx).scan_repo(repo, revision_field(req.body)));
     TRY_ASSIGN(manifest, models(ctx).manifest(repo, "native"));
-    Reply r;
-    r.payload = {{"manifest", manifest}, {"files", listing.files.size()}, {"commit", listing.commit}};
-    return r;
+    return payload_reply({{"manifest", manifest}, {"files", listing.files.size()}, {"commit", listing.commit}});
 }
 
 Result<Reply> get_manifest(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(repo, repo_field(req));
     TRY_ASSIGN(format, optional_string(req.body, {"format"}));
     TRY_ASSIGN(manifest, models(ctx).manifest(repo, format.value_or("native")));
-    Reply r;
-    r.payload = {{"manifest", manifest}};
-    return r;
+    return payload_reply({{"manifest", manifest}});
 }
 
 Result<Reply> list_models(const Request&, HostContext& ctx) {
-    TRY_ASSIGN(list, models(ctx).list_models());
-    Reply r;
-    r.payload = list;
-    return r;
+    return payload_reply(wire::to_json(models(ctx).list_models()));
 }
 
 Result<Reply> has_file(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(repo, repo_field(req));
     TRY_ASSIGN(file, required_string(req.body, {"file", "path", "fileName"}));
-    TRY_ASSIGN(p, models(ctx).has_file(repo, file, revision_field(req)));
+    TRY_ASSIGN(p, models(ctx).has_file(repo, file, revision_field(req.body)));
     Reply r;
     r.payload = {{"exists", p.exists}, {"size", p.size}};
     if (p.exists) r.payload["path"] = p.path.string();
@@ -67,21 +59,21 @@ Result<Reply> get_file(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(offset, optional_uint(req.body, "offset"));
     TRY_ASSIGN(length, optional_uint(req.body, "length"));
     TRY_ASSIGN(chunk, models(ctx).read_chunk(repo, file, offset.value_or(0), length.value_or(service::k_max_chunk_bytes),
-                                             revision_field(req)));
-    Reply r;
-    r.payload = {{"data", std::move(chunk.data_base64)}, {"offset", chunk.offset}, {"length", chunk.length},
-                 {"size", chunk.size}, {"eof", chunk.eof}};
-    return r;
+                                             revision_field(req.body)));
+    return payload_reply({{"data", std::move(chunk.data_base64)},
+                          {"offset", chunk.offset},
+                          {"length", chunk.length},
+                          {"size", chunk.size},
+                          {"eof", chunk.eof}});
 }
 
 Result<Reply> get_file_path(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(repo, repo_field(req));
     TRY_ASSIGN(file, required_string(req.body, {"file", "path", "fileName"}));
-    TRY_ASSIGN(p, models(ctx).has_file(repo, file, revision_field(req)));
+    TRY_ASSIGN(p, models(ctx).has_file(repo, file, revision_field(req.body)));
     if (!p.exists) return fail(ErrorCode::not_found, "file is not in the cache", {{"repo", repo}, {"file", file}});
-    Reply r;
-    r.payload = {{"path", p.path.string()}, {"blobPath", p.blob_path.string()}, {"size", p.size}, {"commit", p.commit}};
-    return r;
+    return payload_reply(
+        {{"path", p.path.string()}, {"blobPath", p.blob_path.string()}, {"size", p.size}, {"commit", p.commit}});
 }
 
 Result<Reply> delete_model(const Request& req, HostContext& ctx) {
@@ -96,16 +88,7 @@ Result<Reply> delete_model(const Request& req, HostContext& ctx) {
 }
 
 Result<Reply> get_stats(const Request&, HostContext& ctx) {
-    auto s = models(ctx).stats();
-    nlohmann::json repos = nlohmann::json::array();
-    for (const auto& rs : s.repos)
-        repos.push_back({{"repo", rs.repo}, {"size", rs.size}, {"partialBytes", rs.partial_bytes}, {"files", rs.files},
-                         {"revisions", rs.revisions}, {"last_access", iso(rs.last_access)}});
-    Reply r;
-    r.payload = {{"total_repos", s.total_repos}, {"total_size", s.total_size}, {"partial_bytes", s.partial_bytes},
-                 {"disk_free", s.disk_free ? nlohmann::json(*s.disk_free) : nlohmann::json(nullptr)},
-                 {"cache_root", ctx.config.cache_root.string()}, {"repos", repos}};
-    return r;
+    return payload_reply(wire::to_json(models(ctx).stats()));
 }
 
 Result<Reply> clean(const Request& req, HostContext& ctx) {
@@ -118,19 +101,7 @@ Result<Reply> clean(const Request& req, HostContext& ctx) {
     options.dry_run = dry_run;
     if (!max_bytes && !days) return fail(ErrorCode::bad_request, "give maxBytes and/or olderThanDays");
     TRY_ASSIGN(report, models(ctx).clean(options));
-    nlohmann::json removed = nlohmann::json::array();
-    for (const auto& rr : report.removed)
-        removed.push_back({{"repo", rr.repo}, {"bytes", rr.bytes}, {"reason", rr.reason}, {"last_access", iso(rr.last_access)}});
-    Reply r;
-    r.payload = {{"removed", removed}, {"freedBytes", report.freed_bytes}, {"totalBefore", report.total_before},
-                 {"totalAfter", report.total_after}, {"dryRun", report.dry_run}, {"skippedBusy", report.skipped_busy}};
-    return r;
-}
-
-Reply token_reply(const service::TokenStatus& s) {
-    Reply r;
-    r.payload = {{"hasToken", s.has_token}, {"source", s.source.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.source)}};
-    return r;
+    return payload_reply(wire::to_json(report));
 }
 
 Result<Reply> set_hf_token(const Request& req, HostContext& ctx) {
@@ -147,21 +118,5 @@ Result<Reply> clear_hf_token(const Request&, HostContext& ctx) {
     return token_reply(status);
 }
 
-} // namespace
-
-void register_cache_actions(Router& router) {
-    router.add("scan_repo", scan_repo, Lane::slow);
-    router.add("get_manifest", get_manifest, Lane::slow);
-    router.add("list_models", list_models, Lane::slow);
-    router.add("has_file", has_file);
-    router.add("get_file", get_file, Lane::slow);
-    router.add("get_file_path", get_file_path);
-    router.add("delete_model", delete_model, Lane::slow);
-    router.add("get_stats", get_stats, Lane::slow);
-    router.add("clean", clean, Lane::slow);
-    router.add("set_hf_token", set_hf_token, Lane::slow);
-    router.add("get_hf_token_status", get_hf_token_status);
-    router.add("clear_hf_token", clear_hf_token);
-}
-
+} // namespace actions
 } // namespace tabagent::host

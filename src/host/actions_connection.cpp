@@ -10,8 +10,7 @@
 #include <fstream>
 #include <unistd.h>
 
-namespace tabagent::host {
-namespace {
+namespace tabagent::host::actions {
 
 Result<Reply> handshake(const Request&, HostContext& ctx) {
     Reply r;
@@ -84,13 +83,4 @@ Result<Reply> get_logs(const Request& req, HostContext& ctx) {
     return r;
 }
 
-} // namespace
-
-void register_connection_actions(Router& router) {
-    router.add("handshake", handshake);
-    router.add("ping", ping);
-    router.add("get_system_info", get_system_info);
-    router.add("get_logs", get_logs);
-}
-
-} // namespace tabagent::host
+} // namespace tabagent::host::actions

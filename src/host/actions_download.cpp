@@ -2,6 +2,7 @@
 #include "host/actions.hpp"
 
 #include "core/names.hpp"
+#include "core/wire/wire.hpp"
 #include "host/context.hpp"
 #include "host/fields.hpp"
 #include "host/services.hpp"
@@ -10,11 +11,6 @@ namespace tabagent::host {
 namespace {
 
 jobs::JobManager& job_manager(HostContext& ctx) { return ctx.services->jobs; }
-
-std::string revision_field(const Request& req) {
-    auto r = optional_string(req.body, {"revision"});
-    return r && *r ? **r : "main";
-}
 
 Result<Reply> submit(HostContext& ctx, const Request& req, jobs::JobSpec spec) {
     if (auto st = ctx.services->models.validate_job(spec); !st) return tl::unexpected(st.error());
@@ -31,6 +27,26 @@ Result<Reply> submit(HostContext& ctx, const Request& req, jobs::JobSpec spec) {
     return r;
 }
 
+// "owner/name" or "owner/name/path/in/repo.ext" -> repo + optional file.
+Result<std::pair<std::string, std::string>> split_model_path(const std::string& value) {
+    auto first = value.find('/');
+    if (first == std::string::npos) return fail(ErrorCode::invalid_repo, "model must look like owner/name", {{"repo", value}});
+    auto second = value.find('/', first + 1);
+    if (second == std::string::npos) return std::pair<std::string, std::string>{value, ""};
+    return std::pair<std::string, std::string>{value.substr(0, second), value.substr(second + 1)};
+}
+
+Result<Reply> job_control(const Request& req, HostContext& ctx, Status (jobs::JobManager::*op)(const std::string&)) {
+    TRY_ASSIGN(id, required_string(req.body, {"jobId", "job_id"}));
+    if (auto st = (job_manager(ctx).*op)(id); !st) return tl::unexpected(st.error());
+    auto info = job_manager(ctx).get(id);
+    return payload_reply(info ? wire::to_json(*info) : nlohmann::json::object());
+}
+
+} // namespace
+
+namespace actions {
+
 Result<Reply> download_file(const Request& req, HostContext& ctx) {
     jobs::JobSpec spec;
     spec.kind = jobs::JobKind::download_files;
@@ -38,7 +54,7 @@ Result<Reply> download_file(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(file, required_string(req.body, {"file", "path", "fileName"}));
     spec.repo = repo;
     spec.files = {file};
-    spec.revision = revision_field(req);
+    spec.revision = revision_field(req.body);
     return submit(ctx, req, spec);
 }
 
@@ -49,17 +65,8 @@ Result<Reply> download_quant(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(quant, required_string(req.body, {"quant", "variant"}));
     spec.repo = repo;
     spec.quant = quant;
-    spec.revision = revision_field(req);
+    spec.revision = revision_field(req.body);
     return submit(ctx, req, spec);
-}
-
-// "owner/name" or "owner/name/path/in/repo.ext" -> repo + optional file.
-Result<std::pair<std::string, std::string>> split_model_path(const std::string& value) {
-    auto first = value.find('/');
-    if (first == std::string::npos) return fail(ErrorCode::invalid_repo, "model must look like owner/name", {{"repo", value}});
-    auto second = value.find('/', first + 1);
-    if (second == std::string::npos) return std::pair<std::string, std::string>{value, ""};
-    return std::pair<std::string, std::string>{value.substr(0, second), value.substr(second + 1)};
 }
 
 Result<Reply> pull_model(const Request& req, HostContext& ctx) {
@@ -69,7 +76,7 @@ Result<Reply> pull_model(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(parts, split_model_path(model));
     jobs::JobSpec spec;
     spec.repo = parts.first;
-    spec.revision = revision_field(req);
+    spec.revision = revision_field(req.body);
     std::string path = file.value_or(parts.second);
     if (!path.empty()) {
         spec.kind = jobs::JobKind::download_files;
@@ -89,7 +96,7 @@ Result<Reply> load_model(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(file, optional_string(req.body, {"file", "modelFile", "fileName"}));
     std::string path = file.value_or(parts.second);
     if (path.empty()) return fail(ErrorCode::bad_request, "load_model needs owner/name/path/to/file");
-    TRY_ASSIGN(presence, ctx.services->models.has_file(parts.first, path, revision_field(req)));
+    TRY_ASSIGN(presence, ctx.services->models.has_file(parts.first, path, revision_field(req.body)));
     if (presence.exists) {
         Reply r;
         r.payload = {{"isReady", true}, {"modelPath", model}, {"size", presence.size}, {"path", presence.path.string()}};
@@ -100,7 +107,7 @@ Result<Reply> load_model(const Request& req, HostContext& ctx) {
     spec.kind = jobs::JobKind::download_files;
     spec.repo = parts.first;
     spec.files = {path};
-    spec.revision = revision_field(req);
+    spec.revision = revision_field(req.body);
     TRY_ASSIGN(reply, submit(ctx, req, spec));
     reply.payload["isReady"] = false;
     reply.payload["modelPath"] = model;
@@ -126,37 +133,23 @@ Result<Reply> verify(const Request& req, HostContext& ctx) {
     return r;
 }
 
-Result<Reply> job_control(const Request& req, HostContext& ctx, Status (jobs::JobManager::*op)(const std::string&)) {
-    TRY_ASSIGN(id, required_string(req.body, {"jobId", "job_id"}));
-    if (auto st = (job_manager(ctx).*op)(id); !st) return tl::unexpected(st.error());
-    auto info = job_manager(ctx).get(id);
-    Reply r;
-    r.payload = info ? info->to_json() : nlohmann::json::object();
-    return r;
-}
-
 Result<Reply> list_downloads(const Request&, HostContext& ctx) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& j : job_manager(ctx).list()) list.push_back(j.to_json());
-    Reply r;
-    r.payload = {{"jobs", list}};
-    return r;
+    for (const auto& j : job_manager(ctx).list()) list.push_back(wire::to_json(j));
+    return payload_reply({{"jobs", list}});
 }
 
-} // namespace
-
-void register_download_actions(Router& router) {
-    router.add("download_file", download_file);
-    router.add("download_quant", download_quant);
-    router.add("pull_model", pull_model);
-    router.add("load_model", load_model);
-    router.add("verify", verify);
-    router.add("cancel_download", [](const Request& r, HostContext& c) { return job_control(r, c, &jobs::JobManager::cancel); });
-    router.add("pause_download", [](const Request& r, HostContext& c) { return job_control(r, c, &jobs::JobManager::pause); });
-    router.add("resume_download", [](const Request& r, HostContext& c) { return job_control(r, c, &jobs::JobManager::resume); });
-    router.add("list_downloads", list_downloads);
-    router.add("get_download_status", list_downloads);
-    router.add("get_active_downloads", list_downloads);
+Result<Reply> cancel_download(const Request& req, HostContext& ctx) {
+    return job_control(req, ctx, &jobs::JobManager::cancel);
 }
 
+Result<Reply> pause_download(const Request& req, HostContext& ctx) {
+    return job_control(req, ctx, &jobs::JobManager::pause);
+}
+
+Result<Reply> resume_download(const Request& req, HostContext& ctx) {
+    return job_control(req, ctx, &jobs::JobManager::resume);
+}
+
+} // namespace actions
 } // namespace tabagent::host

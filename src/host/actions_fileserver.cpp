@@ -4,24 +4,17 @@
 #include "host/context.hpp"
 #include "host/services.hpp"
 
-namespace tabagent::host {
-namespace {
+namespace tabagent::host::actions {
 
 Result<Reply> open_file_server(const Request&, HostContext& ctx) {
     auto info = ctx.services->open_file_server();
     if (!info) return tl::unexpected(info.error());
-    Reply r;
     // remoteHost / remotePathTemplate are what transformers.js' env takes as they are.
-    r.payload = {{"baseUrl", info->base_url},
-                 {"port", info->port},
-                 {"token", info->token},
-                 {"remoteHost", info->base_url},
-                 {"remotePathTemplate", "{model}/resolve/{revision}/"}};
-    return r;
+    return payload_reply({{"baseUrl", info->base_url},
+                          {"port", info->port},
+                          {"token", info->token},
+                          {"remoteHost", info->base_url},
+                          {"remotePathTemplate", "{model}/resolve/{revision}/"}});
 }
 
-} // namespace
-
-void register_fileserver_actions(Router& router) { router.add("open_file_server", open_file_server); }
-
-} // namespace tabagent::host
+} // namespace tabagent::host::actions

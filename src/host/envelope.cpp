@@ -10,6 +10,12 @@ nlohmann::json with_id(const RequestId& id) {
 }
 } // namespace
 
+Reply payload_reply(nlohmann::json payload) {
+    Reply r;
+    r.payload = std::move(payload);
+    return r;
+}
+
 nlohmann::json success_reply(const RequestId& id, Reply reply) {
     nlohmann::json j = with_id(id);
     j["status"] = "success";

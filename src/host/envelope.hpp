@@ -17,6 +17,8 @@ struct Reply {
     std::function<void()> after_send;
 };
 
+// A reply carrying `payload` (and nothing at the top level).
+Reply payload_reply(nlohmann::json payload);
 nlohmann::json success_reply(const RequestId& id, Reply reply);
 // status "error" (or "auth_required" for AUTH_REQUIRED, with instructions).
 nlohmann::json error_reply(const RequestId& id, const Error& error);

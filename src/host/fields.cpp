@@ -47,4 +47,9 @@ Result<bool> optional_bool(const nlohmann::json& body, const char* name, bool fa
     return it->get<bool>();
 }
 
+std::string revision_field(const nlohmann::json& body) {
+    auto r = optional_string(body, {"revision"});
+    return r && *r ? **r : "main";
+}
+
 } // namespace tabagent::host

@@ -24,5 +24,7 @@ Result<std::string> required_string(const nlohmann::json& body, std::initializer
 // Non-negative integer (a JSON number, or a string of digits).
 Result<std::optional<std::uint64_t>> optional_uint(const nlohmann::json& body, const char* name);
 Result<bool> optional_bool(const nlohmann::json& body, const char* name, bool fallback);
+// The optional "revision" field; "main" when absent or not a string.
+std::string revision_field(const nlohmann::json& body);
 
 } // namespace tabagent::host

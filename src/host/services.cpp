@@ -1,59 +1,25 @@
 #include "host/services.hpp"
 
+#include "core/wire/wire.hpp"
 #include "host/envelope.hpp"
 #include "host/origin.hpp"
 #include "host/writer.hpp"
 
-#include <cmath>
-
 namespace tabagent::host {
 
 nlohmann::json progress_event_frame(const jobs::JobEvent& e) {
-    double progress = e.total ? 100.0 * static_cast<double>(e.loaded) / static_cast<double>(e.total)
-                              : (e.status == "done" ? 100.0 : 0.0);
-    nlohmann::json payload = {{"status", e.status},
-                              {"kind", jobs::to_string(e.spec.kind)},
-                              {"repo", e.spec.repo},
-                              {"revision", e.spec.revision},
-                              {"quant", e.spec.quant},
-                              {"file", e.file},
-                              {"fileLoaded", e.file_loaded},
-                              {"fileTotal", e.file_total},
-                              {"progress", std::round(progress * 100) / 100},
-                              {"loaded", e.loaded},
-                              {"total", e.total},
-                              {"filesDone", e.files_done},
-                              {"filesTotal", e.files_total},
-                              {"bytesPerSecond", std::round(e.bytes_per_second)},
-                              {"etaSeconds", e.eta_seconds ? nlohmann::json(std::round(*e.eta_seconds * 10) / 10)
-                                                           : nlohmann::json(nullptr)},
-                              {"message", e.message}};
-    if (e.error && (e.status == "error" || e.status == "cancelled")) payload["error"] = e.error->to_json();
-    if (e.status == "done") {
-        payload["cached"] = e.cached;
-        if (!e.result.is_null()) payload["result"] = e.result;
-    }
-    nlohmann::json frame = make_event("modelWorkerLoadingProgress", std::move(payload));
+    nlohmann::json frame = make_event("modelWorkerLoadingProgress", wire::progress_payload(e));
     frame["jobId"] = e.job_id;
     frame["requestId"] = e.request_id;
     return frame;
 }
 
 Services::Services(const Config& config, FrameWriter& writer)
-    : models(config),
-      jobs(
-          [&] {
-              jobs::JobManager::Options o;
-              o.max_parallel = config.max_parallel_jobs;
-              o.journal_dir = config.jobs_dir();
-              return o;
-          }(),
-          [this](const jobs::JobSpec& spec, jobs::JobControl& control) { return models.run_job(spec, control); },
-          [&writer](const jobs::JobEvent& event) {
-              writer.send_event(progress_event_frame(event));
-              if (event.status == "done" && event.spec.kind != jobs::JobKind::verify)
-                  writer.send_event(make_event("manifestUpdated", {{"repo", event.spec.repo}}));
-          }) {}
+    : service::Runtime(config, [&writer](const jobs::JobEvent& event) {
+          writer.send_event(progress_event_frame(event));
+          if (event.status == jobs::EventKind::done && event.spec.kind != jobs::JobKind::verify)
+              writer.send_event(make_event("manifestUpdated", {{"repo", event.spec.repo}}));
+      }) {}
 
 Result<FileServerInfo> Services::open_file_server() {
     std::lock_guard lock(m_file_server_mutex);

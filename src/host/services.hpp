@@ -1,8 +1,7 @@
 #pragma once
-// The core services one host process owns: the model service and the job manager that runs its
-// downloads, wired to the frame writer for events.
-#include "core/jobs/job_manager.hpp"
-#include "core/service/service.hpp"
+// The core services one host process owns: the core runtime (model service + job manager) with
+// its events going to the frame writer, and the loopback file server.
+#include "core/service/runtime.hpp"
 #include "host/file_server.hpp"
 
 #include <memory>
@@ -12,10 +11,8 @@ namespace tabagent::host {
 
 class FrameWriter;
 
-struct Services {
+struct Services : service::Runtime {
     Services(const Config& config, FrameWriter& writer);
-    service::ModelService models;
-    jobs::JobManager jobs;
 
     // The loopback file server (open_file_server), started on first use; later calls get the
     // same one.

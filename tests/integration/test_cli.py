@@ -48,6 +48,13 @@ class CliAgainstFakeHub(unittest.TestCase):
         self.assertEqual(stats["total_repos"], 0)
         self.assertEqual(stats["total_size"], 0)
         self.assertIsInstance(stats["disk_free"], int)
+        # One naming rule (docs/PROTOCOL.md): camelCase, legacy snake_case names kept beside their twins.
+        for camel, legacy in (("cacheRoot", "cache_root"), ("totalRepos", "total_repos"),
+                              ("totalSize", "total_size"), ("diskFree", "disk_free"),
+                              ("partialBytes", "partial_bytes")):
+            self.assertEqual(stats[camel], stats[legacy], camel)
+        self.assertEqual(stats["cacheRoot"], str(self.ws.cache))
+        self.assertEqual(doc["cache_root"], doc["cacheRoot"])
 
     # -- scan -------------------------------------------------------------------------------------
     def test_scan_lists_variants_and_recommends_one(self):
@@ -102,6 +109,9 @@ class CliAgainstFakeHub(unittest.TestCase):
         self.assertEqual(stats["total_repos"], 1)
         self.assertEqual(stats["total_size"], doc["totalBytes"])
         self.assertEqual(stats["repos"][0]["repo"], TINY)
+        self.assertRegex(stats["repos"][0]["lastAccess"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertEqual(stats["repos"][0]["last_access"], stats["repos"][0]["lastAccess"])
+        self.assertEqual(model["lastModified"], model["last_modified"])
 
         native = self.ws.json("manifest", TINY)
         self.assertEqual(native["format"], "native")
@@ -238,6 +248,9 @@ class CliAgainstFakeHub(unittest.TestCase):
         self.assertEqual(bad["removed"], 0)
         self.assertEqual(bad["problems"][0]["state"], "bad")
         self.assertEqual(bad["problems"][0]["files"], ["onnx/model_q4.onnx"])
+        self.assertEqual(os.path.realpath(bad["problems"][0]["path"]), blob)
+        self.assertEqual(bad["problems"][0]["size"], target["size"])
+        self.assertEqual(bad["warnings"], [])
         self.assertTrue(os.path.exists(blob))
         human = self.ws.run("verify")
         self.assertEqual(human.returncode, 6)
@@ -261,6 +274,9 @@ class CliAgainstFakeHub(unittest.TestCase):
             os.utime(blob, (1_000_000, 1_000_000))  # TINY was used long ago: evicted first
         dry = self.ws.json("clean", "--max-size", "1K", "--dry-run")
         self.assertTrue(dry["dryRun"])
+        self.assertEqual(dry["removedPartials"], [])
+        self.assertEqual(dry["skippedBusy"], [])
+        self.assertEqual(dry["removed"][0]["lastAccess"], dry["removed"][0]["last_access"])
         self.assertEqual([r["repo"] for r in dry["removed"]], [TINY, GGUF])
         self.assertEqual(dry["totalAfter"], 0)
         self.assertEqual(len(self.ws.json("list")["models"]), 2)

@@ -34,6 +34,8 @@ VOLATILE = {
     "pid", "version", "os", "arch", "cpu", "cpu_cores", "ram", "ram_available", "gpu", "vram",
     "cache_disk_free", "disk_free", "total_lines", "created_at", "updated_at", "last_updated",
     "last_access", "last_modified", "bytesPerSecond", "etaSeconds", "elapsedSeconds", "uptime",
+    # camelCase twins of the legacy names above (docs/PROTOCOL.md, "Field names")
+    "lastAccess", "lastModified", "diskFree",
 }
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
                    "WARNING: ThreadSanitizer")

@@ -29,7 +29,7 @@ struct EventLog {
         std::unique_lock lock(mutex);
         return cv.wait_for(lock, timeout, [&] {
             for (const auto& e : events)
-                if (e.job_id == job && e.status == status) return true;
+                if (e.job_id == job && to_string(e.status) == status) return true;
             return false;
         });
     }
@@ -37,7 +37,7 @@ struct EventLog {
         std::lock_guard lock(mutex);
         std::vector<std::string> out;
         for (const auto& e : events)
-            if (e.job_id == job) out.push_back(e.status);
+            if (e.job_id == job) out.push_back(std::string(to_string(e.status)));
         return out;
     }
     int count(const std::string& job, const std::string& status) {

@@ -1,40 +1,29 @@
 #include "core/jobs/job.hpp"
 
+#include "core/util/enum_names.hpp"
+
 #include <algorithm>
 
 namespace tabagent::jobs {
 
-std::string_view to_string(JobKind kind) {
-    switch (kind) {
-    case JobKind::download_files: return "download_files";
-    case JobKind::download_quant: return "download_quant";
-    case JobKind::verify: return "verify";
-    }
-    return "download_files";
-}
+namespace {
+constexpr auto k_kind_names = util::enum_names<JobKind>("download_files", "download_quant", "verify");
+constexpr auto k_status_names =
+    util::enum_names<JobStatus>("queued", "running", "paused", "done", "error", "cancelled");
+constexpr auto k_event_names =
+    util::enum_names<EventKind>("queued", "initiate", "progress", "paused", "done", "error", "cancelled");
+} // namespace
 
-bool parse_job_kind(std::string_view s, JobKind& out) {
-    for (auto k : {JobKind::download_files, JobKind::download_quant, JobKind::verify})
-        if (to_string(k) == s) {
-            out = k;
-            return true;
-        }
-    return false;
-}
-
-std::string_view to_string(JobStatus status) {
-    switch (status) {
-    case JobStatus::queued: return "queued";
-    case JobStatus::running: return "running";
-    case JobStatus::paused: return "paused";
-    case JobStatus::done: return "done";
-    case JobStatus::error: return "error";
-    case JobStatus::cancelled: return "cancelled";
-    }
-    return "error";
-}
+std::string_view to_string(JobKind kind) { return k_kind_names.name(kind, "download_files"); }
+std::string_view to_string(JobStatus status) { return k_status_names.name(status, "error"); }
+std::string_view to_string(EventKind kind) { return k_event_names.name(kind, "error"); }
+bool parse_job_kind(std::string_view s, JobKind& out) { return k_kind_names.parse(s, out); }
 
 bool is_terminal(JobStatus s) { return s == JobStatus::done || s == JobStatus::error || s == JobStatus::cancelled; }
+
+bool is_terminal(EventKind kind) {
+    return kind == EventKind::done || kind == EventKind::error || kind == EventKind::cancelled;
+}
 
 std::string JobSpec::key() const {
     auto sorted = files;
@@ -60,28 +49,6 @@ std::optional<JobSpec> JobSpec::from_json(const nlohmann::json& j) {
             if (f.is_string()) s.files.push_back(f.get<std::string>());
     if (s.repo.empty()) return std::nullopt;
     return s;
-}
-
-nlohmann::json JobInfo::to_json() const {
-    nlohmann::json j = {{"jobId", job_id},
-                        {"requestId", request_id},
-                        {"kind", to_string(spec.kind)},
-                        {"repo", spec.repo},
-                        {"revision", spec.revision},
-                        {"quant", spec.quant},
-                        {"files", spec.files},
-                        {"status", to_string(status)},
-                        {"loaded", loaded},
-                        {"total", total},
-                        {"progress", total ? 100.0 * static_cast<double>(loaded) / static_cast<double>(total) : 0.0},
-                        {"filesDone", files_done},
-                        {"filesTotal", files_total},
-                        {"bytesPerSecond", bytes_per_second},
-                        {"file", file},
-                        {"message", message},
-                        {"resumed", resumed_from_journal}};
-    if (error) j["error"] = error->to_json();
-    return j;
 }
 
 } // namespace tabagent::jobs

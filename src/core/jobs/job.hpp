@@ -14,11 +14,16 @@ namespace tabagent::jobs {
 
 enum class JobKind { download_files, download_quant, verify };
 enum class JobStatus { queued, running, paused, done, error, cancelled };
+// What one progress event says, as the wire's `status` spells it (to_string).
+enum class EventKind { queued, initiate, progress, paused, done, error, cancelled };
 
 std::string_view to_string(JobKind kind);
 std::string_view to_string(JobStatus status);
+std::string_view to_string(EventKind kind);
 bool parse_job_kind(std::string_view s, JobKind& out);
+// done, error, cancelled: the job's last word.
 bool is_terminal(JobStatus s);
+bool is_terminal(EventKind kind);
 
 // What to do. Two specs with the same key are the same work: a second request joins the first.
 struct JobSpec {
@@ -33,49 +38,54 @@ struct JobSpec {
 };
 
 // A file being transferred right now, for per-file progress (the CLI's bars). The protocol's
-// events do not carry it.
+// events do not carry it. Speed and ETA come from the job manager's meters: the same window and
+// clock as the job's total, so the speeds of the files in flight add up to the job's speed.
 struct FileProgress {
+    FileProgress() = default;
+    // What a runner knows; the manager adds the speed and ETA.
+    FileProgress(std::string path_in, std::uint64_t loaded_in, std::uint64_t total_in)
+        : path(std::move(path_in)), loaded(loaded_in), total(total_in) {}
+
     std::string path;
     std::uint64_t loaded = 0;
     std::uint64_t total = 0;
+    double bytes_per_second = 0;
+    std::optional<double> eta_seconds; // none while the file's rate is unknown
 };
 
-// One progress report. `status` is the wire status: queued, initiate, progress, paused, done,
-// error, cancelled.
-struct JobEvent {
-    std::string job_id;
-    nlohmann::json request_id; // messageId of the request that started the job; null after restart
-    std::string status;
-    JobSpec spec;
-    std::string file;          // the file being worked on, if any
-    std::uint64_t file_loaded = 0, file_total = 0; // progress of `file`
-    std::uint64_t loaded = 0;  // bytes done over the whole job (never decreases)
+// Where a job stands: what its events and list_downloads report.
+struct JobProgress {
+    std::uint64_t loaded = 0; // bytes done over the whole job (never decreases)
     std::uint64_t total = 0;
     int files_done = 0;
     int files_total = 0;
+    std::string file;                              // the file being worked on, if any
+    std::uint64_t file_loaded = 0, file_total = 0; // progress of `file`
     double bytes_per_second = 0;
     std::optional<double> eta_seconds;
     std::string message;
-    std::optional<Error> error; // terminal error / cancelled
-    bool cached = false;        // done without downloading anything
-    nlohmann::json result;      // kind-specific summary on done (e.g. verify report)
     std::vector<FileProgress> active_files; // files in flight (download jobs), by path
 };
 
-// A snapshot for list_downloads.
-struct JobInfo {
+// One progress report of a job.
+struct JobEvent : JobProgress {
+    std::string job_id;
+    nlohmann::json request_id; // messageId of the request that started the job; null after restart
+    EventKind status = EventKind::progress;
+    JobSpec spec;
+    std::optional<Error> error; // terminal error / cancelled
+    bool cached = false;        // done without downloading anything
+    nlohmann::json result;      // kind-specific summary on done (e.g. verify report)
+};
+
+// A snapshot for list_downloads (wire::to_json).
+struct JobInfo : JobProgress {
     std::string job_id;
     nlohmann::json request_id;
     JobSpec spec;
     JobStatus status = JobStatus::queued;
-    std::uint64_t loaded = 0, total = 0;
-    int files_done = 0, files_total = 0;
-    double bytes_per_second = 0;
-    std::string file;
-    std::string message;
     std::optional<Error> error;
     bool resumed_from_journal = false;
-    nlohmann::json to_json() const;
 };
 
 } // namespace tabagent::jobs

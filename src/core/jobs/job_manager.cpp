@@ -1,18 +1,26 @@
 #include "core/jobs/job_manager.hpp"
 
 #include "core/util/atomic_file.hpp"
+#include "core/util/speed_meter.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <deque>
 #include <fstream>
 #include <random>
 
 namespace tabagent::jobs {
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using Clock = JobManager::Clock;
 
-struct JobManager::State {
+namespace {
+// Seconds until `total`; none while the rate is unknown or the total does not cover what is done.
+std::optional<double> eta_for(const util::SpeedMeter& meter, std::uint64_t loaded, std::uint64_t total) {
+    return total >= loaded ? meter.eta_seconds(total - loaded) : std::nullopt;
+}
+} // namespace
+
+// The progress part (JobProgress) is what events and list() copy out.
+struct JobManager::State : JobProgress {
     std::string id;
     nlohmann::json request_id;
     JobSpec spec;
@@ -21,18 +29,15 @@ struct JobManager::State {
     bool initiated = false;
     bool resumed_from_journal = false;
     StopReason stop_reason = StopReason::none;
-    std::uint64_t loaded = 0, total = 0;
-    int files_done = 0, files_total = 0;
-    std::string file, message;
-    std::uint64_t file_loaded = 0, file_total = 0;
-    double bytes_per_second = 0;
     std::optional<Error> error;
     bool cached = false;
     nlohmann::json result;
-    std::vector<FileProgress> active_files;
     Clock::time_point last_emit{};
     Clock::time_point finished_at{};
-    std::deque<std::pair<Clock::time_point, std::uint64_t>> samples; // for the speed estimate
+    // One meter for the job's bytes and one per file in flight, fed from the same clock, so the
+    // files' speeds add up to the job's.
+    util::SpeedMeter meter;
+    std::map<std::string, util::SpeedMeter, std::less<>> file_meters;
     std::jthread thread;
 };
 
@@ -63,16 +68,13 @@ public:
                 j.file_loaded = file_loaded;
                 j.file_total = file_total;
             }
-            auto now = Clock::now();
-            j.samples.emplace_back(now, j.loaded);
-            while (j.samples.size() > 2 && now - j.samples.front().first > std::chrono::seconds(3))
-                j.samples.pop_front();
-            auto span = std::chrono::duration<double>(now - j.samples.front().first).count();
-            if (span > 0.2) j.bytes_per_second = static_cast<double>(j.loaded - j.samples.front().second) / span;
+            auto now = m_manager.m_options.clock();
+            j.meter.record(j.loaded, now);
+            j.bytes_per_second = j.meter.bytes_per_second();
             if (now - j.last_emit >= m_manager.m_options.progress_interval) {
                 j.last_emit = now;
                 j.message.clear();
-                event = m_manager.base_event_locked(j, "progress");
+                event = m_manager.base_event_locked(j, EventKind::progress);
             }
         }
         if (event) m_manager.emit(*event);
@@ -83,7 +85,7 @@ public:
         {
             std::lock_guard lock(m_manager.m_mutex);
             m_job->message = message;
-            event = m_manager.base_event_locked(*m_job, "queued");
+            event = m_manager.base_event_locked(*m_job, EventKind::queued);
         }
         m_manager.emit(event);
     }
@@ -100,6 +102,16 @@ public:
 
     void set_active_files(std::vector<FileProgress> files) override {
         std::lock_guard lock(m_manager.m_mutex);
+        const auto now = m_manager.m_options.clock();
+        std::map<std::string, util::SpeedMeter, std::less<>> meters;
+        for (auto& f : files) {
+            auto kept = m_job->file_meters.extract(f.path);
+            auto& meter = kept ? meters.insert(std::move(kept)).position->second : meters[f.path];
+            meter.record(f.loaded, now);
+            f.bytes_per_second = meter.bytes_per_second();
+            f.eta_seconds = eta_for(meter, f.loaded, f.total);
+        }
+        m_job->file_meters = std::move(meters); // files that left the set leave their meters
         m_job->active_files = std::move(files);
     }
 
@@ -135,28 +147,17 @@ void JobManager::emit(const JobEvent& event) {
     }
 }
 
-JobEvent JobManager::base_event_locked(const State& j, std::string status) const {
+JobEvent JobManager::base_event_locked(const State& j, EventKind kind) const {
     JobEvent e;
+    static_cast<JobProgress&>(e) = j;
+    e.eta_seconds = is_terminal(kind) ? std::nullopt : eta_for(j.meter, j.loaded, j.total);
     e.job_id = j.id;
     e.request_id = j.request_id;
-    e.status = std::move(status);
+    e.status = kind;
     e.spec = j.spec;
-    e.file = j.file;
-    e.file_loaded = j.file_loaded;
-    e.file_total = j.file_total;
-    e.loaded = j.loaded;
-    e.total = j.total;
-    e.files_done = j.files_done;
-    e.files_total = j.files_total;
-    e.bytes_per_second = j.bytes_per_second;
-    bool finished = e.status == "done" || e.status == "error" || e.status == "cancelled";
-    if (!finished && j.bytes_per_second > 1 && j.total >= j.loaded)
-        e.eta_seconds = static_cast<double>(j.total - j.loaded) / j.bytes_per_second;
-    e.message = j.message;
     e.error = j.error;
     e.cached = j.cached;
     e.result = j.result;
-    e.active_files = j.active_files;
     return e;
 }
 
@@ -223,7 +224,7 @@ void JobManager::start(const std::string& job_id) {
         schedule_locked();
         if (job->status == JobStatus::queued) {
             job->message = "waiting for a free download slot";
-            queued = base_event_locked(*job, "queued");
+            queued = base_event_locked(*job, EventKind::queued);
         }
     }
     if (queued) emit(*queued);
@@ -253,10 +254,10 @@ void JobManager::run_job(std::shared_ptr<State> job, std::stop_token stop) {
     JobEvent first;
     {
         std::lock_guard lock(m_mutex);
-        first = base_event_locked(*job, job->initiated ? "progress" : "initiate");
+        first = base_event_locked(*job, job->initiated ? EventKind::progress : EventKind::initiate);
         if (job->initiated) first.message = "resumed";
         job->initiated = true;
-        job->last_emit = Clock::now();
+        job->last_emit = m_options.clock();
     }
     emit(first);
     Control control(*this, job, stop);
@@ -274,8 +275,9 @@ void JobManager::finish(const std::shared_ptr<State>& job, Status result) {
     {
         std::lock_guard lock(m_mutex);
         --m_running;
-        job->finished_at = Clock::now();
+        job->finished_at = m_options.clock();
         job->active_files.clear();
+        job->file_meters.clear();
         switch (job->stop_reason) {
         case StopReason::shutdown:
             job->status = JobStatus::queued; // journal says queued: resumed at next start
@@ -284,13 +286,13 @@ void JobManager::finish(const std::shared_ptr<State>& job, Status result) {
             job->status = JobStatus::paused;
             persist_locked(*job);
             job->message = "paused";
-            event = base_event_locked(*job, "paused");
+            event = base_event_locked(*job, EventKind::paused);
             break;
         case StopReason::cancel:
             job->status = JobStatus::cancelled;
             job->error = Error{ErrorCode::cancelled, "cancelled"};
             forget_journal(*job);
-            event = base_event_locked(*job, "cancelled");
+            event = base_event_locked(*job, EventKind::cancelled);
             break;
         case StopReason::none:
             if (result) {
@@ -300,12 +302,12 @@ void JobManager::finish(const std::shared_ptr<State>& job, Status result) {
                 job->file.clear();
                 job->file_loaded = job->file_total = 0;
                 job->message.clear();
-                event = base_event_locked(*job, "done");
+                event = base_event_locked(*job, EventKind::done);
             } else {
                 job->status = JobStatus::error;
                 job->error = result.error();
                 job->message = result.error().message;
-                event = base_event_locked(*job, "error");
+                event = base_event_locked(*job, EventKind::error);
             }
             forget_journal(*job);
             break;
@@ -333,7 +335,7 @@ Status JobManager::cancel(const std::string& job_id) {
         job.error = Error{ErrorCode::cancelled, "cancelled"};
         std::erase(m_queue, job_id);
         forget_journal(job);
-        if (!job.held) event = base_event_locked(job, "cancelled");
+        if (!job.held) event = base_event_locked(job, EventKind::cancelled);
     }
     if (event) emit(*event);
     return {};
@@ -358,7 +360,7 @@ Status JobManager::pause(const std::string& job_id) {
             std::erase(m_queue, job_id);
             persist_locked(job);
             job.message = "paused";
-            event = base_event_locked(job, "paused");
+            event = base_event_locked(job, EventKind::paused);
         }
     }
     if (event) emit(*event);
@@ -380,7 +382,7 @@ Status JobManager::resume(const std::string& job_id) {
         schedule_locked();
         if (job.status == JobStatus::queued) {
             job.message = "waiting for a free download slot";
-            event = base_event_locked(job, "queued");
+            event = base_event_locked(job, EventKind::queued);
         }
     }
     if (event) emit(*event);
@@ -392,17 +394,12 @@ std::vector<JobInfo> JobManager::list() const {
     std::vector<JobInfo> out;
     for (const auto& [id, j] : m_jobs) {
         JobInfo info;
+        static_cast<JobProgress&>(info) = *j;
+        if (j->status != JobStatus::running) info.bytes_per_second = 0;
         info.job_id = id;
         info.request_id = j->request_id;
         info.spec = j->spec;
         info.status = j->status;
-        info.loaded = j->loaded;
-        info.total = j->total;
-        info.files_done = j->files_done;
-        info.files_total = j->files_total;
-        info.bytes_per_second = j->status == JobStatus::running ? j->bytes_per_second : 0;
-        info.file = j->file;
-        info.message = j->message;
         info.error = j->error;
         info.resumed_from_journal = j->resumed_from_journal;
         out.push_back(std::move(info));

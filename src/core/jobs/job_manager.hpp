@@ -33,7 +33,8 @@ public:
     virtual void waiting(const std::string& message) = 0;
     virtual void set_cached(bool cached) = 0;
     virtual void set_result(nlohmann::json result) = 0;
-    // Files in flight with their own bytes; carried by the next events. Optional for runners.
+    // Files in flight with their own bytes; carried by the next events, with each file's speed
+    // and ETA filled in by the manager (runners leave those empty). Optional for runners.
     virtual void set_active_files(std::vector<FileProgress> files) { (void)files; }
 };
 
@@ -44,10 +45,13 @@ using EventSink = std::function<void(const JobEvent&)>;
 
 class JobManager {
 public:
+    using Clock = std::chrono::steady_clock;
     struct Options {
         int max_parallel = 2;
         std::filesystem::path journal_dir; // empty: no persistence
         std::chrono::milliseconds progress_interval{100};
+        // The time for event throttling and the speed meters; tests pass a fake one.
+        std::function<Clock::time_point()> clock = [] { return Clock::now(); };
     };
     JobManager(Options options, Runner runner, EventSink on_event);
     ~JobManager();
@@ -86,7 +90,7 @@ private:
     void run_job(std::shared_ptr<State> job, std::stop_token stop);
     void finish(const std::shared_ptr<State>& job, Status result);
     void emit(const JobEvent& event);
-    JobEvent base_event_locked(const State& job, std::string status) const;
+    JobEvent base_event_locked(const State& job, EventKind kind) const;
     void persist_locked(const State& job);
     void forget_journal(const State& job);
     std::string new_job_id();

@@ -1,17 +1,19 @@
 #include "core/model/manifest.hpp"
 
 #include "core/model/onnx_name.hpp"
+#include "core/util/enum_names.hpp"
 
 #include <algorithm>
 #include <array>
+#include <span>
 #include <vector>
 
 namespace tabagent::model {
 namespace {
 
-constexpr std::array<std::string_view, 8> k_status_names = {
-    "available", "downloading", "downloaded",  "failed",
-    "not_found", "unavailable", "unsupported", "server_only"};
+constexpr auto k_status_names =
+    util::enum_names<QuantStatus>("available", "downloading", "downloaded", "failed", "not_found",
+                                  "unavailable", "unsupported", "server_only");
 
 // Looks files of a listing up by path; paths missing from the listing count as absent, size 0.
 class FileIndex {
@@ -80,38 +82,43 @@ bool transformers_js_selectable(const Variant &v) {
     return std::find(dtypes.begin(), dtypes.end(), v.name) != dtypes.end();
 }
 
-QuantStatus native_from(const Variant &v, const Tally &t, const ManifestOptions &options) {
-    if (v.incomplete)
-        return QuantStatus::not_found;
-    if (t.all_present)
-        return QuantStatus::downloaded;
-    if (t.any_downloading)
-        return QuantStatus::downloading;
-    if (t.any_failed)
-        return QuantStatus::failed;
-    if (is_server_only(v, options.server_only_limit))
-        return QuantStatus::server_only;
-    if (options.offline)
-        return QuantStatus::unavailable;
+// Whether the reason for `status` holds for the variant. Each dialect asks in its own order.
+bool holds(QuantStatus status, const Variant &v, const Tally &t, const ManifestOptions &options) {
+    switch (status) {
+    case QuantStatus::not_found: return v.incomplete;
+    case QuantStatus::unsupported: return !transformers_js_selectable(v);
+    case QuantStatus::server_only: return is_server_only(v, options.server_only_limit);
+    case QuantStatus::downloaded: return t.all_present;
+    case QuantStatus::downloading: return t.any_downloading;
+    case QuantStatus::failed: return t.any_failed;
+    case QuantStatus::unavailable: return options.offline;
+    case QuantStatus::available: return true;
+    }
+    return false;
+}
+
+using Precedence = std::span<const QuantStatus>;
+// Native: what is on disk comes first; a server-only variant already downloaded is downloaded.
+constexpr QuantStatus k_native_order[] = {QuantStatus::not_found,   QuantStatus::downloaded,
+                                          QuantStatus::downloading, QuantStatus::failed,
+                                          QuantStatus::server_only, QuantStatus::unavailable};
+// Extension: what the browser runtime cannot load comes first, whatever the disk holds.
+constexpr QuantStatus k_extension_order[] = {
+    QuantStatus::not_found,  QuantStatus::unsupported, QuantStatus::server_only, QuantStatus::downloaded,
+    QuantStatus::downloading, QuantStatus::failed,     QuantStatus::unavailable};
+
+// The first status of `order` whose reason holds; available when none does.
+QuantStatus status_by(Precedence order, const Variant &v, const Tally &t, const ManifestOptions &options) {
+    for (auto status : order)
+        if (holds(status, v, t, options))
+            return status;
     return QuantStatus::available;
 }
 
-QuantStatus extension_from(const Variant &v, const Tally &t, const ManifestOptions &options) {
-    if (v.incomplete)
-        return QuantStatus::not_found;
-    if (!transformers_js_selectable(v))
-        return QuantStatus::unsupported;
-    if (is_server_only(v, options.server_only_limit))
-        return QuantStatus::server_only;
-    if (t.all_present)
-        return QuantStatus::downloaded;
-    if (t.any_downloading)
-        return QuantStatus::downloading;
-    if (t.any_failed)
-        return QuantStatus::failed;
-    if (options.offline)
-        return QuantStatus::unavailable;
-    return QuantStatus::available;
+QuantStatus status_by(Precedence order, const RepoListing &listing, const Grouping &grouping,
+                      const Variant &v, const Presence &presence, const ManifestOptions &options) {
+    const FileIndex index(listing, presence);
+    return status_by(order, v, tally_with_common(index, grouping, v), options);
 }
 
 nlohmann::json string_or_null(const std::string &s) {
@@ -120,30 +127,20 @@ nlohmann::json string_or_null(const std::string &s) {
 
 } // namespace
 
-std::string_view to_string(QuantStatus status) {
-    return k_status_names.at(static_cast<std::size_t>(status));
-}
+std::string_view to_string(QuantStatus status) { return k_status_names.name(status, "available"); }
 
 bool parse_quant_status(std::string_view name, QuantStatus &out) {
-    for (std::size_t i = 0; i < k_status_names.size(); ++i) {
-        if (k_status_names[i] == name) {
-            out = static_cast<QuantStatus>(i);
-            return true;
-        }
-    }
-    return false;
+    return k_status_names.parse(name, out);
 }
 
 QuantStatus native_status(const RepoListing &listing, const Grouping &grouping, const Variant &v,
                           const Presence &presence, const ManifestOptions &options) {
-    const FileIndex index(listing, presence);
-    return native_from(v, tally_with_common(index, grouping, v), options);
+    return status_by(k_native_order, listing, grouping, v, presence, options);
 }
 
 QuantStatus extension_status(const RepoListing &listing, const Grouping &grouping, const Variant &v,
                              const Presence &presence, const ManifestOptions &options) {
-    const FileIndex index(listing, presence);
-    return extension_from(v, tally_with_common(index, grouping, v), options);
+    return status_by(k_extension_order, listing, grouping, v, presence, options);
 }
 
 nlohmann::json native_manifest(const RepoListing &listing, const Grouping &grouping,
@@ -154,7 +151,8 @@ nlohmann::json native_manifest(const RepoListing &listing, const Grouping &group
         const Tally own = tally(index, v.files);
         auto stamp = options.last_updated.find(v.name);
         quants[v.name] = {
-            {"status", to_string(native_from(v, tally_with_common(index, grouping, v), options))},
+            {"status",
+             to_string(status_by(k_native_order, v, tally_with_common(index, grouping, v), options))},
             {"family", v.family},
             {"files", v.files},
             {"total_size", v.total_size},
@@ -202,7 +200,8 @@ nlohmann::json extension_manifest(const RepoListing &listing, const Grouping &gr
         quants[v.main_path] = {
             {"files", files},
             {"status",
-             to_string(extension_from(v, tally_with_common(index, grouping, v), options))},
+             to_string(
+                 status_by(k_extension_order, v, tally_with_common(index, grouping, v), options))},
             {"dtype", v.dtype},
             {"hasExternalData", v.has_external_data},
             {"fileSizes", std::move(sizes)},

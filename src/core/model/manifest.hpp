@@ -41,20 +41,12 @@
 
 namespace tabagent::model {
 
+// A variant's status in a manifest; to_string spells it as the manifests do ("server_only"), and
+// parse_quant_status is the inverse (false when the name is unknown).
 enum class QuantStatus {
-    available,
-    downloading,
-    downloaded,
-    failed,
-    not_found,
-    unavailable,
-    unsupported,
-    server_only,
+    available, downloading, downloaded, failed, not_found, unavailable, unsupported, server_only
 };
-
-// "available", "server_only", ... as the manifests spell them.
 std::string_view to_string(QuantStatus status);
-// Inverse of to_string; false when the name is unknown.
 bool parse_quant_status(std::string_view name, QuantStatus &out);
 
 // What the cache knows about one file of the listing.

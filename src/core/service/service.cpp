@@ -12,6 +12,7 @@
 #include "core/util/base64.hpp"
 #include "core/util/fd.hpp"
 #include "core/util/time.hpp"
+#include "core/wire/wire.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -26,11 +27,6 @@ namespace {
 Status validate_repo_and_file(const std::string& repo, const std::string& file) {
     if (auto st = validate_repo(repo); !st) return st;
     return validate_file_path(file);
-}
-
-std::string iso(cache::TimePoint t) {
-    if (t == cache::TimePoint{}) return "";
-    return util::iso8601(std::chrono::time_point_cast<std::chrono::system_clock::duration>(t));
 }
 } // namespace
 
@@ -111,42 +107,38 @@ Result<nlohmann::json> ModelService::manifest(const std::string& repo, const std
                               : model::extension_manifest(listing, grouping, presence, options);
 }
 
-Result<nlohmann::json> ModelService::list_models() const {
+ModelList ModelService::list_models() const {
     auto scan = cache::scan_cache(m_config.cache_root);
-    nlohmann::json models = nlohmann::json::array();
+    ModelList list;
+    list.cache_root = m_config.cache_root;
     for (const auto& repo : scan.repos) {
-        nlohmann::json revisions = nlohmann::json::array();
+        CachedModel& model = list.models.emplace_back();
+        model.repo = repo.repo;
+        model.size = repo.size_on_disk;
+        model.partial_bytes = repo.partial_bytes;
+        model.files = repo.file_count;
+        model.last_access = repo.last_accessed;
+        model.last_modified = repo.last_modified;
         std::set<std::string> present_paths;
         std::vector<model::RepoFile> present_files;
         for (const auto& rev : repo.revisions) {
-            nlohmann::json refs = rev.refs;
-            revisions.push_back({{"commit", rev.commit}, {"refs", refs}, {"size", rev.size},
-                                 {"files", rev.files.size()}});
+            model.revisions.push_back({rev.commit, rev.refs, rev.size, rev.files.size()});
             for (const auto& f : rev.files)
                 if (f.present && present_paths.insert(f.path).second)
                     present_files.push_back({f.path, f.size, f.etag, f.etag.size() == 64});
         }
         // A variant is present when all its files are; the listing (when known) says what "all" is.
-        nlohmann::json variants = nlohmann::json::array();
         auto saved = m_listings.load(repo.repo);
+        model.scanned = saved.has_value();
         auto grouping = model::group_files(saved ? saved->listing.files : present_files);
         for (const auto& v : grouping.variants) {
             bool all = !v.files.empty() && std::all_of(v.files.begin(), v.files.end(), [&](const std::string& p) {
                 return present_paths.count(p) > 0;
             });
-            if (all) variants.push_back(v.name);
+            if (all) model.variants.push_back(v.name);
         }
-        models.push_back({{"repo", repo.repo},
-                          {"size", repo.size_on_disk},
-                          {"partialBytes", repo.partial_bytes},
-                          {"files", repo.file_count},
-                          {"revisions", revisions},
-                          {"variants", variants},
-                          {"scanned", saved.has_value()},
-                          {"last_access", iso(repo.last_accessed)},
-                          {"last_modified", iso(repo.last_modified)}});
     }
-    return nlohmann::json{{"models", models}, {"cacheRoot", m_config.cache_root.string()}};
+    return list;
 }
 
 Result<FilePresence> ModelService::has_file(const std::string& repo, const std::string& file,
@@ -284,14 +276,7 @@ Status ModelService::run_verify(const jobs::JobSpec& spec, jobs::JobControl& con
         control.stop_token());
     if (!report) return tl::unexpected(report.error());
     if (report->cancelled) return fail(ErrorCode::cancelled, "verify stopped");
-    nlohmann::json bad = nlohmann::json::array();
-    for (const auto& b : report->blobs)
-        if (b.state != cache::BlobState::ok)
-            bad.push_back({{"repo", b.repo}, {"etag", b.etag}, {"state", cache::to_string(b.state)},
-                           {"removed", b.removed}, {"files", b.files}});
-    control.set_result({{"ok", report->ok}, {"bad", report->bad}, {"missing", report->missing},
-                        {"unverifiable", report->unverifiable}, {"unreadable", report->unreadable},
-                        {"bytesHashed", report->bytes_hashed}, {"problems", bad}});
+    control.set_result(wire::to_json(*report));
     return {};
 }
 

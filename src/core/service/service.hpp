@@ -12,6 +12,7 @@
 #include "core/model/variants.hpp"
 #include "core/service/listing_store.hpp"
 #include "core/service/repo_activity.hpp"
+#include "core/service/model_list.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -67,7 +68,7 @@ public:
     // format: "native" | "extension". No network.
     Result<nlohmann::json> manifest(const std::string& repo, const std::string& format) const;
     // Cached repos with size, revisions and the variants present. No network.
-    Result<nlohmann::json> list_models() const;
+    ModelList list_models() const;
 
     Result<FilePresence> has_file(const std::string& repo, const std::string& file,
                                   const std::string& revision = "main") const;

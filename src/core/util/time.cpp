@@ -35,6 +35,10 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
     return buf;
 }
 
+std::string iso8601_or_empty(std::chrono::system_clock::time_point t) {
+    return t == std::chrono::system_clock::time_point{} ? std::string() : iso8601(t);
+}
+
 std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view text) {
     if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
         text[16] != ':' || text[19] != 'Z')
