@@ -34,7 +34,7 @@ TEST_CASE("jobs: progress events carry the files in flight, the terminal event n
     auto id = manager.submit(spec, nullptr).job_id;
     manager.start(id);
     std::unique_lock lock(mutex);
-    REQUIRE(cv.wait_for(lock, 5s, [&] { return !events.empty() && events.back().status == "done"; }));
+    REQUIRE(cv.wait_for(lock, 30s, [&] { return !events.empty() && events.back().status == "done"; }));
     const JobEvent* progress = nullptr;
     for (const auto& e : events)
         if (e.status == "progress") progress = &e;
