@@ -123,7 +123,7 @@ class FaultMatrixTest(SharedHubTestCase):
         self.hub.add_fault(kind="status", status=429, retry_after=0.1, path_contains="mid.bin", endpoint="resolve",
                            times=-1)
         # It gives up (the terminal event within download()'s 60 s hang guard) after a bounded
-        # number of attempts; how long that takes is bench/latency_bench.py's "429-storm" row.
+        # number of attempts; how long that takes is bench/latency_bench.py's "give-up" rows.
         self.assert_error(self.download(h), "RATE_LIMITED")
         hits = [r for r in self.hub.requests() if r["status"] == 429]
         self.assertGreaterEqual(len(hits), 2)  # it retried, and it gave up
@@ -213,7 +213,7 @@ class FaultMatrixTest(SharedHubTestCase):
             with self.subTest(endpoint=endpoint):
                 h = self.start_host(HF_ENDPOINT=endpoint)
                 # "Fast" is the event (a NETWORK error instead of a hang; 60 s guard); the seconds
-                # it takes are bench/latency_bench.py's "unreachable" row.
+                # it takes are bench/latency_bench.py's "give-up" rows.
                 final = self.download(h, timeout=60)
                 self.assert_error(final, "NETWORK", host=h)
                 h.close()
