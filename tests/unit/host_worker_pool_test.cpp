@@ -51,7 +51,7 @@ TEST_CASE("host: an idle worker pool thread is reused rather than a new one star
             std::lock_guard lock(mutex);
             threads.insert(std::this_thread::get_id());
         });
-        REQUIRE(pool.drain(std::chrono::steady_clock::now() + 30s)); // a hang guard // one task at a time
+        REQUIRE(pool.drain(std::chrono::steady_clock::now() + 30s)); // one task at a time; 30 s: a hang guard
     }
     CHECK(threads.size() == 1);
 }
