@@ -35,6 +35,7 @@ struct BodyJob {
     std::chrono::milliseconds stall{0};
     bool stall_close = false;
     double rate = 0;
+    std::shared_ptr<HoldGate> hold;
     std::uint64_t sent = 0;
     Clock::time_point started;
     std::vector<char> buffer;
@@ -51,27 +52,43 @@ struct BodyJob {
         if (sent >= actual_len) return false; // declared more than we have: cut the connection
         std::uint64_t n = std::min<std::uint64_t>({buffer.size(), actual_len - sent, stop_after - sent});
         if (stall_after != k_none && stall_after > sent) n = std::min(n, stall_after - sent);
+        if (hold) {
+            const auto grant = hold->take(n, *stop);
+            if (grant.bytes == 0) return false;
+            n = grant.bytes;
+            // Paced bodies resume at their rate after a hold instead of catching up in a burst.
+            if (grant.waited && rate > 0)
+                started = Clock::now() - std::chrono::duration_cast<Clock::duration>(
+                                             std::chrono::duration<double>(static_cast<double>(sent) / rate));
+        }
         if (rate > 0) {
             // Pace by the ideal schedule: byte k may leave at started + k / rate.
             const auto due = started + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(static_cast<double>(sent) / rate));
-            if (due > Clock::now() && !stop->sleep_until(due)) return false;
+            if (due > Clock::now() && !stop->sleep_until(due)) return give_back(n);
         }
         const std::uint64_t off = file_start + sent;
         std::size_t got = 0;
         while (got < n) {
             auto r = fd.pread_some({reinterpret_cast<std::byte*>(buffer.data()) + got, n - got}, off + got);
-            if (!r || *r == 0) return false;
+            if (!r || *r == 0) return give_back(n);
             got += *r;
         }
         if (flipped)
             for (std::size_t i = 0; i < n; ++i) buffer[i] = static_cast<char>(~buffer[i]);
         if (corrupt_at >= off && corrupt_at < off + n) buffer[corrupt_at - off] ^= static_cast<char>(0xFF);
-        if (!sink.write(buffer.data(), n)) return false;
+        record->mark_write();
+        if (!sink.write(buffer.data(), n)) return give_back(n);
         sent += n;
         record->body_bytes += n;
         log->add_sent(n);
         return true;
+    }
+
+    // A response that ends without sending `n` granted bytes returns them to its hold.
+    bool give_back(std::uint64_t n) {
+        if (hold) hold->give_back(n);
+        return false;
     }
 
     bool provide(httplib::DataSink& sink) {
@@ -177,6 +194,7 @@ void serve_file(const httplib::Request& req, httplib::Response& res, const FileI
         case FaultKind::rate:
             job->rate = job->rate > 0 ? std::min(job->rate, f.bytes_per_second) : f.bytes_per_second;
             break;
+        case FaultKind::hold: job->hold = f.hold; break;
         case FaultKind::wrong_length: {
             auto declared = static_cast<std::int64_t>(len) + f.delta;
             job->declared_len = static_cast<std::uint64_t>(std::max<std::int64_t>(declared, 1));

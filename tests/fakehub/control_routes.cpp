@@ -1,4 +1,5 @@
-// The control API under /__fakehub/: fault rules, request log, stats, reset, content change, shutdown.
+// The control API under /__fakehub/: fault rules (and releasing holds), request log, stats, reset,
+// content change, shutdown.
 #include "server.hpp"
 
 namespace tabagent::fakehub {
@@ -40,6 +41,18 @@ void HubServer::install_control_routes() {
     m_http.Delete(R"(/__fakehub/faults/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
         if (!m_faults.remove(std::stoi(req.matches[1].str()))) return send_error(res, 404, "", "no such rule");
         send_json(res, {{"removed", true}});
+    });
+    m_http.Post(R"(/__fakehub/faults/(\d+)/release)", [this](const httplib::Request& req, httplib::Response& res) {
+        json body;
+        if (!parse_body(req, res, body)) return;
+        std::optional<std::uint64_t> bytes;
+        if (body.contains("bytes")) {
+            if (!body["bytes"].is_number_unsigned()) return send_error(res, 400, "", "bytes must be a count");
+            bytes = body["bytes"].get<std::uint64_t>();
+        }
+        if (!m_faults.release(std::stoi(req.matches[1].str()), bytes))
+            return send_error(res, 404, "", "no such hold rule");
+        send_json(res, {{"released", !bytes.has_value()}});
     });
     m_http.Get("/__fakehub/requests", [this](const httplib::Request& req, httplib::Response& res) {
         int wait_ms = 2000;

@@ -135,9 +135,25 @@ class FakeHub:
 
     # -- control API ------------------------------------------------------------------------
     def add_fault(self, **rule):
-        """kind=status|drop|stall|corrupt|ignore_range|rate|truncate|wrong_length|change_content|
+        """kind=status|drop|stall|corrupt|ignore_range|rate|truncate|wrong_length|hold|change_content|
         redirect_loop|redirect_other_host, path_contains=..., times=1 (-1 forever), params..."""
         return self._call("POST", "/__fakehub/faults", rule)["id"]
+
+    def hold(self, path_contains, after_bytes=0, **rule):
+        """Holds the bodies of matching GETs once `after_bytes` (shared by all of them) are sent,
+        until release_hold/remove_fault/clear_faults/reset. Returns the rule id."""
+        return self.add_fault(kind="hold", path_contains=path_contains, after_bytes=after_bytes, **rule)
+
+    def release_hold(self, rule_id, bytes=None):
+        """Lets `bytes` more through a hold rule, or releases and removes it (bytes=None)."""
+        return self._call("POST", "/__fakehub/faults/%d/release" % rule_id, {} if bytes is None else {"bytes": bytes})
+
+    def remove_fault(self, rule_id):
+        return self._call("DELETE", "/__fakehub/faults/%d" % rule_id)
+
+    def fault(self, rule_id):
+        """The rule as GET faults lists it (a hold adds "left" and "waiting"), or None."""
+        return next((f for f in self.faults() if f["id"] == rule_id), None)
 
     def faults(self):
         return self._call("GET", "/__fakehub/faults")

@@ -1,6 +1,8 @@
 #include "faults.hpp"
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <stdexcept>
 #include <utility>
 
@@ -10,7 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<FaultKind, const char*>, 11> k_kinds = {{
+constexpr std::array<std::pair<FaultKind, const char*>, 12> k_kinds = {{
     {FaultKind::status, "status"},
     {FaultKind::change_content, "change_content"},
     {FaultKind::redirect_loop, "redirect_loop"},
@@ -22,6 +24,7 @@ constexpr std::array<std::pair<FaultKind, const char*>, 11> k_kinds = {{
     {FaultKind::rate, "rate"},
     {FaultKind::truncate, "truncate"},
     {FaultKind::wrong_length, "wrong_length"},
+    {FaultKind::hold, "hold"},
 }};
 
 const char* kind_name(FaultKind k) {
@@ -41,6 +44,46 @@ template <class T> T get_or(const json& j, const char* key, T fallback) {
 
 } // namespace
 
+HoldGate::Grant HoldGate::take(std::uint64_t want, const StopSignal& stop) {
+    std::unique_lock lock(m_mutex);
+    Grant grant;
+    if (!m_released && m_left == 0) {
+        grant.waited = true;
+        ++m_waiting;
+        // The stop signal has its own condition variable: look at it every 20 ms while held.
+        while (!m_released && m_left == 0 && !stop.stopped()) m_cv.wait_for(lock, std::chrono::milliseconds(20));
+        --m_waiting;
+        if (!m_released && m_left == 0) return grant; // stopping
+    }
+    grant.bytes = m_released ? want : std::min(want, m_left);
+    if (!m_released) m_left -= grant.bytes;
+    return grant;
+}
+
+void HoldGate::give_back(std::uint64_t bytes) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_released) return;
+        m_left += bytes;
+    }
+    m_cv.notify_all();
+}
+
+void HoldGate::add(std::uint64_t bytes) { give_back(bytes); }
+
+void HoldGate::release() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_released = true;
+    }
+    m_cv.notify_all();
+}
+
+json HoldGate::to_json() const {
+    std::lock_guard lock(m_mutex);
+    return {{"left", m_released ? json(nullptr) : json(m_left)}, {"waiting", m_waiting}};
+}
+
 FaultStage stage_of(FaultKind kind) {
     switch (kind) {
     case FaultKind::status:
@@ -52,9 +95,11 @@ FaultStage stage_of(FaultKind kind) {
 }
 
 json FaultRule::to_json() const {
-    return {{"id", id},          {"kind", kind_name(kind)}, {"path_contains", path_contains},
-            {"method", method},  {"endpoint", endpoint},    {"times", times},
-            {"hits", hits}};
+    json out = {{"id", id},         {"kind", kind_name(kind)}, {"path_contains", path_contains},
+                {"method", method}, {"endpoint", endpoint},    {"times", times},
+                {"hits", hits}};
+    if (hold) out.update(hold->to_json());
+    return out;
 }
 
 int FaultBook::add(const json& j) {
@@ -73,8 +118,11 @@ int FaultBook::add(const json& j) {
     r.endpoint = get_or<std::string>(j, "endpoint", "");
     if (!r.endpoint.empty() && r.endpoint != "api" && r.endpoint != "resolve" && r.endpoint != "cdn")
         throw std::invalid_argument("endpoint must be api, resolve or cdn");
-    r.times = get_or<int>(j, "times", 1);
+    r.times = get_or<int>(j, "times", r.kind == FaultKind::hold ? -1 : 1);
     if (r.times == 0 || r.times < -1) throw std::invalid_argument("times must be >= 1 or -1");
+    // A hold ends when the test releases it, so it never expires by count (it could not be
+    // released once gone from the book).
+    if (r.kind == FaultKind::hold && r.times != -1) throw std::invalid_argument("a hold rule has times -1");
     r.status = get_or<int>(j, "status", r.status);
     if (r.status < 100 || r.status > 599) throw std::invalid_argument("status out of range");
     r.retry_after = get_or<double>(j, "retry_after", -1);
@@ -91,6 +139,10 @@ int FaultBook::add(const json& j) {
     if (r.kind == FaultKind::wrong_length && r.delta == 0) throw std::invalid_argument("delta must not be 0");
     r.repo = get_or<std::string>(j, "repo", "");
     r.file = get_or<std::string>(j, "file", "");
+    if (r.kind == FaultKind::hold) {
+        if (r.after_fraction >= 0) throw std::invalid_argument("a hold takes after_bytes (shared by its responses)");
+        r.hold = std::make_shared<HoldGate>(static_cast<std::uint64_t>(std::max<std::int64_t>(r.after_bytes, 0)));
+    }
     std::lock_guard lock(m_mutex);
     r.id = m_next_id++;
     m_rules.push_back(r);
@@ -100,13 +152,33 @@ int FaultBook::add(const json& j) {
 int FaultBook::clear() {
     std::lock_guard lock(m_mutex);
     int n = static_cast<int>(m_rules.size());
+    for (auto& r : m_rules)
+        if (r.hold) r.hold->release();
     m_rules.clear();
     return n;
 }
 
 bool FaultBook::remove(int id) {
     std::lock_guard lock(m_mutex);
-    return std::erase_if(m_rules, [id](const FaultRule& r) { return r.id == id; }) > 0;
+    return std::erase_if(m_rules, [id](const FaultRule& r) {
+               if (r.id != id) return false;
+               if (r.hold) r.hold->release();
+               return true;
+           }) > 0;
+}
+
+bool FaultBook::release(int id, std::optional<std::uint64_t> bytes) {
+    std::unique_lock lock(m_mutex);
+    for (auto& r : m_rules) {
+        if (r.id != id || !r.hold) continue;
+        if (bytes) {
+            r.hold->add(*bytes);
+            return true;
+        }
+        lock.unlock();
+        return remove(id); // a released rule would still match (and shadow) later requests
+    }
+    return false;
 }
 
 json FaultBook::list() const {

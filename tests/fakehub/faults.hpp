@@ -1,9 +1,13 @@
 #pragma once
 // Fault rules chosen per request through the control API: the first rule whose filters match a
 // request and whose kind fits the stage is taken and its `times` counted down.
+#include "stop_signal.hpp"
+
 #include <nlohmann/json.hpp>
 
+#include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -13,7 +17,33 @@ namespace tabagent::fakehub {
 
 enum class FaultKind {
     status, change_content, redirect_loop, redirect_other_host, // request stage
-    drop, stall, corrupt, ignore_range, rate, truncate, wrong_length // body stage
+    drop, stall, corrupt, ignore_range, rate, truncate, wrong_length, hold // body stage
+};
+
+// The shared byte budget of a `hold` rule: every response that took the rule sends from it and
+// blocks when it is spent, until the test adds bytes or releases the rule (or the server stops).
+// It turns "the download is still running when the test acts" into a fact instead of a race.
+class HoldGate {
+public:
+    explicit HoldGate(std::uint64_t budget) : m_left(budget) {}
+    struct Grant {
+        std::uint64_t bytes = 0; // 0: the server is stopping
+        bool waited = false;     // the response was held before this grant
+    };
+    // Up to `want` bytes, blocking while the budget is spent and the rule is not released.
+    Grant take(std::uint64_t want, const StopSignal& stop);
+    // Returns bytes granted but not sent (the client went away).
+    void give_back(std::uint64_t bytes);
+    void add(std::uint64_t bytes);
+    void release();
+    nlohmann::json to_json() const; // {"left": bytes still allowed, "waiting": responses held now}
+
+private:
+    mutable std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::uint64_t m_left;
+    bool m_released = false;
+    int m_waiting = 0;
 };
 
 // Request-stage faults decide the response before any body; body-stage faults shape the bytes of
@@ -40,6 +70,7 @@ struct FaultRule {
     double bytes_per_second = 0;
     std::int64_t delta = 1024;
     std::string repo, file; // change_content on an API request names its target
+    std::shared_ptr<HoldGate> hold; // kind hold: shared by the rule and every response that took it
 
     nlohmann::json to_json() const;
 };
@@ -50,8 +81,12 @@ class FaultBook {
 public:
     // Parses and stores a rule; throws std::invalid_argument with a readable message when invalid.
     int add(const nlohmann::json& rule);
+    // Removing a hold rule (clear, remove, reset) releases the responses it holds.
     int clear();
     bool remove(int id);
+    // A hold rule: adds `bytes` to its budget, or (nullopt) releases and removes it. False when no
+    // hold rule has this id.
+    bool release(int id, std::optional<std::uint64_t> bytes);
     nlohmann::json list() const;
     // Takes the first matching rule for this stage (counting down its `times`).
     std::optional<FaultRule> take(FaultStage stage, const std::string& endpoint, const std::string& method,

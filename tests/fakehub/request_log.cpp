@@ -44,6 +44,7 @@ json RequestLog::finish(std::uint64_t id, int status, std::uint64_t extra_bytes)
               {"endpoint", r.endpoint},
               {"fault", r.fault.empty() ? json(nullptr) : json(r.fault)},
               {"time", r.time},
+              {"last_write", r.last_write > 0 ? json(r.last_write.load()) : json(nullptr)},
               {"duration_ms", elapsed.count()}};
     m_entries.push_back(e);
     ++m_requests;

@@ -21,6 +21,13 @@ struct RequestRecord {
     double time = 0; // seconds since the epoch at arrival
     std::chrono::steady_clock::time_point start;
     std::atomic<std::uint64_t> body_bytes{0}; // bytes written by content providers
+    // Seconds since the epoch just before the latest body write began (0: none yet). Taken before
+    // the write, it precedes the client's receipt of those bytes: a request the client sends after
+    // this one ended always arrives later (tests/integration/test_engine_parallel.py relies on it).
+    std::atomic<double> last_write{0};
+    void mark_write() {
+        last_write = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    }
 };
 
 class RequestLog {

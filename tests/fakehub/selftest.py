@@ -50,6 +50,14 @@ def fetch(url, headers=None, method="GET"):
         conn.close()
 
 
+def wait_until(cond, what, guard=30):
+    """Polls cond until true; the guard only catches a hang."""
+    deadline = time.monotonic() + guard
+    while not cond():
+        expect(time.monotonic() < deadline, "hang: " + what)
+        time.sleep(0.01)
+
+
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -296,7 +304,7 @@ class SelfTest:
         _, _, body, _ = fetch(cdn)
         took = time.monotonic() - t
         ideal = n / (2 << 20)
-        expect(body == data and ideal * 0.7 <= took <= ideal * 2 + 0.5, "rate fault: %.2fs for ideal %.2fs" % (took, ideal))
+        expect(body == data and ideal * 0.7 <= took, "rate fault: %.2fs for ideal %.2fs" % (took, ideal))  # lower bound only
 
         hub.add_fault(path_contains="config.json", kind="redirect_loop")
         st, h, _ = hub.request("GET", cfg_path)
@@ -322,6 +330,38 @@ class SelfTest:
         expect(len(drops) == 2 and drops[0]["bytes_sent"] == 1000 and drops[0]["endpoint"] == "cdn", "drop logged")
         ranged = [e for e in log if e["range"] == "bytes=100-"]
         expect(ranged and ranged[0]["status"] == 206, "range logged")
+
+    def test_hold(self, hub):
+        hub.reset()
+        repo = "onnx-community/Tiny-ONNX"
+        data = self.disk(repo, "onnx/model_uint8.onnx")
+        _, h, _ = hub.request("GET", "/%s/resolve/main/onnx/model_uint8.onnx" % repo)
+        cdn = h["location"]
+        rid = hub.hold("model_uint8.onnx", after_bytes=10_000)
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            bodies = [pool.submit(fetch, cdn) for _ in range(2)]
+            wait_until(lambda: hub.fault(rid)["waiting"] == 2, "both responses held")
+            expect(hub.fault(rid)["left"] == 0 and hub.stats()["bytes_sent_total"] == 10_000, "one shared budget")
+            hub.release_hold(rid, bytes=3000)
+            wait_until(lambda: hub.stats()["bytes_sent_total"] == 13_000 and hub.fault(rid)["waiting"] == 2,
+                       "3 000 more bytes, then held again")
+            hub.release_hold(rid)
+            results = [b.result() for b in bodies]
+        expect(all(r[0] == 200 and r[2] == data and r[3] for r in results), "released: both bodies whole")
+        expect(hub.fault(rid) is None, "a released hold is gone from the list")
+        rid = hub.hold("model_uint8.onnx")
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            body = pool.submit(fetch, cdn)
+            wait_until(lambda: hub.fault(rid)["waiting"] == 1, "held before the first byte")
+            hub.remove_fault(rid)
+            expect(body.result()[2] == data, "removing the rule releases it")
+        for bad in ({"times": 1}, {"after_fraction": 0.5}):
+            st, _, _ = hub.request("POST", "/__fakehub/faults", body=dict(kind="hold", **bad))
+            expect(st == 400, "hold rule refused: %r" % bad)
+        st, _, _ = hub.request("POST", "/__fakehub/faults/999/release", body={})
+        expect(st == 404, "release of an unknown rule")
+        log = [e for e in hub.requests() if e["fault"] == "hold"]
+        expect(len(log) == 3 and all(e["last_write"] >= e["time"] for e in log), "held requests logged")
 
     def test_change_content(self, hub):
         hub.reset()
@@ -416,15 +456,20 @@ class SelfTest:
             t = time.monotonic()
             _, _, body, _ = fetch(h["location"])
             took, ideal = time.monotonic() - t, len(data) / (4 << 20)
-            expect(body == data and ideal * 0.7 <= took <= ideal * 2 + 0.5,
-                   "global rate cap: %.2fs for ideal %.2fs" % (took, ideal))
-            # An idle keep-alive connection must not hold up shutdown.
+            # A lower bound only: a busy machine may make any transfer slower.
+            expect(body == data and ideal * 0.7 <= took, "global rate cap: %.2fs for ideal %.2fs" % (took, ideal))
+            # Neither an idle keep-alive connection nor a held body holds up shutdown: the process
+            # exits 0 after the shutdown call (the 60 s wait only catches a hang).
             idle = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=30)
             idle.request("GET", "/api/whoami-v2")
             idle.getresponse().read()
-            t = time.monotonic()
-            expect(hub.stop() == 0, "shutdown endpoint exits 0")
-            expect(time.monotonic() - t < 3, "shutdown is prompt with an idle connection")
+            rid = hub.hold("model_fp16.onnx")
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                held = pool.submit(fetch, h["location"])
+                wait_until(lambda: hub.fault(rid)["waiting"] == 1, "held")
+                hub.request("POST", "/__fakehub/shutdown", body={})
+                expect(hub.proc.wait(60) == 0, "shutdown endpoint exits 0")
+                expect(not held.result()[3], "the held body ends incomplete")
         hub = FakeHub(self.hub_bin, self.root).start()
         hub.proc.send_signal(signal.SIGTERM)
         expect(hub.proc.wait(10) == 0, "SIGTERM exits 0")
@@ -439,7 +484,8 @@ class SelfTest:
         self.test_generator()
         with FakeHub(self.hub_bin, self.root, page_size=4, tokens=[TOKEN]) as hub:
             for test in (self.test_revision, self.test_tree, self.test_resolve, self.test_ranges,
-                         self.test_auth, self.test_faults, self.test_change_content, self.test_big_and_parallel):
+                         self.test_auth, self.test_faults, self.test_hold, self.test_change_content,
+                         self.test_big_and_parallel):
                 t = time.monotonic()
                 test(hub)
                 print("ok  %-28s %.2fs" % (test.__name__, time.monotonic() - t), flush=True)

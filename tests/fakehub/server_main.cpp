@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -51,18 +52,23 @@ int main(int argc, char** argv) {
 
     hub.on_shutdown([] { ::kill(::getpid(), SIGTERM); });
     StopSignal finished;
+    // A stop asked for is a clean exit even when it lands before run() listens (run() then
+    // returns false): a signal sent right after the banner on a busy machine does.
+    std::atomic<bool> stop_asked{false};
     std::jthread stopper([&] {
         int sig = 0;
         sigwait(&stop_signals, &sig);
+        stop_asked = true;
         // stop() is a no-op until the accept loop runs, so repeat it until run() has returned.
         do {
             hub.stop();
         } while (finished.sleep_until(std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
     });
     const bool ok = hub.run();
+    const bool asked = stop_asked; // before the wake-up signal below, which is not a request
     finished.request_stop();
     // If run() ended on its own (listen failure), wake the stopper.
     ::kill(::getpid(), SIGTERM);
     stopper.join();
-    return ok ? 0 : 1;
+    return ok || asked ? 0 : 1;
 }

@@ -2,13 +2,14 @@
 a fake hub with generated repos, hosts started as processes against it, and checks on the cache.
 """
 import hashlib
+import json
 import os
 import pathlib
 import tempfile
 import time
 import unittest
 
-from hostproc import HOST, SANITIZED, HostProcess, clean_env  # noqa: F401  (re-exported)
+from hostproc import HOST, SANITIZED, HostProcess, clean_env, wait_until  # noqa: F401  (re-exported)
 from fakehub import FakeHub, generate
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -57,6 +58,11 @@ class EngineCase(unittest.TestCase):
 
     def wire_bytes(self):
         return self.hub.stats()["bytes_sent_total"]
+
+    def wait_hub_idle(self):
+        """Until the hub has no request in flight (e.g. bodies a killed or paused host left behind,
+        once their hold is released): its byte counter then stays put."""
+        wait_until(lambda: self.hub.stats()["in_flight"] == 0, "requests still in flight at the hub")
 
     # -- hosts ---------------------------------------------------------------------------------
     def env(self, home=None, cache=None, **extra):
@@ -116,3 +122,13 @@ class EngineCase(unittest.TestCase):
 
     def partials(self, repo, cache=None):
         return sorted((self.repo_dir(repo, cache) / "blobs").glob("*.incomplete*"))
+
+    def journaled(self, repo, cache=None):
+        """Bytes the partial's journal names as written (0 without a readable journal)."""
+        for path in self.partials(repo, cache):
+            if path.name.endswith(".journal"):
+                try:
+                    return sum(end - begin for begin, end in json.loads(path.read_text())["done"])
+                except (OSError, ValueError, KeyError):
+                    return 0  # being replaced right now (temp + rename): look again
+        return 0

@@ -49,7 +49,9 @@ class HostProcess:
         self.send({"action": action, "messageId": mid, **fields})
         return mid
 
-    def read_frame(self, timeout=10.0):
+    # Every timeout here is a hang guard (>= 30 s): it only turns a host that never answers into a
+    # failure. No test bounds how fast the host answers; bench/latency_bench.py measures that.
+    def read_frame(self, timeout=30.0):
         deadline = time.monotonic() + timeout
         fd = self.proc.stdout.fileno()
         while True:
@@ -94,7 +96,7 @@ class HostProcess:
             if until_terminal and f["payload"].get("status") in ("done", "error", "cancelled"):
                 return out
 
-    def close(self, timeout=10.0):
+    def close(self, timeout=30.0):
         if self.proc.stdin and not self.proc.stdin.closed:
             self.proc.stdin.close()
         rc = self.proc.wait(timeout)
@@ -167,6 +169,16 @@ class SharedHubTestCase(unittest.TestCase):
         h = HostProcess(clean_env(self.home, self.cache, **env), **({"args": args} if args else {}))
         self.hosts.append(h)
         return h
+
+
+def wait_until(cond, what, guard=30.0):
+    """Polls cond() until it is true. The guard only turns a hang into a failure naming `what`;
+    tests wait for events this way instead of asserting how long something took."""
+    deadline = time.monotonic() + guard
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("hang (%.0f s guard): %s" % (guard, what))
+        time.sleep(0.01)
 
 
 def sha256_of(path):

@@ -38,7 +38,7 @@ class CliOnASlowHub(unittest.TestCase):
 
     def wait_for_partial(self, proc, at_least, timeout=30):
         """Until the .incomplete file holds at_least bytes of data (allocated blocks: the engine
-        writes pieces with pwrite, so the file's length says nothing)."""
+        writes pieces with pwrite, so the file's length says nothing). The timeout is a hang guard."""
         blobs = self.ws.repo_dir(BIG) / "blobs"
         deadline = time.monotonic() + timeout
         while True:
@@ -50,14 +50,17 @@ class CliOnASlowHub(unittest.TestCase):
             time.sleep(0.02)
 
     def interrupt_a_download(self, *extra):
+        # The hub holds the body at half the file (until setUp's reset): the download is still
+        # running when Ctrl-C comes, however slowly this test gets there.
+        self.hub.hold(BIG_FILE, after_bytes=BIG_SIZE // 2)
         proc = subprocess.Popen([CLI, "download", BIG, *extra], env=self.ws.env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         self.wait_for_partial(proc, BIG_SIZE // 3)
-        start = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        # The event: exit 130 (60 s guard, only for a hang). Seconds from Ctrl-C to exit are
+        # bench/latency_bench.py's "cli-ctrl-c" row.
+        out, err = proc.communicate(timeout=60)
         self.assertEqual(proc.returncode, 130, "stderr %r stdout %r wire %r" % (err, out, self.hub.stats()))
-        self.assertLess(time.monotonic() - start, 5.0)
         self.assertIn("interrupted", out if "--json" in extra else err)
         self.assertNotIn("terminate called", err)
         partials = list((self.ws.repo_dir(BIG) / "blobs").glob("*.incomplete"))
@@ -65,12 +68,31 @@ class CliOnASlowHub(unittest.TestCase):
         return out, err
 
     def test_terminal_shows_redrawn_bars_ending_at_100_percent(self):
+        # The hub lets the body through 256 KiB at a time and all of it only once the terminal has
+        # shown 5 redraws: the redraws are events this test waited for, not a count that depends
+        # on how long the transfer happened to take.
+        step = 256 * 1024
+        hold = self.hub.hold(BIG_FILE, after_bytes=step)
+        marker = b"\r\x1b[2K" + BIG.encode()  # every redraw rewrites the total line
+        seen = {"frames": 0, "released": False}
+
+        def on_output(out, _pid):
+            frames = out.count(marker)
+            if seen["released"] or frames <= seen["frames"]:
+                return
+            seen["frames"] = frames
+            if frames >= 5:
+                self.hub.remove_fault(hold)
+                seen["released"] = True
+            else:
+                self.hub.release_hold(hold, bytes=step)
+
         start = time.monotonic()
-        code, out = run_in_pty([CLI, "download", BIG], self.ws.env)
-        elapsed = time.monotonic() - start
+        code, out = run_in_pty([CLI, "download", BIG], self.ws.env, on_output=on_output)
+        elapsed = time.monotonic() - start  # contains the CLI's whole life: a load-proof bound
         text = out.decode("utf-8", "replace")
         self.assertEqual(code, 0, text)
-        frames = text.count("\r\x1b[2K" + BIG)  # every redraw rewrites the total line
+        frames = text.count("\r\x1b[2K" + BIG)
         self.assertGreaterEqual(frames, 5, text)
         self.assertLessEqual(frames, 10 * elapsed + 3, "more than 10 redraws a second")
         last_total = text.rsplit("\r\x1b[2K" + BIG, 1)[1]

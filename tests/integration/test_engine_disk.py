@@ -5,7 +5,7 @@ import os
 import subprocess
 import unittest
 
-from engine_kit import MiB, EngineCase
+from engine_kit import MiB, EngineCase, wait_until
 
 REPO = "o/disk"
 
@@ -42,10 +42,12 @@ class DiskTest(EngineCase):
         size = 6 * MiB
         self.make_repo(REPO, {"mid.safetensors": size})
         self.start_hub(rate_per_connection=2_500_000)
+        # The hub holds the body at 3 MiB; once the journal names those bytes, the space is taken
+        # away and the rest let through: ENOSPC hits mid-way at a known point, whatever the load.
+        hold = self.hub.hold("mid.safetensors", after_bytes=3 * MiB)
         host = self.start_host(self.env(cache=self.small))
         job = self.submit(host, repo=REPO, file="mid.safetensors")
-        # Past the first journal flush (every second), then take the space away.
-        self.wait_event(host, job, lambda p: p.get("loaded", 0) >= 3 * MiB)
+        wait_until(lambda: self.journaled(REPO, self.small) == 3 * MiB, "the journal names the first 3 MiB")
         filler = self.small / "filler"
         with open(filler, "wb") as f:
             left = self.free_bytes() - 256 * 1024
@@ -53,13 +55,14 @@ class DiskTest(EngineCase):
             while left > 0:
                 f.write(chunk[:min(left, len(chunk))])
                 left -= len(chunk)
+        self.hub.remove_fault(hold)
         events, last = self.wait_terminal(host, job)
         self.assertEqual(last["status"], "error", last)
         self.assertEqual(last["error"]["code"], "DISK_FULL", last)
         kept = [p.name for p in self.partials(REPO, self.small)]
         self.assertTrue(any(n.endswith(".incomplete") for n in kept), kept)
         self.assertTrue(any(n.endswith(".journal") for n in kept), kept)
-        self.hub.requests()  # waits until the server has logged the interrupted request
+        self.wait_hub_idle()  # the interrupted request has ended on the hub's side
         first_run = self.wire_bytes()
 
         filler.unlink()

@@ -4,7 +4,7 @@ bytes, 429/503 storms with Retry-After, final HTTP errors, a stalled connection,
 import time
 import unittest
 
-from engine_kit import MiB, SANITIZED, EngineCase
+from engine_kit import MiB, EngineCase
 
 REPO = "o/faulty"
 FILE = "model.safetensors"
@@ -30,7 +30,9 @@ class FaultTest(EngineCase):
         self.assert_same_bytes(REPO, FILE)
         cdn = [r for r in self.hub.requests() if r["endpoint"] == "cdn"]
         self.assertTrue(any(r["status"] == 200 for r in cdn), cdn)
-        # One stream carries the file; the other connections were dropped early.
+        # One stream carries the file; the other connections were dropped early. What a dropped
+        # stream got on the wire is bounded by the socket buffers it never drained (the host
+        # aborts it at its first body bytes), not by how quickly the host reacted.
         self.assertLess(self.wire_bytes(), 2.0 * SIZE)
 
     def test_small_git_file_without_range(self):
@@ -99,14 +101,15 @@ class FaultTest(EngineCase):
 
     def test_stalled_connection_is_replaced(self):
         self.start_hub()
-        # One CDN response stops sending for a minute after 10 % of its range.
-        self.hub.add_fault(kind="stall", endpoint="cdn", times=1, after_fraction=0.1, stall_ms=60_000)
-        t0 = time.monotonic()
-        events, last = self.download(timeout=45)
+        # One CDN response stops sending for good (10 minutes, until the hub stops) after 10 % of
+        # its range: the download can only finish if the host replaces that connection, so "done"
+        # within the 120 s hang guard is the event. How soon after the 10 s stall timeout:
+        # bench/latency_bench.py ("stall"); in engine time, the unit test "download: a stalled
+        # connection is reconnected" (fake clock).
+        self.hub.add_fault(kind="stall", endpoint="cdn", times=1, after_fraction=0.1, stall_ms=600_000)
+        events, last = self.download(timeout=120)
         self.assertEqual(last["status"], "done", last)
         self.assert_same_bytes(REPO, FILE)
-        if not SANITIZED:
-            self.assertLess(time.monotonic() - t0, 20.0, "stall detected within the stall timeout")
         self.assertLess(self.wire_bytes(), 1.15 * SIZE)
 
 
@@ -121,29 +124,21 @@ class TailTest(EngineCase):
         self.hub.add_fault(kind="rate", endpoint="cdn", times=1, bytes_per_second=200_000,
                            path_contains="")
         host = self.start_host()
-        t0 = time.monotonic()
         job = self.submit(host, repo=REPO, file=FILE)
-        seen = []  # (arrival time, payload)
-        while not seen or seen[-1][1]["status"] not in ("done", "error", "cancelled"):
-            f = host.wait_for(lambda f: f.get("type") and f.get("jobId") == job, 90)
-            seen.append((time.monotonic(), f["payload"]))
-        last = seen[-1][1]
-        total_time = seen[-1][0] - t0
+        events, last = self.wait_terminal(host, job, timeout=90)
         self.assertEqual(last["status"], "done", last)
         self.assert_same_bytes(REPO, FILE)
         self.assertLess(self.wire_bytes(), 1.15 * size)
-        # Bytes only: from the first byte to the last (the fsync and publish after it are the
-        # disk's time, not the tail's).
-        started = next(t for t, p in seen if p.get("loaded", 0) > 0)
-        at99 = next(t for t, p in seen if p.get("loaded", 0) >= 0.99 * size)
-        at100 = next(t for t, p in seen if p.get("loaded", 0) >= size)
-        average_percent = (at100 - started) / 100
-        last_percent = at100 - at99
-        if not SANITIZED:
-            # Without a split the slowed range alone (6 MiB at 200 kB/s) needs 30 s.
-            self.assertLess(total_time, 12.0, "the slow range was not split")
-            # The last percent (incl. the final hash and publish) takes about an average percent.
-            self.assertLess(last_percent, 3 * average_percent + 0.25, "stuck at 99 %")
+        # The split as an event, not as seconds: another connection asked for bytes inside the
+        # slowed range (alone, unsplit, it needs tens of seconds). Time to 100 % and the last percent are
+        # bench/latency_bench.py's "tail" row; the planner's arithmetic is unit-tested in "download:
+        # a lagging last piece is split onto another connection" (fake clock).
+        cdn = [r for r in self.hub.requests() if r["endpoint"] == "cdn"]
+        slow = [r for r in cdn if r["fault"] == "rate"]
+        self.assertEqual(len(slow), 1, cdn)
+        first, end = (int(x) for x in slow[0]["range"][len("bytes="):].split("-"))
+        starts = [int(r["range"][len("bytes="):].split("-")[0]) for r in cdn if r is not slow[0]]
+        self.assertTrue(any(first < s <= end for s in starts), "the slow range was not split: %r" % cdn)
 
 if __name__ == "__main__":
     unittest.main()

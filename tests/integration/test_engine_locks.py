@@ -11,7 +11,7 @@ import sys
 import time
 import unittest
 
-from engine_kit import MiB, SANITIZED, EngineCase, sha256_file
+from engine_kit import MiB, EngineCase, sha256_file
 
 REPO = "o/shared"
 FILE = "model.safetensors"
@@ -55,13 +55,13 @@ class LockTest(EngineCase):
         self.assertEqual([r for r in self.hub.requests(wait_ms=0) if r["endpoint"] == "cdn"], [],
                          "nothing is fetched while another process holds the lock")
         fcntl.flock(holder, fcntl.LOCK_UN)
-        t0 = time.monotonic()
+        # The event: once the lock is free the job completes (60 s guard, only for a hang). How
+        # soon the waiter notices is bench/latency_bench.py's "lock" row; the poll itself is
+        # unit-tested in "cache: acquire waits, reports waiting, and times out with LOCKED".
         events, last = self.wait_terminal(host, job)
         self.assertEqual(last["status"], "done", last)
         self.assert_same_bytes(REPO, FILE)
         self.assertLess(self.wire_bytes(), 1.15 * SIZE)
-        if not SANITIZED:
-            self.assertLess(time.monotonic() - t0, 10.0)
 
     def test_lock_of_a_dead_process_never_hangs(self):
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,12 +1,11 @@
 """Download engine through the real host: kill -9 and resume from the journal, a changed upstream
 file, the persistent job queue, pause/resume and the global rate limit (issue 5, items 2 and 6)."""
-import json
 import os
 import signal
 import time
 import unittest
 
-from engine_kit import MiB, SANITIZED, EngineCase
+from engine_kit import MiB, EngineCase, wait_until
 
 REPO = "o/big"
 FILE = "model.safetensors"
@@ -17,13 +16,17 @@ class ResumeTest(EngineCase):
     def setUp(self):
         super().setUp()
         self.make_repo(REPO, {FILE: SIZE})
-        # 8 connections x 4 MB/s: ~2 s for the file, time enough to interrupt it half-way.
         self.start_hub(rate_per_connection=4_000_000)
 
     def start_and_kill_half_way(self):
+        # The hub holds every body once half the file is out: the kill lands at exactly half-way,
+        # whatever the machine's load, and (once the journal names that half) a resume needs
+        # exactly the other half.
+        hold = self.hub.hold(FILE, after_bytes=SIZE // 2)
         host = self.start_host()
         job = self.submit(host, repo=REPO, file=FILE)
         self.wait_event(host, job, lambda p: p.get("loaded", 0) >= SIZE // 2)
+        wait_until(lambda: self.journaled(REPO) == SIZE // 2, "the journal names the half received")
         os.kill(host.proc.pid, signal.SIGKILL)
         host.proc.wait()
         partials = [p.name for p in self.partials(REPO)]
@@ -31,12 +34,13 @@ class ResumeTest(EngineCase):
         self.assertTrue(any(n.endswith(".journal") for n in partials), partials)
         journals = list((self.home / "jobs").glob("*"))
         self.assertTrue(journals, "the host keeps a job journal in <data dir>/jobs/")
+        self.hub.remove_fault(hold)  # the killed host's held responses end on the hub's side
+        self.wait_hub_idle()
         return job
 
     def test_kill9_then_restart_resumes_from_the_journal(self):
         job = self.start_and_kill_half_way()
         fetched_before = self.wire_bytes()
-        self.hub.requests()  # let the killed connections finish on the server side
         host = self.start_host(TABAGENT_AUTO_RESUME="1")
         # The restored job runs by itself and reports under its old id, with requestId null.
         events, last = self.wait_terminal(host, job)
@@ -71,15 +75,17 @@ class ResumeTest(EngineCase):
         self.assertGreaterEqual(self.wire_bytes() - before, SIZE)
 
     def test_pause_stops_the_wire_and_resume_continues(self):
+        # Held at half the file, the download is certainly running when the pause lands. How fast
+        # a pause takes effect (DESIGN §7: 200 ms) is bench/latency_bench.py's "pause" row, and in
+        # engine time the unit test "download: pause then resume continues from what is on disk".
+        hold = self.hub.hold(FILE, after_bytes=SIZE // 2)
         host = self.start_host()
         job = self.submit(host, repo=REPO, file=FILE)
         self.wait_event(host, job, lambda p: p.get("loaded", 0) >= SIZE // 4)
-        t0 = time.monotonic()
         self.assertEqual(host.call("pause_download", jobId=job)["status"], "success")
         paused = self.wait_event(host, job, lambda p: p["status"] == "paused")
-        if not SANITIZED:
-            self.assertLess(time.monotonic() - t0, 0.5)
-        self.hub.requests()  # in-flight requests wound down
+        self.hub.remove_fault(hold)  # the bodies the paused host dropped end on the hub's side
+        self.wait_hub_idle()
         still = self.wire_bytes()
         time.sleep(0.4)
         self.assertEqual(self.wire_bytes(), still, "no bytes flow while paused")
@@ -104,10 +110,11 @@ class RateLimitTest(EngineCase):
         elapsed = time.monotonic() - t0
         self.assertEqual(last["status"], "done", last)
         self.assert_same_bytes(REPO, FILE)
-        if not SANITIZED:
-            # 12 MiB at 6 MB/s (parse_size: M = 2^20 or 10^6) is about 2 s; unlimited it is ~0.1 s.
-            self.assertGreater(elapsed, 1.6, "rate limit not applied")
-            self.assertLess(elapsed, 4.0, "rate limit far too strict")
+        # 12 MiB at 6 MB/s (parse_size: M = 2^20 or 10^6) is about 2 s; unlimited it is ~0.1 s.
+        # A lower bound only (no machine is too fast for it); how close to the ideal the limit
+        # runs is bench/latency_bench.py's "rate-limit" row, and the bucket's exact arithmetic the
+        # unit test "download: the global rate limit slows transfers down" (fake clock).
+        self.assertGreater(elapsed, 1.6, "rate limit not applied")
 
 
 if __name__ == "__main__":

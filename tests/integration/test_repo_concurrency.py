@@ -89,7 +89,9 @@ class RepoConcurrencyTest(SharedHubTestCase):
         self.assertFalse(self.repo_dir(REPO).exists())
 
     def start_slow_download(self, host):
-        self.hub.add_fault(kind="rate", path_contains="weights.bin", bytes_per_second=512 << 10, times=-1)
+        # Held after 1 MiB (until setUp's reset): the download is still running when the deletes
+        # and the cancel come, however slowly the test gets there.
+        self.hub.hold("weights.bin", after_bytes=1 << 20)
         reply = host.call("download_file", repo=BIG, file="weights.bin")
         job = reply["payload"]["jobId"]
         host.wait_for(lambda f: f.get("jobId") == job and f["payload"]["status"] == "progress", timeout=60)

@@ -127,10 +127,10 @@ class SecurityTest(SharedHubTestCase):
             with self.subTest(args=args):
                 h = self.start_host(args=args)
                 mid = h.request("list_models")
-                r = h.reply(mid, timeout=10)
+                r = h.reply(mid, timeout=30)
                 self.assertEqual(r["error"]["code"], "FORBIDDEN_ORIGIN", r)
                 self.assertNotIn("payload", r)
-                self.assertEqual(h.proc.wait(10), 1)
+                self.assertEqual(h.proc.wait(30), 1)
 
     # -- token secrecy ------------------------------------------------------------------------
     def assert_token_nowhere(self, h, token):

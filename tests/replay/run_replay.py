@@ -96,9 +96,9 @@ def run_case(case: pathlib.Path, args) -> list:
         if setup_file.exists():
             hub = start_setup(json.loads(setup_file.read_text()), pathlib.Path(tmp), env, args)
         try:
-            started = time.monotonic()
+            # No bound on how long a case takes: run_host's waits (60 s per !await, 30 s for the
+            # exit) only catch a hang. Start-up and reply latencies live in bench/.
             proc = run_host([args.host, *argv], text, env)
-            elapsed = time.monotonic() - started
         finally:
             if hub:
                 hub.__exit__(None, None, None)
@@ -110,9 +110,6 @@ def run_case(case: pathlib.Path, args) -> list:
         stderr = proc.stderr.decode("utf-8", "replace")
         if any(m in stderr for m in SANITIZER_MARKS):
             problems.append("sanitizer report on stderr:\n" + stderr[-4000:])
-        limit = 10 if os.environ.get("TABAGENT_SANITIZED") else 5
-        if elapsed > limit:
-            problems.append(f"took {elapsed:.1f} s")
         paths = [(str(cache), "<cache>"), (str(home), "<home>"), (tmp, "<tmp>")]
         if hub:
             paths.insert(0, (hub.url, "<hub>"))

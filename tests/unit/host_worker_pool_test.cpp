@@ -36,7 +36,7 @@ TEST_CASE("host: a worker pool starts threads on demand, up to its bound") {
     pool.submit([&] { third_ran = true; });
     CHECK_FALSE(third_ran.load());
     release.count_down();
-    REQUIRE(pool.drain(std::chrono::steady_clock::now() + 5s));
+    REQUIRE(pool.drain(std::chrono::steady_clock::now() + 30s)); // a hang guard
     CHECK(third_ran.load());
     CHECK(peak.load() == 2);
     CHECK(threads.size() == 2);
@@ -51,7 +51,7 @@ TEST_CASE("host: an idle worker pool thread is reused rather than a new one star
             std::lock_guard lock(mutex);
             threads.insert(std::this_thread::get_id());
         });
-        REQUIRE(pool.drain(std::chrono::steady_clock::now() + 5s)); // one task at a time
+        REQUIRE(pool.drain(std::chrono::steady_clock::now() + 30s)); // one task at a time; 30 s: a hang guard
     }
     CHECK(threads.size() == 1);
 }

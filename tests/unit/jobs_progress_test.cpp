@@ -38,7 +38,7 @@ std::vector<JobEvent> run_one(FakeClock& clock, Runner runner) {
     spec.files = {"a.bin", "b.bin"};
     manager.start(manager.submit(spec, nullptr).job_id);
     std::unique_lock lock(mutex);
-    REQUIRE(cv.wait_for(lock, 10s, [&] { return !events.empty() && is_terminal(events.back().status); }));
+    REQUIRE(cv.wait_for(lock, 30s, [&] { return !events.empty() && is_terminal(events.back().status); }));
     return events;
 }
 } // namespace

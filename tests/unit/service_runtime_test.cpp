@@ -33,7 +33,7 @@ TEST_CASE("service: a runtime runs its jobs through the model service and journa
     CHECK(std::filesystem::exists(config.jobs_dir() / (id + ".json"))); // journaled until it ends
     runtime.jobs.start(id);
     std::unique_lock lock(mutex);
-    REQUIRE(cv.wait_for(lock, 10s, [&] { return terminal.has_value(); }));
+    REQUIRE(cv.wait_for(lock, 30s, [&] { return terminal.has_value(); }));
     CHECK(terminal->status == jobs::EventKind::done);
     CHECK(terminal->result["ok"] == 0); // the verify report, in the wire's shape
     CHECK(terminal->result["problems"].empty());
