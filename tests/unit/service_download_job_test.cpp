@@ -650,7 +650,7 @@ TEST_CASE("download runner: pause, resume and cancel through the job manager") {
         jobs::EventSink sink() {
             return [this](const jobs::JobEvent& e) {
                 std::lock_guard lock(m_mutex);
-                seen.push_back(e.status);
+                seen.push_back(std::string(jobs::to_string(e.status)));
                 m_cv.notify_all();
             };
         }
