@@ -3,7 +3,7 @@
 // on a pool; replies and events leave through the single FrameWriter.
 #include "host/context.hpp"
 #include "host/router.hpp"
-#include "host/worker_pool.hpp"
+#include "core/util/worker_pool.hpp"
 
 namespace tabagent::host {
 
@@ -23,8 +23,8 @@ private:
     HostContext& m_ctx;
     const Router& m_router;
     std::uint32_t m_max_input;
-    WorkerPool m_quick{1};
-    WorkerPool m_slow{4};
+    util::WorkerPool m_quick{1};
+    util::WorkerPool m_slow{4};
 };
 
 } // namespace tabagent::host

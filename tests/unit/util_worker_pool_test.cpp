@@ -1,4 +1,4 @@
-#include "host/worker_pool.hpp"
+#include "core/util/worker_pool.hpp"
 
 #include <doctest/doctest.h>
 
@@ -6,10 +6,10 @@
 #include <latch>
 #include <set>
 
-using namespace tabagent::host;
+using tabagent::util::WorkerPool;
 using namespace std::chrono_literals;
 
-TEST_CASE("host: a worker pool starts threads on demand, up to its bound") {
+TEST_CASE("util: a worker pool starts threads on demand, up to its bound") {
     WorkerPool pool(2);
     std::mutex mutex;
     std::set<std::thread::id> threads;
@@ -42,7 +42,7 @@ TEST_CASE("host: a worker pool starts threads on demand, up to its bound") {
     CHECK(threads.size() == 2);
 }
 
-TEST_CASE("host: an idle worker pool thread is reused rather than a new one started") {
+TEST_CASE("util: an idle worker pool thread is reused rather than a new one started") {
     WorkerPool pool(4);
     std::mutex mutex;
     std::set<std::thread::id> threads;
