@@ -74,11 +74,11 @@ class Bench:
         return d
 
     # -- tools ------------------------------------------------------------------------------
-    def run_ours(self, hub, action, fields, connections=16):
+    def run_ours(self, hub, action, fields, connections=16, binary=None):
         cache = self.fresh_dir("cache-ours")
         home = self.fresh_dir("home-ours")
         env = hostproc.clean_env(home, cache, HF_ENDPOINT=hub.url, TABAGENT_MAX_CONNECTIONS=connections)
-        host = hostproc.HostProcess(env, binary=self.args.host)
+        host = hostproc.HostProcess(env, binary=binary or self.args.host)
         try:
             host.call("ping")
             before = hub.stats()["bytes_sent_total"]
@@ -154,7 +154,17 @@ class Bench:
 
     # -- cases ------------------------------------------------------------------------------
     def measure(self, case, tools):
-        """tools: [(name, callable)], alternated run by run."""
+        """tools: [(name, callable)], alternated run by run. With --compare-host, every "ours" row
+        gets a twin row right after it that runs the other binary (before/after in one run)."""
+        other = self.args.compare_host
+        if other:
+            twins = []
+            for name, fn in tools:
+                twins.append((name, fn))
+                if name.startswith("ours"):
+                    twins.append(("%s [%s]" % (name, self.args.compare_label),
+                                  lambda fn=fn: fn(binary=other)))
+            tools = twins
         for run in range(self.args.runs):
             for name, fn in tools:
                 r = fn()
@@ -178,8 +188,8 @@ class Bench:
             if "capped" in a.cases:
                 self.measure("capped", [
                     ("aria2c -x16 -s16 -k1M", lambda: self.run_aria2(capped, [capped.resolve_url(*big)], True)),
-                    ("ours (16 connections)", lambda: self.run_ours(capped, "download_file",
-                                                                    {"repo": big[0], "file": big[1]})),
+                    ("ours (16 connections)", lambda binary=None: self.run_ours(capped, "download_file",
+                                                                    {"repo": big[0], "file": big[1]}, binary=binary)),
                 ])
                 if a.curl_capped:
                     self.measure("capped-1", [("curl (1 connection, mid file)",
@@ -187,8 +197,8 @@ class Bench:
             if "loopback" in a.cases:
                 tools = [
                     ("curl -o", lambda: self.run_curl(free, [free.resolve_url(*mid)])),
-                    ("ours (incl. sha256)", lambda: self.run_ours(free, "download_file",
-                                                                  {"repo": mid[0], "file": mid[1]})),
+                    ("ours (incl. sha256)", lambda binary=None: self.run_ours(free, "download_file",
+                                                                  {"repo": mid[0], "file": mid[1]}, binary=binary)),
                     ("aria2c -x16 -s16 -k1M", lambda: self.run_aria2(free, [free.resolve_url(*mid)], True)),
                 ]
                 if node_ok:
@@ -202,8 +212,9 @@ class Bench:
                 self.measure("small", [
                     ("curl -K (1 process, keep-alive)", lambda: self.run_curl(free, urls)),
                     ("aria2c -j16", lambda: self.run_aria2(free, urls, False)),
-                    ("ours (download_quant)", lambda: self.run_ours(free, "download_quant",
-                                                                    {"repo": "bench/small", "quant": "safetensors"})),
+                    ("ours (download_quant)", lambda binary=None: self.run_ours(free, "download_quant",
+                                                                    {"repo": "bench/small", "quant": "safetensors"},
+                                                                    binary=binary)),
                 ])
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.report()
@@ -257,6 +268,10 @@ def main():
     p.add_argument("--host", default=os.environ.get("TABAGENT_HOST", str(build / "src/host/tabagent-host")))
     p.add_argument("--fakehub", default=os.environ.get("FAKEHUB", str(build / "tests/fakehub/fakehub")))
     p.add_argument("--fakehub-gen", default=os.environ.get("FAKEHUB_GEN", str(build / "tests/fakehub/fakehub-gen")))
+    p.add_argument("--compare-host", default=None, metavar="PATH",
+                   help="a second tabagent-host (e.g. a build of an older commit): each 'ours' row is "
+                        "followed by the same download with this binary, alternating in one run")
+    p.add_argument("--compare-label", default="compare", help="label of the --compare-host rows")
     p.add_argument("--tmp", default=None, help="where files are written (default: $TMPDIR)")
     args = p.parse_args()
     args.cases = set(args.cases.split(","))
