@@ -94,7 +94,10 @@ class RepoConcurrencyTest(SharedHubTestCase):
         self.hub.hold("weights.bin", after_bytes=1 << 20)
         reply = host.call("download_file", repo=BIG, file="weights.bin")
         job = reply["payload"]["jobId"]
-        host.wait_for(lambda f: f.get("jobId") == job and f["payload"]["status"] == "progress", timeout=60)
+        # Bytes on disk, not merely a started job: the first progress event may come before any
+        # byte is written, and the delete after the cancel must find a partial to free.
+        host.wait_for(lambda f: f.get("jobId") == job and f["payload"]["status"] == "progress"
+                      and f["payload"].get("loaded", 0) > 0, timeout=60)
         return job
 
     def cancel(self, host, job):
