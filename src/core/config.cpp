@@ -132,6 +132,9 @@ Config Config::from_environment() {
     if (auto v = env_string("TABAGENT_RATE_LIMIT"))
         if (auto bytes = parse_size(*v)) c.rate_limit_bytes_per_second = *bytes;
     if (auto v = env_string("TABAGENT_AUTO_RESUME")) c.auto_resume_jobs = env_flag("TABAGENT_AUTO_RESUME");
+    c.first_byte_timeout = std::chrono::milliseconds(
+        env_int("TABAGENT_FIRST_BYTE_TIMEOUT_MS", 120'000, 100, 3'600'000));
+    c.stall_timeout = std::chrono::milliseconds(env_int("TABAGENT_STALL_TIMEOUT_MS", 10'000, 100, 3'600'000));
     if (auto v = env_string("TABAGENT_SERVER_ONLY_BYTES"))
         if (auto bytes = parse_size(*v)) c.server_only_threshold = *bytes;
     return c;

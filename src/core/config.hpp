@@ -20,10 +20,15 @@ struct Config {
     int max_parallel_jobs = 2;
     bool auto_resume_jobs = true;
     std::uint64_t server_only_threshold = 2'254'857'830ULL; // 2.1 GiB of external data
+    // Download silences (EngineOptions): waiting for a response's first body byte (a Xet bridge
+    // may need a minute) and a body that stopped.
+    std::chrono::milliseconds first_byte_timeout{120'000};
+    std::chrono::milliseconds stall_timeout{10'000};
 
     // Reads TABAGENT_CACHE, HF_HUB_CACHE, HF_HOME, XDG_CACHE_HOME, HOME, TABAGENT_HOME,
     // XDG_DATA_HOME, HF_ENDPOINT, HF_HUB_OFFLINE, TABAGENT_MAX_CONNECTIONS,
-    // TABAGENT_MAX_JOBS, TABAGENT_RATE_LIMIT, TABAGENT_AUTO_RESUME.
+    // TABAGENT_MAX_JOBS, TABAGENT_RATE_LIMIT, TABAGENT_AUTO_RESUME,
+    // TABAGENT_FIRST_BYTE_TIMEOUT_MS, TABAGENT_STALL_TIMEOUT_MS.
     static Config from_environment();
 
     std::filesystem::path logs_dir() const { return data_dir / "logs"; }

@@ -66,7 +66,20 @@ void HubServer::install_control_routes() {
         m_faults.clear();
         m_log.clear();
         m_store.reset_changes();
+        m_bridge.reset();
         send_json(res, {{"ok", true}});
+    });
+    m_http.Get("/__fakehub/mode", [this](const httplib::Request&, httplib::Response& res) {
+        send_json(res, m_bridge.get().to_json());
+    });
+    m_http.Post("/__fakehub/mode", [this](const httplib::Request& req, httplib::Response& res) {
+        json body;
+        if (!parse_body(req, res, body)) return;
+        try {
+            send_json(res, m_bridge.update(body).to_json());
+        } catch (const std::invalid_argument& e) {
+            send_error(res, 400, "", e.what());
+        }
     });
     m_http.Post("/__fakehub/change", [this](const httplib::Request& req, httplib::Response& res) {
         json body;

@@ -136,7 +136,8 @@ class FakeHub:
     # -- control API ------------------------------------------------------------------------
     def add_fault(self, **rule):
         """kind=status|drop|stall|corrupt|ignore_range|rate|truncate|wrong_length|hold|change_content|
-        redirect_loop|redirect_other_host, path_contains=..., times=1 (-1 forever), params..."""
+        redirect_loop|redirect_other_host|first_byte_delay|content_encoding, path_contains=...,
+        times=1 (-1 forever), params..."""
         return self._call("POST", "/__fakehub/faults", rule)["id"]
 
     def hold(self, path_contains, after_bytes=0, **rule):
@@ -169,6 +170,13 @@ class FakeHub:
 
     def reset(self):
         return self._call("POST", "/__fakehub/reset", {})
+
+    def mode(self, **settings):
+        """Xet bridge behaviour: xet=bool, signed_url_ttl=seconds, ranged_only_above=bytes (only the
+        ones given change; reset() restores the flags'). Returns the whole mode; mode() reads it."""
+        if not settings:
+            return self._call("GET", "/__fakehub/mode")
+        return self._call("POST", "/__fakehub/mode", settings)
 
     def change_content(self, repo, path):
         return self._call("POST", "/__fakehub/change", {"repo": repo, "path": path})

@@ -12,7 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<FaultKind, const char*>, 12> k_kinds = {{
+constexpr std::array<std::pair<FaultKind, const char*>, 14> k_kinds = {{
     {FaultKind::status, "status"},
     {FaultKind::change_content, "change_content"},
     {FaultKind::redirect_loop, "redirect_loop"},
@@ -25,6 +25,8 @@ constexpr std::array<std::pair<FaultKind, const char*>, 12> k_kinds = {{
     {FaultKind::truncate, "truncate"},
     {FaultKind::wrong_length, "wrong_length"},
     {FaultKind::hold, "hold"},
+    {FaultKind::first_byte_delay, "first_byte_delay"},
+    {FaultKind::content_encoding, "content_encoding"},
 }};
 
 const char* kind_name(FaultKind k) {
@@ -89,7 +91,8 @@ FaultStage stage_of(FaultKind kind) {
     case FaultKind::status:
     case FaultKind::change_content:
     case FaultKind::redirect_loop:
-    case FaultKind::redirect_other_host: return FaultStage::request;
+    case FaultKind::redirect_other_host:
+    case FaultKind::first_byte_delay: return FaultStage::request;
     default: return FaultStage::body;
     }
 }
@@ -137,6 +140,10 @@ int FaultBook::add(const json& j) {
         throw std::invalid_argument("rate needs bytes_per_second > 0");
     r.delta = get_or<std::int64_t>(j, "delta", r.delta);
     if (r.kind == FaultKind::wrong_length && r.delta == 0) throw std::invalid_argument("delta must not be 0");
+    r.delay_ms = get_or<std::int64_t>(j, "delay_ms", r.delay_ms);
+    if (r.delay_ms < 0) throw std::invalid_argument("delay_ms must be >= 0");
+    r.encoding = get_or<std::string>(j, "encoding", r.encoding);
+    if (r.encoding.empty()) throw std::invalid_argument("encoding must not be empty");
     r.repo = get_or<std::string>(j, "repo", "");
     r.file = get_or<std::string>(j, "file", "");
     if (r.kind == FaultKind::hold) {

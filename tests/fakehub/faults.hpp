@@ -16,8 +16,8 @@
 namespace tabagent::fakehub {
 
 enum class FaultKind {
-    status, change_content, redirect_loop, redirect_other_host, // request stage
-    drop, stall, corrupt, ignore_range, rate, truncate, wrong_length, hold // body stage
+    status, change_content, redirect_loop, redirect_other_host, first_byte_delay, // request stage
+    drop, stall, corrupt, ignore_range, rate, truncate, wrong_length, hold, content_encoding // body stage
 };
 
 // The shared byte budget of a `hold` rule: every response that took the rule sends from it and
@@ -69,6 +69,8 @@ struct FaultRule {
     std::int64_t offset = -1;
     double bytes_per_second = 0;
     std::int64_t delta = 1024;
+    std::int64_t delay_ms = 1000; // first_byte_delay: before the response head
+    std::string encoding = "gzip"; // content_encoding
     std::string repo, file; // change_content on an API request names its target
     std::shared_ptr<HoldGate> hold; // kind hold: shared by the rule and every response that took it
 

@@ -46,9 +46,17 @@ void HubServer::install_file_routes() {
         if (f->lfs || redirect) {
             res.set_header("X-Linked-Etag", quoted(f->etag()));
             res.set_header("X-Linked-Size", std::to_string(f->size));
-            return res.set_redirect(m_opt.cdn_base + "/cdn/" + f->etag() + "?repo=" + url_encode(repo, true) +
-                                        "&file=" + url_encode(path, true) + "&rev=" + v.sha,
-                                    302);
+            const BridgeSettings mode = m_bridge.get();
+            std::string cdn = m_opt.cdn_base + "/cdn/" + f->etag() + "?repo=" + url_encode(repo, true) +
+                              "&file=" + url_encode(path, true) + "&rev=" + v.sha;
+            if (mode.signed_url_ttl > 0) cdn = sign_url(cdn, mode.signed_url_ttl);
+            res.set_redirect(cdn, 302);
+            if (mode.xet && f->lfs) {
+                add_xet_headers(res, public_base(req), repo, v.sha, f->etag());
+                // The Hub's 302 has a small body of its own: its Content-Length is not the file's.
+                res.set_content("Found. Redirecting to " + cdn, "text/plain; charset=utf-8");
+            }
+            return;
         }
         res.set_header("Accept-Ranges", "bytes");
         std::optional<FaultRule> fault;
@@ -67,8 +75,10 @@ void HubServer::install_file_routes() {
         const std::string match = req.path + " " + repo + "/" + path;
         std::optional<FaultRule> unused;
         if (!request_faults(req, res, "cdn", match, repo, path, unused)) return;
+        if (refuse_expired(req, res)) return;
         FileInfo f;
         if (!m_store.find_blob(repo, path, hash, f)) return send_error(res, 404, "EntryNotFound", "Blob not found");
+        if (refuse_unranged(req, res, f.size, m_bridge.get().ranged_only_above)) return;
         res.set_header("ETag", quoted(hash));
         res.set_header("Accept-Ranges", "bytes");
         res.set_header("X-Cache", "Hit from fakehub");

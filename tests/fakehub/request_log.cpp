@@ -41,6 +41,7 @@ json RequestLog::finish(std::uint64_t id, int status, std::uint64_t extra_bytes)
               {"status", status},
               {"bytes_sent", r.body_bytes.load() + extra_bytes},
               {"authorization_present", r.authorization_present},
+              {"accept_encoding", r.accept_encoding ? json(*r.accept_encoding) : json(nullptr)},
               {"endpoint", r.endpoint},
               {"fault", r.fault.empty() ? json(nullptr) : json(r.fault)},
               {"time", r.time},

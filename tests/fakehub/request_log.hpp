@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ namespace tabagent::fakehub {
 struct RequestRecord {
     std::uint64_t id = 0;
     std::string method, path, query, range, endpoint, fault;
+    std::optional<std::string> accept_encoding; // the request's Accept-Encoding, when it sent one
     bool authorization_present = false;
     double time = 0; // seconds since the epoch at arrival
     std::chrono::steady_clock::time_point start;

@@ -479,13 +479,45 @@ class SelfTest:
         expect(hub.proc.wait(10) == 0, "SIGINT exits 0")
         hub.stop()
 
+    def test_bridge(self, hub):
+        """Xet bridge behaviour: first_byte_delay, content_encoding, the mode switches."""
+        import gzip as gz
+        repo = "onnx-community/Tiny-ONNX"
+        hub.reset()
+        data = self.disk(repo, "onnx/model_uint8.onnx")
+        res = "/%s/resolve/main/onnx/model_uint8.onnx" % repo
+        cdn = hub.request("GET", res)[1]["location"]
+        hub.add_fault(path_contains="model_uint8.onnx", endpoint="cdn", kind="first_byte_delay", delay_ms=300)
+        t = time.monotonic()
+        st, _, body, _ = fetch(cdn, {"Range": "bytes=0-99"})
+        expect(st == 206 and body == data[:100] and time.monotonic() - t >= 0.28, "first_byte_delay")
+        hub.add_fault(path_contains="model_uint8.onnx", kind="content_encoding")
+        st, h, body, _ = fetch(cdn, {"Range": "bytes=10-1009", "Accept-Encoding": "identity"})
+        expect(st == 206 and h.get("content-encoding") == "gzip" and gz.decompress(body) == data[10:1010],
+               "content_encoding gzips the range")
+        log = hub.requests()
+        expect(log[-1]["accept_encoding"] == "identity" and log[-1]["fault"] == "content_encoding", "log names it")
+        expect(hub.mode() == {"xet": False, "signed_url_ttl": 0, "ranged_only_above": 0}, "mode off by default")
+        hub.mode(xet=True, signed_url_ttl=0.3, ranged_only_above=1000)
+        st, h, body = hub.request("HEAD", res)
+        expect(st == 302 and int(h["x-linked-size"]) == len(data) and int(h["content-length"]) < 1000
+               and len(h["x-xet-hash"]) == 64 and 'rel="xet-auth"' in h["link"]
+               and "X-Amz-Expires=1" in h["location"], "xet resolve answer")
+        cdn = h["location"]
+        expect(fetch(cdn)[0] == 400, "ranged only: a whole-file GET is refused")
+        expect(fetch(cdn, {"Range": "bytes=0-"})[0] == 206, "ranged only: a ranged GET is served")
+        time.sleep(0.35)  # the URL's own lifetime is the event here
+        expect(fetch(cdn, {"Range": "bytes=0-"})[0] == 403, "expired signed URL")
+        hub.reset()
+        expect(hub.mode()["xet"] is False, "reset restores the mode")
+
     def run(self):
         self.setup()
         self.test_generator()
         with FakeHub(self.hub_bin, self.root, page_size=4, tokens=[TOKEN]) as hub:
             for test in (self.test_revision, self.test_tree, self.test_resolve, self.test_ranges,
                          self.test_auth, self.test_faults, self.test_hold, self.test_change_content,
-                         self.test_big_and_parallel):
+                         self.test_big_and_parallel, self.test_bridge):
                 t = time.monotonic()
                 test(hub)
                 print("ok  %-28s %.2fs" % (test.__name__, time.monotonic() - t), flush=True)

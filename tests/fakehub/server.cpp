@@ -29,7 +29,8 @@ void send_error(httplib::Response& res, int status, const std::string& code, con
     send_json(res, {{"error", message}}, status);
 }
 
-HubServer::HubServer(Options options) : m_opt(std::move(options)), m_store(m_opt.root) {
+HubServer::HubServer(Options options)
+    : m_opt(std::move(options)), m_store(m_opt.root), m_bridge(m_opt.bridge) {
     // One thread per live connection in httplib: size the pool for many keep-alive clients.
     const auto threads = static_cast<std::size_t>(std::max(m_opt.threads, 8));
     // httplib takes ownership of the queue it gets from this factory and deletes it.
@@ -41,6 +42,7 @@ HubServer::HubServer(Options options) : m_opt(std::move(options)), m_store(m_opt
     m_http.set_tcp_nodelay(true);
 
     m_http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        // (Accept-Encoding is logged: issue 13 wants identity on every file request.)
         // We answer Range ourselves (206/416/ignored-by-fault); httplib would slice the body again.
         // The Request object is not const in httplib itself, only in this handler's signature.
         const_cast<httplib::Request&>(req).ranges.clear();
@@ -48,6 +50,7 @@ HubServer::HubServer(Options options) : m_opt(std::move(options)), m_store(m_opt
         const auto q = req.target.find('?');
         auto rec = m_log.begin(req.method, req.path, q == std::string::npos ? "" : req.target.substr(q + 1),
                                req.get_header_value("Range"), req.has_header("Authorization"));
+        if (req.has_header("Accept-Encoding")) rec->accept_encoding = req.get_header_value("Accept-Encoding");
         res.set_header(k_id_header, std::to_string(rec->id));
         return httplib::Server::HandlerResponse::Unhandled;
     });
@@ -152,6 +155,10 @@ bool HubServer::request_faults(const httplib::Request& req, httplib::Response& r
         }
         send_error(res, rule->status, rule->error_code, "injected fault: status " + std::to_string(rule->status));
         return false;
+    case FaultKind::first_byte_delay:
+        // A Xet bridge rebuilding the file: nothing, not even the status line, until it is ready.
+        m_stop.sleep_until(std::chrono::steady_clock::now() + std::chrono::milliseconds(rule->delay_ms));
+        return true;
     case FaultKind::change_content: {
         const std::string repo = rule->repo.empty() ? repo_id : rule->repo;
         const std::string file = rule->file.empty() ? file_path : rule->file;

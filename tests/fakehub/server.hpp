@@ -1,5 +1,6 @@
 #pragma once
 // The fake Hugging Face Hub: Hub API + resolve + "CDN" + a control API under /__fakehub/.
+#include "bridge.hpp"
 #include "faults.hpp"
 #include "repo_store.hpp"
 #include "request_log.hpp"
@@ -26,6 +27,7 @@ struct Options {
     bool log_requests = false;
     int threads = 128;
     int keep_alive_seconds = 5;
+    BridgeSettings bridge; // Xet bridge behaviour (bridge.hpp); POST /__fakehub/mode changes it
 };
 
 class HubServer {
@@ -72,6 +74,7 @@ private:
     RepoStore m_store;
     FaultBook m_faults;
     RequestLog m_log;
+    BridgeMode m_bridge;
     StopSignal m_stop;
     std::string m_base_url;
     int m_port = -1;

@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
     app.add_flag("--log-requests", opt.log_requests, "print one line per request to stderr");
     app.add_option("--threads", opt.threads, "connection threads (one per live connection)");
     app.add_option("--keep-alive", opt.keep_alive_seconds, "idle keep-alive timeout in seconds");
+    app.add_flag("--xet", opt.bridge.xet, "resolve answers Xet headers for LFS files (X-Xet-Hash, Link xet-auth)");
+    app.add_option("--signed-url-ttl", opt.bridge.signed_url_ttl, "seconds a CDN URL stays valid, 0 = forever");
+    app.add_option("--ranged-only-above", opt.bridge.ranged_only_above,
+                   "CDN: a GET without Range of a larger file gets 400, 0 = off");
     CLI11_PARSE(app, argc, argv);
 
     // A client hanging up mid-body must not kill the server.

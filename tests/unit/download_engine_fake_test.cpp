@@ -3,6 +3,7 @@
 // on the wire are counted exactly, whatever the machine's load.
 #include "core/download/engine.hpp"
 #include "core/download/journal.hpp"
+#include "download_fake_rig.hpp"
 #include "download_test_server.hpp"
 #include "download_test_util.hpp"
 #include "fake_curl.hpp"
@@ -17,65 +18,6 @@ using namespace download_test;
 using namespace std::chrono_literals;
 using tabagent::test::FakeFile;
 using tabagent::test::make_content;
-
-namespace {
-
-// One engine on the fake transport. turn(d): the fake clock moves by d, then the engine's loop
-// runs exactly one turn.
-struct Rig {
-    test::FakeClock clock;
-    test::FakeCurl curl{clock};
-    TempDir dir;
-    std::unique_ptr<download::Engine> engine;
-
-    explicit Rig(download::EngineOptions options = quick_options()) {
-        options.clock = clock.function();
-        options.random_seed = 42;
-        engine = std::make_unique<download::Engine>(options, curl.api());
-        curl.wait_parked();
-    }
-    ~Rig() {
-        curl.free_run();
-        engine.reset();
-    }
-    Rig(const Rig&) = delete;
-    Rig& operator=(const Rig&) = delete;
-
-    static std::string url(const std::string& name) { return "https://hub.test/files/" + name; }
-    void serve(const std::string& name, FakeFile file) { curl.add_file(url(name), std::move(file)); }
-    void turn(std::chrono::milliseconds advance) {
-        clock.advance(advance);
-        curl.turn();
-    }
-    // Turns of `step` until `done()` holds (checked after each turn); false after `limit` turns.
-    template <class Done> bool run_until(Done&& done, std::chrono::milliseconds step = 10ms, int limit = 20'000) {
-        for (int i = 0; i < limit; ++i) {
-            turn(step);
-            if (done()) return true;
-        }
-        return false;
-    }
-};
-
-FakeFile fake_file(std::string content) {
-    FakeFile file;
-    file.content = std::move(content);
-    return file;
-}
-
-// Answers `status` to the next `times` requests, then serves `content`.
-FakeFile failing(std::string content, int status, int times) {
-    auto file = fake_file(std::move(content));
-    file.fail_status = status;
-    file.fail_times = times;
-    return file;
-}
-
-std::string bytes_range(std::uint64_t begin, std::uint64_t end) {
-    return "bytes=" + std::to_string(begin) + "-" + std::to_string(end - 1);
-}
-
-} // namespace
 
 TEST_CASE("download: an empty file needs no request") {
     Rig rig;

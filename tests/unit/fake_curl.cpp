@@ -27,6 +27,7 @@ struct FakeCurl::Easy {
     std::size_t stall_after = 0; // 0 = never
     std::size_t per_turn = 0;
     bool headers_sent = false, paused = false, ended = false;
+    std::chrono::steady_clock::time_point ready_at; // nothing is answered before (first-byte delay)
     std::size_t held = 0; // bytes of the piece refused with CURL_WRITEFUNC_PAUSE
 };
 
@@ -238,6 +239,7 @@ void FakeCurl::add(Multi& multi, Easy& e) {
     e.body.clear();
     e.pos = e.drop_after = e.stall_after = e.held = 0;
     e.headers_sent = e.paused = e.ended = false;
+    e.ready_at = m_clock.now();
     FakeRequest record;
     record.url = e.url;
     record.range = e.range.empty() ? "" : "bytes=" + e.range;
@@ -287,11 +289,17 @@ void FakeCurl::add(Multi& multi, Easy& e) {
         e.stall_after = file.stall_after;
     }
     e.per_turn = budget_for(file, first);
+    e.ready_at = record.at;
+    if (file.first_byte_delay.count() > 0 && file.first_byte_delay_times != 0) {
+        if (file.first_byte_delay_times > 0) --file.first_byte_delay_times;
+        e.ready_at += file.first_byte_delay;
+    }
     e.header_lines = {ranged ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 200 OK\r\n",
                       "Content-Length: " + std::to_string(e.body.size()) + "\r\n"};
     if (ranged)
         e.header_lines.push_back("Content-Range: bytes " + std::to_string(first) + "-" + std::to_string(last) +
                                  "/" + std::to_string(file.content.size()) + "\r\n");
+    for (const auto& line : file.extra_headers) e.header_lines.push_back(line + "\r\n");
     e.header_lines.push_back("\r\n");
     m_requests.push_back(std::move(record));
 }
@@ -324,6 +332,7 @@ void FakeCurl::perform(Multi& multi, int* running) {
 // Hands over headers, then up to `budget` body bytes in pieces of the handle's buffer size.
 void FakeCurl::deliver(Multi& multi, Easy& e, std::size_t budget) {
     if (!e.headers_sent) {
+        if (m_clock.now() < e.ready_at) return; // the server is still building the response
         e.headers_sent = true;
         for (auto& line : e.header_lines)
             if (e.header_fn(line.data(), 1, line.size(), e.header_data) != line.size()) return end(multi, e, CURLE_WRITE_ERROR);

@@ -58,6 +58,9 @@ struct FakeFile {
     int stall_times = 0;          // ... for this many responses
     std::size_t bytes_per_turn = 0; // body bytes per response per loop turn (0 = FakeCurl's default)
     std::size_t slow_only_at = std::string::npos; // when set, bytes_per_turn applies only to a range starting here
+    std::chrono::milliseconds first_byte_delay{0}; // fake time from a request to its response head ...
+    int first_byte_delay_times = -1;               // ... for this many responses (-1 = every one)
+    std::vector<std::string> extra_headers;        // e.g. "Content-Encoding: gzip", on good answers
 };
 
 struct FakeRequest {

@@ -3,6 +3,7 @@
 #include "core/hub/errors.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace tabagent::download {
@@ -23,6 +24,23 @@ bool parse_content_range(const std::string& value, std::uint64_t& first, std::ui
     return true;
 }
 
+// Every file request asks for `Accept-Encoding: identity` (as huggingface_hub does for its HEAD,
+// file_download.py): the etag hashes the stored bytes, and a Range counts stored bytes. A server
+// that compresses anyway sent something else; hashing it would only fail later, and retrying would
+// get the same answer, so it is refused at once with INTEGRITY.
+std::optional<Error> refuse_encoding(const hub::ResponseHeaders& response) {
+    std::string encoding = response.get("content-encoding");
+    std::transform(encoding.begin(), encoding.end(), encoding.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (encoding.empty() || encoding == "identity") return std::nullopt;
+    Error error{ErrorCode::integrity,
+                "the server sent a compressed body (Content-Encoding: " + encoding +
+                    ") though the request asked for identity; refusing to store it",
+                {{"content_encoding", encoding}}};
+    error.http_status = response.status;
+    return error;
+}
+
 // The first body byte arrived: judge the response once. False when the body must not be written.
 bool judge_first_byte(Connection& c) {
     c.checked = true;
@@ -36,6 +54,11 @@ bool judge_first_byte(Connection& c) {
         c.is_error = true;
         return true;
     }
+    if (auto refused = refuse_encoding(c.response)) {
+        c.fatal = std::move(*refused);
+        return false;
+    }
+    t.planner.record_first_byte(std::chrono::duration<double>(*c.first_byte_at - c.started).count());
     if (*kind == BodyKind::whole) {
         // Range ignored: the body starts at byte 0. This stream takes the whole file and every
         // other connection of the transfer is dropped.
@@ -90,6 +113,9 @@ void configure(Connection& c, const std::string& url, const EngineOptions& optio
     // Credentials only to the request URL's origin (the CDN gets signed URLs instead).
     if (hub::url_origin(url) == hub::url_origin(request.url))
         for (const auto& line : request.headers) hub::slist_append(c.headers, line.c_str());
+    // The stored bytes, never a compressed form of them (see refuse_encoding); libcurl would send
+    // no Accept-Encoding at all, which a CDN may read as "anything goes".
+    hub::slist_append(c.headers, "Accept-Encoding: identity");
     CURL* e = c.easy.get();
     api.easy_setopt(e, CURLOPT_URL, url.c_str());
     api.easy_setopt(e, CURLOPT_HTTPHEADER, c.headers.get());
@@ -105,6 +131,7 @@ void configure(Connection& c, const std::string& url, const EngineOptions& optio
     api.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
     // Stalls are detected by the loop (stall_timeout): libcurl's LOW_SPEED check averages over a
     // window of several seconds, so it reacts far later.
+    api.easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L); // a compressed body is refused, not decoded
     api.easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
     api.easy_setopt(e, CURLOPT_ERRORBUFFER, c.error_buffer);
     api.easy_setopt(e, CURLOPT_HEADERFUNCTION, &on_header);
@@ -127,7 +154,10 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     const std::size_t n = size * count;
     if (c->abort) return 0;
     c->last_activity = c->loop->now();
-    if (!c->checked && !judge_first_byte(*c)) return 0;
+    if (!c->checked) {
+        c->first_byte_at = c->last_activity;
+        if (!judge_first_byte(*c)) return 0;
+    }
     // Rate limit: an empty bucket pauses the connection; the loop resumes it (curl_easy_pause)
     // once tokens are back, and curl hands the same bytes over again.
     if (!c->is_error && !c->loop->bucket.take(n)) {

@@ -299,7 +299,8 @@ struct Engine::Impl {
         auto error = connection_outcome(*c, result);
         if (!error) {
             t.retry.succeeded(c->received, c->pos >= c->req_end);
-            const double seconds = std::chrono::duration<double>(now() - c->started).count();
+            // The speed of the body alone: a slow first byte is the planner's other measure.
+            const double seconds = std::chrono::duration<double>(now() - c->first_byte_at.value_or(c->started)).count();
             if (c->received >= k_progress_resets_failures && seconds > 0)
                 t.planner.record_piece_speed(static_cast<double>(c->received) / seconds);
             release(c);
@@ -370,19 +371,23 @@ struct Engine::Impl {
 
     // ---- stalls, journal and progress -----------------------------------------------------------
 
-    // A connection that received nothing for stall_timeout is dropped and its range retried.
+    // Two silences, two bounds: before the first body byte the server may still be building the
+    // response (a Xet bridge needs 30-60 s), so the wait is bounded by first_byte_timeout; once the
+    // body flows, stall_timeout catches a body that stopped. Either way the range is retried.
     void check_stalls(Clock::time_point at) {
         std::vector<CURL*> stalled;
-        for (auto& c : connections)
-            if (!c->rate_paused && !c->abort && at - c->last_activity > options.stall_timeout)
-                stalled.push_back(c->easy.get());
+        for (auto& c : connections) {
+            const auto bound = c->first_byte_at ? options.stall_timeout : options.first_byte_timeout;
+            if (!c->rate_paused && !c->abort && at - c->last_activity > bound) stalled.push_back(c->easy.get());
+        }
         for (CURL* easy : stalled) {
             // A transfer that gave up on an earlier stalled connection released its others.
             auto it = std::find_if(connections.begin(), connections.end(),
                                    [easy](const auto& c) { return c->easy.get() == easy; });
             if (it == connections.end()) continue;
-            spdlog::warn("download: no data for {} ms; reconnecting",
-                         std::chrono::duration_cast<std::chrono::milliseconds>(at - (*it)->last_activity).count());
+            const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(at - (*it)->last_activity).count();
+            if ((*it)->first_byte_at) spdlog::warn("download: the body stopped for {} ms; reconnecting", silent);
+            else spdlog::warn("download: no first byte after {} ms; reconnecting", silent);
             finished(easy, CURLE_OPERATION_TIMEDOUT);
         }
     }

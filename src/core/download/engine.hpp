@@ -38,7 +38,10 @@ struct EngineOptions {
     // after that it is split by the measured speeds (see split_tail).
     std::uint64_t tail_split_min = 1u << 20;
     std::chrono::milliseconds tail_split_eta{2000};
-    std::chrono::seconds stall_timeout{10};        // no byte for this long -> reconnect the segment
+    std::chrono::milliseconds stall_timeout{10'000}; // body started, then no byte for this long -> reconnect
+    // Request sent, no body byte yet: a Xet bridge (cas-bridge.xethub.hf.co, *.cdn.hf.co) may
+    // rebuild the file for 30-60 s before its first byte, so this wait has its own, longer bound.
+    std::chrono::milliseconds first_byte_timeout{120'000};
     std::chrono::milliseconds connect_timeout{10'000};
     int max_attempts = 6;                          // consecutive failures without progress
     std::chrono::milliseconds backoff_base{500};

@@ -8,6 +8,9 @@ namespace {
 constexpr std::uint64_t k_split_floor = 64u << 10; // never split or take over less than this
 constexpr double k_split_min_age = 0.3;  // s a connection runs before its speed counts
 constexpr double k_split_startup = 0.05; // s a fresh connection needs for its first byte
+// A first byte slower than this makes a request cost more than the pieces are worth: the Hub's
+// CDN answers in well under a second, a Xet bridge in up to a minute (issue 13).
+constexpr double k_slow_first_byte = 1.0;
 
 } // namespace
 
@@ -22,6 +25,10 @@ SegmentPlanner::SegmentPlanner(std::uint64_t size, const EngineOptions& options)
         1, std::min(options.piece_size, std::max(options.min_segment_size, even)));
 }
 
+void SegmentPlanner::record_first_byte(double seconds) {
+    m_first_byte = m_first_byte == 0 ? seconds : 0.5 * m_first_byte + 0.5 * seconds;
+}
+
 void SegmentPlanner::record_piece_speed(double bytes_per_second) {
     m_fresh_speed = m_fresh_speed == 0 ? bytes_per_second : 0.5 * m_fresh_speed + 0.5 * bytes_per_second;
 }
@@ -33,7 +40,12 @@ std::optional<Assignment> SegmentPlanner::next(const RangeSet& done, std::span<c
     RangeSet claimed = done;
     for (const auto& range : active) claimed.add(range.pos, range.limit);
     if (auto gap = claimed.first_gap(0, m_size)) {
-        const std::uint64_t end = single_stream ? m_size : std::min(gap->second, gap->first + m_piece);
+        std::uint64_t piece = m_piece;
+        if (m_first_byte >= k_slow_first_byte) { // share the gap among the free connections
+            const auto free = static_cast<std::uint64_t>(m_connection_cap - static_cast<int>(active.size()));
+            piece = std::max(piece, (gap->second - gap->first + free - 1) / free);
+        }
+        const std::uint64_t end = single_stream ? m_size : std::min(gap->second, gap->first + piece);
         return Assignment{Assignment::Kind::gap, gap->first, end, 0};
     }
     if (single_stream || rate_limited) return std::nullopt;
@@ -66,15 +78,16 @@ std::optional<Assignment> SegmentPlanner::split_tail(std::span<const ActiveRange
     const std::uint64_t begin = active[*slowest].pos;
     const std::uint64_t end = active[*slowest].limit;
     const double remaining = static_cast<double>(end - begin);
+    const double startup = std::max(k_split_startup, m_first_byte); // the new request's wait
     if (m_fresh_speed <= 0) {
         // Nothing measured yet: halve only a clearly late piece.
         if (end - begin < 2 * m_tail_split_min ||
-            worst_eta * 1000 < static_cast<double>(m_tail_split_eta.count()))
+            worst_eta * 1000 < static_cast<double>(m_tail_split_eta.count()) + 1000 * m_first_byte)
             return std::nullopt;
         return Assignment{Assignment::Kind::halve, begin + (end - begin) / 2, end, *slowest};
     }
-    const double together = remaining / (slowest_speed + m_fresh_speed) + k_split_startup;
-    if (worst_eta < 1.5 * together + k_split_startup) return std::nullopt; // not worth a connection
+    const double together = remaining / (slowest_speed + m_fresh_speed) + startup;
+    if (worst_eta < 1.5 * together + startup) return std::nullopt; // not worth a connection
     const auto keep =
         static_cast<std::uint64_t>(remaining * slowest_speed / (slowest_speed + m_fresh_speed));
     if (keep < k_split_floor || keep * 8 < end - begin)

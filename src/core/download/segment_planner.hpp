@@ -47,6 +47,11 @@ public:
     // Bytes/s one connection reached on recent whole pieces (moving average); 0 = none yet.
     double fresh_speed() const { return m_fresh_speed; }
     void record_piece_speed(double bytes_per_second);
+    // Seconds from a request to its first body byte (moving average); 0 = none yet. A slow first
+    // byte (a Xet bridge rebuilding the file) makes every new request expensive: gaps are then
+    // handed out in fewer, longer ranges and a split must also pay for the wait.
+    double first_byte_seconds() const { return m_first_byte; }
+    void record_first_byte(double seconds);
 
     // What one more connection should fetch, or nullopt when none should open (cap reached, a
     // single stream running, nothing worth splitting). `single_stream`: the server ignored Range,
@@ -64,6 +69,7 @@ private:
     int m_connection_cap = 1;
     std::uint64_t m_piece = 1;
     double m_fresh_speed = 0;
+    double m_first_byte = 0;
 };
 
 } // namespace tabagent::download

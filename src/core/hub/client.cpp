@@ -17,13 +17,6 @@ Error offline_error() {
                  {{"hint", "unset HF_HUB_OFFLINE or drop --offline"}}};
 }
 
-std::string unquote_etag(std::string etag) {
-    if (etag.rfind("W/", 0) == 0) etag.erase(0, 2);
-    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
-        etag = etag.substr(1, etag.size() - 2);
-    return etag;
-}
-
 // Link: <https://host/api/...?cursor=x>; rel="next", <...>; rel="prev"
 std::string next_link(const std::string& header) {
     size_t pos = 0;
@@ -42,16 +35,6 @@ std::string next_link(const std::string& header) {
         pos = end + 1;
     }
     return {};
-}
-
-std::optional<std::uint64_t> to_u64(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    std::uint64_t value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') return std::nullopt;
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return value;
 }
 
 } // namespace
@@ -179,20 +162,12 @@ Result<FileMeta> HubClient::head_file(const std::string& repo, const std::string
             url = m_endpoint + location;
             continue;
         }
-        FileMeta meta;
-        meta.commit = headers.get("x-repo-commit");
-        meta.etag = unquote_etag(headers.get("x-linked-etag"));
-        if (meta.etag.empty()) meta.etag = unquote_etag(headers.get("etag"));
-        auto size = to_u64(headers.get("x-linked-size"));
-        if (!size) size = to_u64(headers.get("content-length"));
-        meta.size = size.value_or(0);
-        if (status >= 300 && status < 400 && !location.empty())
-            meta.location = location.front() == '/' ? m_endpoint + location : location;
-        else
-            meta.location = url;
-        if (meta.etag.empty())
-            return fail(ErrorCode::network, "the Hub sent no ETag for " + path,
-                        {{"repo", repo}, {"path", path}, {"http_status", status}});
+        auto meta = file_meta_from_response(status, headers, url, m_endpoint);
+        if (!meta) {
+            meta.error().message += " for " + path;
+            meta.error().details["repo"] = repo;
+            meta.error().details["path"] = path;
+        }
         return meta;
     }
     return fail(ErrorCode::network, "too many redirects resolving " + path, {{"repo", repo}, {"path", path}});

@@ -6,6 +6,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/hub/curl_handles.hpp"
+#include "core/hub/file_meta.hpp"
 #include "core/model/repo_file.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,13 +18,6 @@
 #include <vector>
 
 namespace tabagent::hub {
-
-struct FileMeta {
-    std::string etag;     // X-Linked-Etag (LFS sha256) else ETag (git sha1), quotes removed
-    std::uint64_t size = 0; // X-Linked-Size else Content-Length
-    std::string commit;   // X-Repo-Commit
-    std::string location; // where the bytes are: the redirect target (CDN) or the resolve URL
-};
 
 struct ClientOptions {
     long connect_timeout_ms = 10'000;
@@ -41,7 +35,8 @@ public:
     Result<model::RepoListing> list_repo(const std::string& repo, const std::string& revision);
 
     // HEAD of the resolve URL without following the redirect to the CDN (relative redirects on
-    // the same host, e.g. a renamed repo, are followed). Errors as list_repo.
+    // the same host, e.g. a renamed repo, are followed), read by file_meta_from_response (Xet
+    // files: the hash and refresh route too). Errors as list_repo.
     Result<FileMeta> head_file(const std::string& repo, const std::string& revision,
                                const std::string& path);
 

@@ -47,6 +47,8 @@ Result<download::Engine*> ModelService::engine() {
         download::EngineOptions options;
         options.max_connections = m_config.max_connections_per_host;
         options.rate_limit_bytes_per_second = m_config.rate_limit_bytes_per_second;
+        options.first_byte_timeout = m_config.first_byte_timeout;
+        options.stall_timeout = m_config.stall_timeout;
         m_engine = std::make_unique<download::Engine>(options);
     }
     return m_engine.get();
