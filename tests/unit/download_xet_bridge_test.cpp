@@ -46,8 +46,8 @@ TEST_CASE("download: a 60 s first byte on every request is waited for, not taken
     CHECK(rig.clock.now() - t0 < 65s); // one wait, shared by the four segments
 }
 
-TEST_CASE("download: after a slow first byte the rest of the file goes in fewer, longer requests") {
-    Rig rig(bridge_options());
+TEST_CASE("download: a first wave still waiting after slow_start_replan is asked again as long ranges") {
+    Rig rig(bridge_options()); // slow_start_replan: the default, 5 s
     const std::string content = make_content(32u << 20, 32);
     auto file = fake_file(content);
     file.first_byte_delay = 60s;
@@ -58,13 +58,17 @@ TEST_CASE("download: after a slow first byte the rest of the file goes in fewer,
     REQUIRE(rig.run_until([&] { return run.done(); }, 500ms));
     REQUIRE_MESSAGE(run.status(), run.message());
     CHECK(read_all(rig.dir.path / "l.incomplete") == content);
-    // 2 MiB pieces would be 16 requests in four waves of 60 s; after the first wave measured the
-    // wait, the 24 MiB left are shared by the four connections: eight requests, two waits.
-    CHECK(rig.curl.requests().size() == 8);
-    CHECK(rig.curl.bytes_sent() <= content.size() * 115 / 100);
-    // Two waits of 60 s and 8 MiB per connection at the fake's 512 KiB/s (500 ms turns): 136 s;
-    // four waits would be over 240 s.
-    CHECK(rig.clock.now() - t0 < 140s);
+    // 2 MiB pieces would be 16 requests in four waves of 60 s. The four first pieces, still
+    // waiting at 5 s, are dropped before any byte and the file is asked as four 8 MiB ranges.
+    const auto& log = rig.curl.requests();
+    REQUIRE(log.size() == 8);
+    for (std::size_t i = 0; i < 4; ++i) CHECK(log[i].range == bytes_range(i * (2u << 20), (i + 1) * (2u << 20)));
+    for (std::size_t i = 4; i < 8; ++i) CHECK(log[i].range == bytes_range((i - 4) * (8u << 20), (i - 3) * (8u << 20)));
+    CHECK(log[4].at - log[0].at < 6s);
+    CHECK(rig.curl.bytes_sent() == content.size()); // the dropped requests had sent nothing
+    // One wait of 60 s after the 5 s, then 8 MiB per connection at the fake's 512 KiB/s (500 ms
+    // turns); two waits would be over 120 s.
+    CHECK(rig.clock.now() - t0 < 85s);
 }
 
 TEST_CASE("download: no first byte within first_byte_timeout retries the request") {

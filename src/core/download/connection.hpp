@@ -55,6 +55,7 @@ struct Transfer {
     std::vector<Connection*> connections;
     bool single_stream = false; // the server ignored Range: one stream from byte 0
     bool paused = false;
+    bool start_planned = false; // the first wave was judged for a slow first byte (engine.cpp)
     std::string redirect_url; // resolved CDN URL, reused for the other pieces
     Clock::time_point last_progress{};
     std::uint64_t reported = 0;

@@ -392,8 +392,32 @@ struct Engine::Impl {
         }
     }
 
+    // A Xet bridge may make every request wait a minute for its first byte. A transfer whose
+    // first pieces are all still waiting after slow_start_replan, and which would need more
+    // requests after them, drops them (nothing was received, nothing counts as a failure) and
+    // lets the planner, now told of the wait, ask each connection for one long range instead.
+    void replan_slow_start(Transfer& t, Clock::time_point at) {
+        if (t.start_planned || t.connections.empty()) return;
+        RangeSet claimed = t.file.done();
+        for (const auto* c : t.connections) {
+            if (c->first_byte_at || c->checked) {
+                t.start_planned = true; // the server answers: pieces stay as they are
+                return;
+            }
+            if (at - c->started < options.slow_start_replan) return;
+            claimed.add(c->pos, c->limit);
+        }
+        t.start_planned = true;
+        if (!claimed.first_gap(0, t.request.size)) return; // one wave covers the file anyway
+        const auto waited = std::chrono::duration<double>(at - t.connections.front()->started).count();
+        spdlog::info("download: transfer {} has no first byte after {:.1f} s; asking for longer ranges", t.id, waited);
+        t.planner.record_first_byte(waited);
+        drop_connections(t);
+    }
+
     void housekeeping() {
         const auto at = now();
+        for (auto& [id, holder] : transfers) replan_slow_start(*holder, at);
         check_stalls(at);
         for (auto& c : connections) c->sample_speed(at);
         for (auto& [id, holder] : transfers) {

@@ -42,6 +42,10 @@ struct EngineOptions {
     // Request sent, no body byte yet: a Xet bridge (cas-bridge.xethub.hf.co, *.cdn.hf.co) may
     // rebuild the file for 30-60 s before its first byte, so this wait has its own, longer bound.
     std::chrono::milliseconds first_byte_timeout{120'000};
+    // When no connection of a transfer has its first byte after this long and the pieces asked
+    // leave part of the file for later requests, they are asked again as one range per
+    // connection: one wait for the whole file instead of one per wave of pieces.
+    std::chrono::milliseconds slow_start_replan{5'000};
     std::chrono::milliseconds connect_timeout{10'000};
     int max_attempts = 6;                          // consecutive failures without progress
     std::chrono::milliseconds backoff_base{500};
