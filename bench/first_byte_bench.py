@@ -4,8 +4,9 @@
 the fake hub's --xet mode with a per-connection cap. Measures, alternating in one run:
   - an ideal client that waits: one `curl -L` request, no timeout, one connection;
   - ours: tabagent-host, request -> terminal event (sha256 and fsync included);
-  - optionally another tabagent-host (--compare-host, e.g. a build from before the first-byte
-    bound: it gives up once its stall timeout has dropped every attempt).
+  - ours with the first byte bounded by the stall timeout (TABAGENT_FIRST_BYTE_TIMEOUT_MS=10000),
+    which is what the host did before the first-byte bound existed (--no-old-bound skips it);
+  - optionally another tabagent-host (--compare-host, e.g. a build of an older commit).
 Time, bytes on the wire (fakehub stats) per file byte and CDN requests are printed as a table.
 
     python3 bench/first_byte_bench.py                       # 60 s first byte, 1 GiB, 1 run
@@ -40,9 +41,9 @@ class FirstByteBench(Bench):
         r["status"] = "done"
         return r
 
-    def run_host(self, hub, binary=None):
+    def run_host(self, hub, binary=None, **extra_env):
         cache, home = self.fresh_dir("cache-ours"), self.fresh_dir("home-ours")
-        env = hostproc.clean_env(home, cache, HF_ENDPOINT=hub.url)
+        env = hostproc.clean_env(home, cache, HF_ENDPOINT=hub.url, **extra_env)
         host = hostproc.HostProcess(env, binary=binary or self.args.host)
         try:
             host.call("ping")
@@ -67,8 +68,12 @@ class FirstByteBench(Bench):
             hub.mode(xet=True)
             hub.add_fault(kind="first_byte_delay", endpoint="cdn", times=-1, delay_ms=int(a.delay * 1000))
             url = hub.resolve_url("bench/bridge", "model.safetensors")
-            self.measure(CASE, [("curl -L (1 request, waits)", lambda: self.run_curl_counted(hub, url)),
-                                ("ours", lambda binary=None: self.run_host(hub, binary))])
+            tools = [("curl -L (1 request, waits)", lambda: self.run_curl_counted(hub, url)),
+                     ("ours", lambda binary=None: self.run_host(hub, binary))]
+            if a.old_bound:
+                tools.append(("ours, first byte bounded by the 10 s stall timeout (as before)",
+                              lambda: self.run_host(hub, TABAGENT_FIRST_BYTE_TIMEOUT_MS=10000)))
+            self.measure(CASE, tools)
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.report()
 
@@ -97,6 +102,8 @@ def main():
     p.add_argument("--host", default=os.environ.get("TABAGENT_HOST", str(build / "src/host/tabagent-host")))
     p.add_argument("--fakehub", default=os.environ.get("FAKEHUB", str(build / "tests/fakehub/fakehub")))
     p.add_argument("--fakehub-gen", default=os.environ.get("FAKEHUB_GEN", str(build / "tests/fakehub/fakehub-gen")))
+    p.add_argument("--no-old-bound", dest="old_bound", action="store_false",
+                   help="skip the run with the first byte bounded like a stall")
     p.add_argument("--compare-host", default=None, metavar="PATH")
     p.add_argument("--compare-label", default="compare")
     p.add_argument("--tmp", default=None)

@@ -148,6 +148,10 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     auto* c = static_cast<Connection*>(user);
     c->last_activity = c->loop->now();
     c->response.feed(std::string_view(data, size * count));
+    // The wait for the first byte ends with the head of the answer itself; a redirect's head
+    // (the Hub's 302) does not end it: the bridge behind it may still need a minute.
+    if (!c->first_byte_at && (c->response.status < 300 || c->response.status >= 400) && c->response.status >= 200)
+        c->first_byte_at = c->last_activity;
     return size * count;
 }
 
@@ -157,7 +161,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     if (c->abort) return 0;
     c->last_activity = c->loop->now();
     if (!c->checked) {
-        c->first_byte_at = c->last_activity;
+        if (!c->first_byte_at) c->first_byte_at = c->last_activity;
         if (!judge_first_byte(*c)) return 0;
     }
     // Rate limit: an empty bucket pauses the connection; the loop resumes it (curl_easy_pause)

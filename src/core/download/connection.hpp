@@ -81,7 +81,7 @@ struct Connection {
     std::uint64_t epoch = 0;
     Clock::time_point started;
     Clock::time_point last_activity; // last header/body byte (stall detection)
-    std::optional<Clock::time_point> first_byte_at; // first body byte (ends the first-byte wait)
+    std::optional<Clock::time_point> first_byte_at; // head of the final answer (ends the first-byte wait)
     util::SpeedMeter recent{k_speed_window, k_speed_window};
     std::optional<Clock::time_point> first_sample, last_sample;
     std::optional<double> recent_speed; // bytes/s over the last k_speed_window, once measured
