@@ -69,3 +69,26 @@ TEST_CASE("config: the cache root follows the documented order") {
         else unsetenv(names[i]);
     }
 }
+
+TEST_CASE("config: download silences come from TABAGENT_FIRST_BYTE_TIMEOUT_MS and TABAGENT_STALL_TIMEOUT_MS") {
+    const char* names[] = {"TABAGENT_FIRST_BYTE_TIMEOUT_MS", "TABAGENT_STALL_TIMEOUT_MS"};
+    std::vector<std::optional<std::string>> saved;
+    for (auto n : names) {
+        const char* v = std::getenv(n);
+        saved.push_back(v ? std::optional<std::string>(v) : std::nullopt);
+        unsetenv(n);
+    }
+    // Defaults: a Xet bridge may need a minute for its first byte (issue 13); a body that stops, 10 s.
+    CHECK(Config::from_environment().first_byte_timeout == std::chrono::milliseconds(120'000));
+    CHECK(Config::from_environment().stall_timeout == std::chrono::milliseconds(10'000));
+    setenv("TABAGENT_FIRST_BYTE_TIMEOUT_MS", "3000", 1);
+    setenv("TABAGENT_STALL_TIMEOUT_MS", "1000", 1);
+    CHECK(Config::from_environment().first_byte_timeout == std::chrono::milliseconds(3000));
+    CHECK(Config::from_environment().stall_timeout == std::chrono::milliseconds(1000));
+    setenv("TABAGENT_STALL_TIMEOUT_MS", "soon", 1); // not a number: the default
+    CHECK(Config::from_environment().stall_timeout == std::chrono::milliseconds(10'000));
+    for (std::size_t i = 0; i < saved.size(); ++i) {
+        if (saved[i]) setenv(names[i], saved[i]->c_str(), 1);
+        else unsetenv(names[i]);
+    }
+}
