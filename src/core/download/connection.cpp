@@ -90,8 +90,8 @@ void Connection::sample_speed(Clock::time_point now) {
 }
 
 ActiveRange Connection::view(Clock::time_point now) const {
-    // Its age counts from the first body byte: a wait for the first byte (a Xet bridge) says
-    // nothing of how fast the body comes, and would make a fresh body look lagging.
+    // Its age counts from the answer's first byte: a wait for it (a Xet bridge) says nothing of
+    // how fast the body comes, and would make a fresh body look lagging.
     return {pos, limit, checked && !is_error && !abort,
             std::chrono::duration<double>(now - first_byte_at.value_or(started)).count(), received, recent_speed};
 }

@@ -371,9 +371,10 @@ struct Engine::Impl {
 
     // ---- stalls, journal and progress -----------------------------------------------------------
 
-    // Two silences, two bounds: before the first body byte the server may still be building the
-    // response (a Xet bridge needs 30-60 s), so the wait is bounded by first_byte_timeout; once the
-    // body flows, stall_timeout catches a body that stopped. Either way the range is retried.
+    // Two silences, two bounds: before the answer's first byte (its head, or else its body) the
+    // server may still be building it (a Xet bridge needs 30-60 s), so the wait is bounded by
+    // first_byte_timeout; once it answers, stall_timeout catches a body that stopped. Either way
+    // the range is retried.
     void check_stalls(Clock::time_point at) {
         std::vector<CURL*> stalled;
         for (auto& c : connections) {

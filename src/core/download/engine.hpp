@@ -39,8 +39,9 @@ struct EngineOptions {
     std::uint64_t tail_split_min = 1u << 20;
     std::chrono::milliseconds tail_split_eta{2000};
     std::chrono::milliseconds stall_timeout{10'000}; // body started, then no byte for this long -> reconnect
-    // Request sent, no body byte yet: a Xet bridge (cas-bridge.xethub.hf.co, *.cdn.hf.co) may
-    // rebuild the file for 30-60 s before its first byte, so this wait has its own, longer bound.
+    // Request sent, no answer yet (a redirect does not count): a Xet bridge (cas-bridge.xethub.hf.co,
+    // *.cdn.hf.co) may rebuild the file for 30-60 s before its first byte, so this wait has its
+    // own, longer bound.
     std::chrono::milliseconds first_byte_timeout{120'000};
     // When no connection of a transfer has its first byte after this long and the pieces asked
     // leave part of the file for later requests, they are asked again as one range per

@@ -18,7 +18,7 @@ struct ActiveRange {
     std::uint64_t pos = 0;   // next byte it writes
     std::uint64_t limit = 0; // one past the last byte it writes
     bool measurable = false; // a good 2xx body is arriving and the connection is not being dropped
-    double age_seconds = 0;  // since its first body byte (since it was opened, before that)
+    double age_seconds = 0;  // since the answer's first byte (since it was opened, before that)
     std::uint64_t received = 0;
     std::optional<double> recent_speed; // bytes/s over the last speed window, once measured
 };
