@@ -93,6 +93,9 @@ TEST_CASE("download: no first byte within first_byte_timeout retries the request
 }
 
 TEST_CASE("download: every file request asks for Accept-Encoding: identity") {
+    // huggingface_hub file_download.py get_hf_file_metadata sends it on its HEAD ("prevent any
+    // compression => we want to know the real size of the file"); a GET needs it as much: the
+    // etag and the Range offsets count the stored bytes.
     Rig rig(bridge_options());
     const std::string content = make_content(3u << 20, 34);
     auto file = fake_file(content);
@@ -129,7 +132,8 @@ TEST_CASE("download: a compressed body is refused with INTEGRITY, not hashed") {
 }
 
 TEST_CASE("download: the single-stream fallback still asks for a Range") {
-    // A bridge serves files over 50 GB only to ranged requests (issue 13): when the server
+    // A bridge serves files over 50 GB only to ranged requests (xet-core issue 238: a whole-file
+    // GET of such a file gets 400 Bad Request; huggingface_hub issues 2991, 3868): when the server
     // ignored Range once and the engine fell back to one stream, the stream's retry names its
     // range too ("bytes=N-<last>"), never a bare GET.
     Rig rig(bridge_options());
