@@ -1,6 +1,7 @@
 #include "core/service/service.hpp"
 
 #include "core/cache/delete.hpp"
+#include "core/cache/hub_metadata.hpp"
 #include "core/cache/lock.hpp"
 #include "core/cache/scan.hpp"
 #include "core/download/engine.hpp"
@@ -64,12 +65,23 @@ Result<model::RepoListing> ModelService::scan_repo(const std::string& repo, cons
     auto listing = make_client()->list_repo(repo, revision);
     if (!listing) return listing;
     if (auto st = m_listings.save(*listing); !st) spdlog::warn("{}", st.error().message);
+    // The listing goes where huggingface_hub keeps it too (trees/<commit>.json), so a peer can
+    // skip its own listing and HEADs; the repo folder it needs is created for it.
+    if (auto st = cache::ensure_cachedir_tag(m_store.root()); !st) spdlog::warn("{}", st.error().message);
+    if (auto st = cache::write_tree_cache(m_store, *listing); !st) spdlog::warn("{}", st.error().message);
     return listing;
 }
 
 Result<SavedListing> ModelService::known_listing(const std::string& repo, const std::string& revision) const {
     if (auto st = validate_repo(repo); !st) return tl::unexpected(st.error());
     if (auto saved = m_listings.load(repo)) return *saved;
+    // A repo another tool downloaded: huggingface_hub's saved listing of the commit is whole;
+    // a listing derived from the snapshot holds only what is present.
+    if (auto listing = listing_from_tree_cache(m_store, repo, revision)) {
+        SavedListing s;
+        s.listing = std::move(*listing);
+        return s;
+    }
     if (auto derived = listing_from_cache(m_config.cache_root, repo, revision)) {
         SavedListing s;
         s.listing = std::move(*derived);
@@ -152,6 +164,8 @@ Result<FilePresence> ModelService::has_file(const std::string& repo, const std::
         p.path = found->snapshot_path;
         p.blob_path = found->blob_path;
         p.commit = found->commit;
+    } else {
+        p.known_missing = cache::is_known_missing(m_store, repo, file, revision);
     }
     return p;
 }
