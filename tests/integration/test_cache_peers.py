@@ -238,8 +238,15 @@ class DownloadsSeenByPeers(unittest.TestCase):
         host = HostProcess(env)
         self.addCleanup(host.kill)
         info = host.call("open_file_server")["payload"]
+        # A file of a repo nothing of which is cached: 404, and no trace (the repo does not show in `list`).
+        status, _, _ = http_request(info["port"], "GET", "/%s/%s/resolve/main/tokenizer.json" % (info["token"], GGUF_REPO))
+        self.assertEqual(status, 404)
+        self.assertFalse(repo_dir(self.cache, GGUF_REPO).exists())
+        # transformers.js: a file that exists first (fetched), then an optional one the Hub lacks.
+        status, _, _ = http_request(info["port"], "GET", "/%s/%s/resolve/main/README.md" % (info["token"], GGUF_REPO))
+        self.assertEqual(status, 200)
         target = "/%s/%s/resolve/main/tokenizer.json" % (info["token"], GGUF_REPO)
-        status, _, body = http_request(info["port"], "GET", target)  # transformers.js asks, the Hub lacks it
+        status, _, body = http_request(info["port"], "GET", target)
         self.assertEqual(status, 404, body)
         d = repo_dir(self.cache, GGUF_REPO)
         commit = (d / "refs" / "main").read_text()

@@ -45,6 +45,12 @@ std::optional<model::RepoFile> tree_entry(const std::string& path, const nlohman
 
 } // namespace
 
+bool repo_folder_exists(const Store& store, std::string_view repo) {
+    if (!validate_repo(repo)) return false;
+    auto st = detail::stat_path(store.repo_dir(repo));
+    return st && st->kind == detail::Kind::directory;
+}
+
 Status ensure_cachedir_tag(const fs::path& root) {
     std::error_code ec;
     fs::create_directories(root, ec);

@@ -22,6 +22,10 @@ namespace tabagent::cache {
 
 class Store;
 
+// Whether models--o--n exists (as a folder or a link to one). The writers below create it; callers
+// ask first where a write alone must not make an uncached repo appear in `list`.
+bool repo_folder_exists(const Store& store, std::string_view repo);
+
 inline constexpr std::string_view k_cachedir_tag_name = "CACHEDIR.TAG";
 // Byte for byte huggingface_hub's CACHEDIR_TAG_CONTENT; the first line is the standard's
 // signature (https://bford.info/cachedir/), the rest is free text.

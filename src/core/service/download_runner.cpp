@@ -58,9 +58,12 @@ void record_listing(const cache::Store& store, const model::RepoListing& listing
 
 // A file asked for that the commit does not have: the marker huggingface_hub writes on a 404
 // (with the ref, as `_get_metadata_or_catch_error` does), so the next ask needs no network.
+// Only for a repo the cache already holds something of (transformers.js fetched config.json first):
+// a typo on an uncached repo must not make it show up in `list`.
 void record_missing(const cache::Store& store, const jobs::JobSpec& spec, const model::RepoListing& listing,
                     const Error& error) {
     if (spec.kind != jobs::JobKind::download_files || error.code != ErrorCode::not_found) return;
+    if (!cache::repo_folder_exists(store, spec.repo)) return;
     const auto file = error.details.find("file");
     if (file == error.details.end() || !file->is_string()) return;
     if (auto st = cache::write_no_exist(store, spec.repo, listing.commit, file->get<std::string>()); !st)
@@ -96,12 +99,12 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
     auto listing = client->list_repo(spec.repo, spec.revision);
     if (!listing) return tl::unexpected(listing.error());
     if (auto st = m_listings.save(*listing); !st) spdlog::warn("{}", st.error().message);
-    record_listing(m_store, *listing);
     auto files = files_for(spec, *listing);
     if (!files) {
         record_missing(m_store, spec, *listing, files.error());
         return tl::unexpected(files.error());
     }
+    record_listing(m_store, *listing); // the repo folder is about to exist (or does): no phantom repo
     const std::string commit = listing->commit;
 
     DownloadPlan plan{spec.repo, commit, std::move(*files), client->auth_headers(),

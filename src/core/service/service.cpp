@@ -66,9 +66,10 @@ Result<model::RepoListing> ModelService::scan_repo(const std::string& repo, cons
     if (!listing) return listing;
     if (auto st = m_listings.save(*listing); !st) spdlog::warn("{}", st.error().message);
     // The listing goes where huggingface_hub keeps it too (trees/<commit>.json), so a peer can
-    // skip its own listing and HEADs; the repo folder it needs is created for it.
-    if (auto st = cache::ensure_cachedir_tag(m_store.root()); !st) spdlog::warn("{}", st.error().message);
-    if (auto st = cache::write_tree_cache(m_store, *listing); !st) spdlog::warn("{}", st.error().message);
+    // skip its own listing and HEADs; only for a repo already cached (a scan alone must not make a
+    // repo appear in `list`).
+    if (cache::repo_folder_exists(m_store, repo))
+        if (auto st = cache::write_tree_cache(m_store, *listing); !st) spdlog::warn("{}", st.error().message);
     return listing;
 }
 
