@@ -269,7 +269,23 @@ class DownloadsSeenByPeers(unittest.TestCase):
         reply = offline.call("get_file_path", repo=GGUF_REPO, file="tokenizer.json")
         self.assertEqual(reply["error"]["code"], "NOT_FOUND")
         self.assertTrue(reply["error"]["details"]["knownMissing"])
+        info = offline.call("open_file_server")["payload"]
+        status, _, body = http_request(info["port"], "GET", "/%s/%s/resolve/main/tokenizer.json" % (info["token"], GGUF_REPO))
+        self.assertEqual(status, 404)
+        self.assertTrue(json.loads(body)["error"]["knownMissing"])
         self.assertEqual(offline.close(), 0)
+
+    def test_scan_writes_trees_only_for_a_cached_repo(self):
+        self.ws.json("scan", GGUF_REPO)
+        self.assertFalse(repo_dir(self.cache, GGUF_REPO).exists())  # a listing alone adds no repo
+        self.assertEqual(self.ws.json("list")["models"], [])
+        self.ws.json("download", GGUF_REPO, "--file", "README.md")
+        d = repo_dir(self.cache, GGUF_REPO)
+        commit = (d / "refs" / "main").read_text()
+        tree = d / "trees" / (commit + ".json")
+        tree.unlink()
+        self.ws.json("scan", GGUF_REPO)
+        self.assertEqual(len(json.loads(tree.read_text())["files"]), len(self.hub_tree()))
 
 
 if __name__ == "__main__":

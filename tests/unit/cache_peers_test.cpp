@@ -345,3 +345,46 @@ TEST_CASE("cache peers: the service answers from other tools' metadata without t
     REQUIRE(unknown);
     CHECK_FALSE(unknown->known_missing);
 }
+
+TEST_CASE("cache peers: lock files left behind do not make a repo busy; held ones do") {
+    // huggingface_hub never deletes its .lock files (utils/_fixes.py WeakFileLock releases, only
+    // unlinks when release fails), nor does llama.cpp (common/file-lock.cpp: "the lock file is
+    // never deleted"): an existing, unheld lock file is the normal state of a cache.
+    TempDir tmp;
+    Store store(tmp.path());
+    put(store, k_repo, k_commit_a, "m.gguf", std::string(500, 'm'));
+    const auto etag = sha256_of("hf-partial");
+    const auto partial = store.blobs_dir(k_repo) / (etag + ".1234abcd.incomplete");
+    write_file(partial, "half");
+    write_file(store.lock_path(k_repo, etag), ""); // left by a finished or killed download
+    const auto llama = store.blobs_dir(k_repo) / (sha256_of("l") + ".downloadInProgress");
+    write_file(llama, "llama");
+
+    SUBCASE("clean --max-size evicts the repo") {
+        cache::CleanOptions opts;
+        opts.max_bytes = 0;
+        auto report = cache::clean(tmp.path(), opts);
+        REQUIRE(report);
+        CHECK(report->skipped_busy.empty());
+        CHECK_FALSE(fs::exists(store.repo_dir(k_repo)));
+    }
+    SUBCASE("delete refuses while llama.cpp's lock is held, then goes ahead") {
+        Config config;
+        config.cache_root = tmp.path();
+        config.data_dir = tmp.path() / "home";
+        config.offline = true;
+        service::ModelService models(config);
+        {
+            auto held = util::FileLock::try_lock(llama.string() + ".lock");
+            REQUIRE((held && *held));
+            auto refused = models.delete_model(k_repo, "");
+            REQUIRE_FALSE(refused);
+            CHECK(refused.error().code == ErrorCode::locked);
+            CHECK(refused.error().details["partial"] == "blobs/" + llama.filename().string());
+            CHECK(fs::exists(llama));
+        }
+        auto freed = models.delete_model(k_repo, "");
+        REQUIRE(freed);
+        CHECK_FALSE(fs::exists(store.repo_dir(k_repo)));
+    }
+}

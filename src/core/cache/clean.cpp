@@ -18,8 +18,10 @@ namespace {
 // A held blob lock means a download (here or in another process) is working on the repo; so does
 // a held lock beside another tool's partial (cache/partials.hpp).
 bool repo_busy(const Store& store, const ScannedRepo& r) {
-    auto locks = RepoLocks::try_acquire_all(store.locks_dir(r.repo));
-    if (!locks && locks.error().code == ErrorCode::locked) return true;
+    {
+        auto locks = RepoLocks::try_acquire_all(store.locks_dir(r.repo));
+        if (!locks && locks.error().code == ErrorCode::locked) return true;
+    } // released before the probes below, which would take our own hold for another process's
     return std::any_of(r.partials.begin(), r.partials.end(),
                        [&](const ScannedPartial& p) { return partial_in_use(store, r.repo, p); });
 }

@@ -74,4 +74,12 @@ bool partial_in_use(const Store& store, std::string_view repo, const ScannedPart
     return false;
 }
 
+std::optional<std::string> held_partial(const Store& store, std::string_view repo) {
+    auto scanned = scan_repo(store.root(), repo);
+    if (!scanned) return std::nullopt;
+    for (const auto& p : scanned->partials)
+        if (partial_in_use(store, repo, p)) return p.file;
+    return std::nullopt;
+}
+
 } // namespace tabagent::cache

@@ -59,4 +59,8 @@ std::vector<std::filesystem::path> partial_lock_paths(const Store& store, std::s
 // keep another tool's bytes.
 bool partial_in_use(const Store& store, std::string_view repo, const ScannedPartial& partial);
 
+// The first partial of the repo (its path from the repo folder) that partial_in_use; nullopt when
+// none is (or the repo is not cached). What a whole-repo delete asks before removing anything.
+std::optional<std::string> held_partial(const Store& store, std::string_view repo);
+
 } // namespace tabagent::cache

@@ -3,6 +3,7 @@
 #include "core/cache/delete.hpp"
 #include "core/cache/hub_metadata.hpp"
 #include "core/cache/lock.hpp"
+#include "core/cache/partials.hpp"
 #include "core/cache/scan.hpp"
 #include "core/download/engine.hpp"
 #include "core/hub/client.hpp"
@@ -208,6 +209,12 @@ Result<std::uint64_t> ModelService::delete_model(const std::string& repo, const 
     // "Concurrent operations on one repo"); across processes: the repo's blob locks.
     auto deleting = m_repo_activity.begin_delete(repo);
     if (!deleting) return tl::unexpected(deleting.error());
+    // Another tool's partial whose lock is held (llama.cpp downloading) is never removed. Asked
+    // before taking the repo's locks below: once held here, they would read as held by another.
+    if (quant.empty())
+        if (auto busy = cache::held_partial(m_store, repo))
+            return fail(ErrorCode::locked, repo + " is being downloaded by another process; try again when it is done",
+                        {{"repo", repo}, {"partial", *busy}});
     auto locks = cache::RepoLocks::try_acquire_all(m_store.locks_dir(repo));
     if (!locks) {
         locks.error().message = repo + " is being downloaded by another process; try again when it is done";
