@@ -112,6 +112,7 @@ TEST_CASE("cache peers: clean keeps a partial whose lock is held, drops it only 
     const auto p_free_llama = blobs / (free_llama + ".downloadInProgress");
     for (const auto& p : {p_held_hf, p_free_hf, p_fresh_hf, p_held_llama, p_free_llama}) write_file(p, "partial");
     for (const auto& p : {p_held_hf, p_free_hf, p_held_llama, p_free_llama}) set_times(p, days_ago(30), days_ago(30));
+    write_file(p_free_llama.string() + ".lock", ""); // left behind, unheld (llama.cpp never deletes it)
     // huggingface_hub holds .locks/models--o--n/<etag>.lock (WeakFileLock in
     // `_hf_hub_download_to_cache_dir`) for the whole download; flock on POSIX (filelock), the
     // same call llama.cpp's common/file-lock.cpp makes. Another fd stands for another process.
@@ -141,9 +142,11 @@ TEST_CASE("cache peers: clean keeps a partial whose lock is held, drops it only 
         std::set<std::string> writers;
         for (const auto& r : report->removed_partials) writers.insert(r.writer);
         CHECK(writers == std::set<std::string>{"huggingface_hub", "llama.cpp"});
-        // Probing another tool's lock never creates one.
-        CHECK_FALSE(fs::exists(p_free_llama.string() + ".lock"));
+        // Probing another tool's lock never creates one, and removing a partial keeps its lock.
+        CHECK_FALSE(fs::exists(p_free_hf.string() + ".lock"));
+        CHECK_FALSE(fs::exists(store.lock_path(k_repo, free_hf)));
         CHECK_FALSE(fs::exists(blobs / (free_llama + ".lock")));
+        CHECK(fs::exists(p_free_llama.string() + ".lock"));
     }
     SUBCASE("a repo with a held partial lock is not evicted for space") {
         cache::CleanOptions space;

@@ -85,7 +85,8 @@ struct Cleaner {
             std::error_code ec;
             for (fs::directory_iterator it(path.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
                 auto name = it->path().filename().string();
-                if (name.rfind(prefix, 0) != 0) continue;
+                // A lock file stays, whoever's: removing one lets two processes lock two files.
+                if (name.rfind(prefix, 0) != 0 || name.ends_with(".lock")) continue;
                 auto st = detail::lstat_path(it->path());
                 if (!st || st->kind != detail::Kind::regular) continue;
                 if (!options.dry_run && ::unlink(it->path().c_str()) != 0) {
