@@ -107,7 +107,9 @@ class LlamaCppLaidDown(unittest.TestCase):
         self.cache = self.ws.cache
         self.q4 = os.urandom(300_000)
         self.readme = b"# Tiny\n"
-        self.d = lay_down_like_llama_cpp(self.cache, GGUF_REPO, {"Tiny-Q4_K_M.gguf": self.q4})
+        # A split model: llama.cpp downloads every part (download.cpp `get_split_files`).
+        self.shards = {"Tiny-Q6_K-00001-of-00002.gguf": b"6" * 1000, "Tiny-Q6_K-00002-of-00002.gguf": b"7" * 500}
+        self.d = lay_down_like_llama_cpp(self.cache, GGUF_REPO, {"Tiny-Q4_K_M.gguf": self.q4, **self.shards})
         # llama.cpp is downloading another quant right now: path + ".downloadInProgress".
         self.q8_oid = hashlib.sha256(b"q8").hexdigest()
         self.partial = self.d / "blobs" / (self.q8_oid + ".downloadInProgress")
@@ -121,12 +123,13 @@ class LlamaCppLaidDown(unittest.TestCase):
         listed = {m["repo"]: m for m in self.ws.json("list")["models"]}
         self.assertIn(GGUF_REPO, listed)
         self.assertIn("Q4_K_M", listed[GGUF_REPO]["variants"])
-        self.assertEqual(listed[GGUF_REPO]["size"], len(self.q4))
+        self.assertIn("Q6_K", listed[GGUF_REPO]["variants"])  # both parts present: one unit
+        self.assertEqual(listed[GGUF_REPO]["size"], len(self.q4) + 1500)
         self.assertEqual(listed[GGUF_REPO]["partialBytes"], 4096)
         self.assertIn("Q8_0", listed["bartowski/Flat-GGUF"]["variants"])
         stats = self.ws.json("stats")
         self.assertEqual(stats["partialBytes"], 4096)
-        self.assertEqual(stats["totalSize"], len(self.q4) + 5000)
+        self.assertEqual(stats["totalSize"], len(self.q4) + 1500 + 5000)
         self.assertEqual(stats["warnings"], [])
 
     def test_host_finds_the_files_with_no_network(self):
