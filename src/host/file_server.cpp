@@ -125,7 +125,8 @@ void FileServer::handle(const http::Request& req, http::Response& res) {
         // transformers.js asks for optional files (tokenizer, processor configs) on every load:
         // a .no_exist marker for the revision's commit answers without a job or the network.
         if (presence->known_missing) {
-            Error known{ErrorCode::not_found, "the Hub has no such file (remembered in the cache)", {{"knownMissing", true}}};
+            Error known{ErrorCode::not_found, "the Hub has no such file (remembered in the cache)",
+                        {{"knownMissing", true}}};
             return answer(res, 404, &known);
         }
         if (m_options.offline) return answer(res, 404, &missing);

@@ -139,7 +139,9 @@ Status write_no_exist(const Store& store, std::string_view repo, std::string_vie
     const auto marker = no_exist_path(store, repo, commit, path);
     std::error_code ec;
     fs::create_directories(marker.parent_path(), ec);
-    if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot create the .no_exist folder", marker.parent_path()));
+    if (ec)
+        return tl::unexpected(
+            util::errno_error(ec.value(), "cannot create the .no_exist folder", marker.parent_path()));
     auto created = util::create_new_file(marker, "");
     if (!created) return tl::unexpected(created.error());
     return {};

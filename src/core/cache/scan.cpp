@@ -219,7 +219,8 @@ void scan_snapshot(ScannedRepo& repo, ScannedRevision& rev, int snap_fd, Warning
         if (kind == Kind::regular && name.ends_with(k_llama_partial_suffix)) {
             // llama.cpp without symlinks downloads into the snapshot path itself.
             if (auto st = detail::lstat_at(dfd, name.c_str())) {
-                repo.partials.push_back({"", "snapshots/" + rev.commit + "/" + rel, PartialKind::llama_cpp, st->size, st->mtime});
+                repo.partials.push_back(
+                    {"", "snapshots/" + rev.commit + "/" + rel, PartialKind::llama_cpp, st->size, st->mtime});
                 repo.partial_bytes += st->size;
             }
             return;

@@ -69,7 +69,8 @@ void record_missing(const cache::Store& store, const jobs::JobSpec& spec, const 
     if (auto st = cache::write_no_exist(store, spec.repo, listing.commit, file->get<std::string>()); !st)
         return spdlog::warn("{}", st.error().message);
     if (!is_commit_hash(spec.revision))
-        if (auto st = store.write_ref(spec.repo, spec.revision, listing.commit); !st) spdlog::warn("{}", st.error().message);
+        if (auto st = store.write_ref(spec.repo, spec.revision, listing.commit); !st)
+            spdlog::warn("{}", st.error().message);
 }
 
 // Offline: succeed only from what the cache already holds.
