@@ -92,6 +92,9 @@ TEST_CASE("cache peers: other tools' partials are unfinished bytes, never blobs"
     REQUIRE(scan->revisions.size() == 1);
     CHECK(scan->revisions[0].files.size() == 1); // the snapshot partial is not a file of the revision
     CHECK(scan->file_count == 1);
+    REQUIRE(store.write_ref(k_repo, "main", k_commit_a));
+    CHECK_FALSE(store.find_file(k_repo, "model-Q4_K_M.gguf.downloadInProgress")); // has_file agrees
+    CHECK_FALSE(store.find_file(k_repo, "model-Q4_K_M.gguf"));
 
     auto st = cache::stats(tmp.path());
     CHECK(st.total_size == 1000);
