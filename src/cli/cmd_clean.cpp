@@ -48,7 +48,8 @@ int run_clean(const Context& ctx, const CleanArgs& args) {
     }
     for (const auto& p : report->removed_partials)
         out << (report->dry_run ? "would drop" : "dropped") << " unfinished download " << p.repo << " "
-            << p.etag.substr(0, 12) << " (" << human_size(p.bytes) << ")\n";
+            << (p.etag.empty() ? p.file : p.etag.substr(0, 12)) << " (" << p.writer << ", " << human_size(p.bytes)
+            << ")\n";
     for (const auto& r : report->skipped_busy) out << "skipped " << r << ": a download is running\n";
     out << (report->dry_run ? "Would free " : "Freed ") << human_size(report->freed_bytes) << " ("
         << human_size(report->total_before) << " -> " << human_size(report->total_after) << ")"

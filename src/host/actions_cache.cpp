@@ -50,6 +50,7 @@ Result<Reply> has_file(const Request& req, HostContext& ctx) {
     Reply r;
     r.payload = {{"exists", p.exists}, {"size", p.size}};
     if (p.exists) r.payload["path"] = p.path.string();
+    if (p.known_missing) r.payload["knownMissing"] = true; // a .no_exist marker: the Hub lacks it
     return r;
 }
 
@@ -71,6 +72,9 @@ Result<Reply> get_file_path(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(repo, repo_field(req));
     TRY_ASSIGN(file, required_string(req.body, {"file", "path", "fileName"}));
     TRY_ASSIGN(p, models(ctx).has_file(repo, file, revision_field(req.body)));
+    if (p.known_missing)
+        return fail(ErrorCode::not_found, "the Hub has no such file (remembered in the cache)",
+                    {{"repo", repo}, {"file", file}, {"knownMissing", true}});
     if (!p.exists) return fail(ErrorCode::not_found, "file is not in the cache", {{"repo", repo}, {"file", file}});
     return payload_reply(
         {{"path", p.path.string()}, {"blobPath", p.blob_path.string()}, {"size", p.size}, {"commit", p.commit}});

@@ -36,6 +36,7 @@ void answer(http::Response& res, int status, const Error* error = nullptr) {
     res.status = status;
     if (error == nullptr) return;
     nlohmann::json body = {{"error", {{"code", to_string(error->code)}, {"message", error->message}}}};
+    if (error->details.contains("knownMissing")) body["error"]["knownMissing"] = true; // from a .no_exist marker
     res.set_body(body.dump(), "application/json");
 }
 
@@ -121,6 +122,13 @@ void FileServer::handle(const http::Request& req, http::Response& res) {
     if (!presence) return answer(res, http_status_for(presence.error()), &presence.error());
     if (!presence->exists) {
         Error missing{ErrorCode::not_found, "file is not in the cache", {}};
+        // transformers.js asks for optional files (tokenizer, processor configs) on every load:
+        // a .no_exist marker for the revision's commit answers without a job or the network.
+        if (presence->known_missing) {
+            Error known{ErrorCode::not_found, "the Hub has no such file (remembered in the cache)",
+                        {{"knownMissing", true}}};
+            return answer(res, 404, &known);
+        }
         if (m_options.offline) return answer(res, 404, &missing);
         if (auto fetched = fetch_missing(req, target->repo, target->revision, target->path); !fetched) {
             const Error& e = fetched.error();

@@ -190,7 +190,7 @@ TEST_CASE("hub: list_repo reads repo info and follows tree pagination") {
                             "application/json");
         } else {
             res.set_content(R"([{"type":"file","path":"onnx/model.onnx","size":999,"oid":"2222222222222222222222222222222222222222",
-                "lfs":{"oid":")" + k_lfs + R"(","size":999,"pointerSize":130}}])",
+                "lfs":{"oid":")" + k_lfs + R"(","size":999,"pointerSize":130},"xetHash":"abc123"}])",
                             "application/json");
         }
     });
@@ -209,6 +209,12 @@ TEST_CASE("hub: list_repo reads repo info and follows tree pagination") {
     CHECK(listing->files[1].etag == k_lfs);
     CHECK(listing->files[1].lfs);
     CHECK(listing->files[1].size == 999);
+    // Kept for trees/<commit>.json: the git oid (of the LFS pointer) and the Xet hash, as
+    // huggingface_hub's _snapshot_download.py stores them (blob_id, xet_hash).
+    CHECK(listing->files[0].blob_id == "1111111111111111111111111111111111111111");
+    CHECK(listing->files[1].blob_id == "2222222222222222222222222222222222222222");
+    CHECK(listing->files[1].xet_hash == "abc123");
+    CHECK(listing->files[0].xet_hash.empty());
     for (const auto& r : server.requests()) {
         CHECK(r.authorization == "Bearer hf_secret_token_123");
         CHECK(r.host.find("127.0.0.1") == 0);

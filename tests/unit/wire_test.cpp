@@ -130,7 +130,7 @@ TEST_CASE("wire: stats keeps the legacy totals and adds their camelCase twins") 
 TEST_CASE("wire: clean reports removed repos and removed partials") {
     cache::CleanReport report;
     report.removed = {{"org/a", 10, k_time, "max_bytes"}};
-    report.removed_partials = {{"org/b", "e7a9", 4, k_time}};
+    report.removed_partials = {{"org/b", "e7a9", "blobs/e7a9.downloadInProgress", "llama.cpp", 4, k_time}};
     report.skipped_busy = {"org/c"};
     report.freed_bytes = 14;
     report.total_before = 20;
@@ -143,7 +143,7 @@ TEST_CASE("wire: clean reports removed repos and removed partials") {
     CHECK(doc["removed"][0]["reason"] == "max_bytes");
     CHECK(doc["removed"][0]["last_access"] == k_iso);
     CHECK(doc["removedPartials"][0] == json::parse(R"({"repo":"org/b","etag":"e7a9","bytes":4,
-        "lastModified":"2025-11-25T21:34:48Z","last_modified":"2025-11-25T21:34:48Z"})"));
+        "file":"blobs/e7a9.downloadInProgress","writer":"llama.cpp","lastModified":"2025-11-25T21:34:48Z","last_modified":"2025-11-25T21:34:48Z"})"));
     CHECK(doc["freedBytes"] == 14);
     CHECK(doc["dryRun"] == true);
 }

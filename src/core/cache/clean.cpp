@@ -3,6 +3,7 @@
 #include "core/cache/delete.hpp"
 #include "core/cache/fs_detail.hpp"
 #include "core/cache/lock.hpp"
+#include "core/cache/partials.hpp"
 #include "core/cache/store.hpp"
 
 #include <algorithm>
@@ -14,10 +15,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A held blob lock means a download (here or in another process) is working on the repo.
-bool repo_busy(const Store& store, const std::string& repo) {
-    auto locks = RepoLocks::try_acquire_all(store.locks_dir(repo));
-    return !locks && locks.error().code == ErrorCode::locked;
+// A held blob lock means a download (here or in another process) is working on the repo; so does
+// a held lock beside another tool's partial (cache/partials.hpp).
+bool repo_busy(const Store& store, const ScannedRepo& r) {
+    {
+        auto locks = RepoLocks::try_acquire_all(store.locks_dir(r.repo));
+        if (!locks && locks.error().code == ErrorCode::locked) return true;
+    } // released before the probes below, which would take our own hold for another process's
+    return std::any_of(r.partials.begin(), r.partials.end(),
+                       [&](const ScannedPartial& p) { return partial_in_use(store, r.repo, p); });
 }
 
 std::uint64_t repo_bytes(const ScannedRepo& r) { return r.size_on_disk + r.partial_bytes; }
@@ -33,7 +39,7 @@ struct Cleaner {
     // Removes a repo unless a download holds one of its locks (then it is reported as busy).
     // Returns whether the repo is gone (or would be, in a dry run).
     Result<bool> evict(const ScannedRepo& r, const char* reason) {
-        if (repo_busy(store, r.repo)) {
+        if (repo_busy(store, r)) {
             report.skipped_busy.push_back(r.repo);
             return false;
         }
@@ -66,19 +72,21 @@ struct Cleaner {
         return kept;
     }
 
-    // Partials nobody wrote since `cutoff` and nobody is downloading now, with their side files
-    // (journal), which share the "<etag>.incomplete" prefix.
+    // Partials nobody wrote since `cutoff` and nobody is downloading now (no lock guarding them is
+    // held, whichever tool wrote them), with their side files (our journal), which share the
+    // partial's name as a prefix.
     void drop_stale_partials(const ScannedRepo& r, TimePoint cutoff) {
         for (const auto& p : r.partials) {
             if (p.last_modified >= cutoff) continue;
-            auto lock = BlobLock::try_acquire(store.lock_path(r.repo, p.etag));
-            if (lock && !lock->held()) continue; // being downloaded right now
+            if (partial_in_use(store, r.repo, p)) continue;
+            const auto path = r.dir / p.file;
+            const auto prefix = path.filename().string();
             std::uint64_t bytes = 0;
-            const auto prefix = p.etag + ".incomplete";
             std::error_code ec;
-            for (fs::directory_iterator it(r.dir / "blobs", ec), end; !ec && it != end; it.increment(ec)) {
+            for (fs::directory_iterator it(path.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
                 auto name = it->path().filename().string();
-                if (name.rfind(prefix, 0) != 0) continue;
+                // A lock file stays, whoever's: removing one lets two processes lock two files.
+                if (name.rfind(prefix, 0) != 0 || name.ends_with(".lock")) continue;
                 auto st = detail::lstat_path(it->path());
                 if (!st || st->kind != detail::Kind::regular) continue;
                 if (!options.dry_run && ::unlink(it->path().c_str()) != 0) {
@@ -87,7 +95,8 @@ struct Cleaner {
                 }
                 bytes += st->size;
             }
-            report.removed_partials.push_back({r.repo, p.etag, bytes, p.last_modified});
+            report.removed_partials.push_back({r.repo, p.etag, p.file, std::string(partial_kind_name(p.kind)), bytes,
+                                               p.last_modified});
             report.freed_bytes += bytes;
             total -= std::min(total, p.size);
         }

@@ -15,9 +15,10 @@ namespace tabagent::cache {
 struct CleanOptions {
     // Remove LRU repos until the cache (complete blobs + partials) is at most this many bytes.
     std::optional<std::uint64_t> max_bytes;
-    // Remove repos whose newest blob access is older than this. Also drops .incomplete partials
-    // (and their side files) not written for this long: a download nobody resumed in that time
-    // will not be resumed, and partials are otherwise invisible disk use.
+    // Remove repos whose newest blob access is older than this. Also drops partials of every
+    // writer (cache/partials.hpp) and their side files not written for this long and not guarded
+    // by a held lock: a download nobody resumed in that time will not be resumed, and partials
+    // are otherwise invisible disk use.
     std::optional<std::chrono::seconds> older_than;
     bool dry_run = false;              // report what would go, change nothing
     std::optional<TimePoint> now;      // "now" for older_than; system clock when unset (tests)
@@ -33,6 +34,8 @@ struct RemovedRepo {
 struct RemovedPartial {
     std::string repo;
     std::string etag;
+    std::string file;   // from the repo folder, e.g. "blobs/<etag>.incomplete"
+    std::string writer; // partial_kind_name: "incomplete", "huggingface_hub", "llama.cpp"
     std::uint64_t bytes = 0;
     TimePoint last_modified{};
 };

@@ -25,7 +25,6 @@ using detail::Kind;
 namespace {
 
 constexpr std::size_t k_max_warnings_per_repo = 50;
-constexpr std::string_view k_partial_suffix = ".incomplete";
 
 class Warnings {
 public:
@@ -190,16 +189,14 @@ void scan_blobs(ScannedRepo& repo, int repo_fd, Warnings& warnings) {
         const auto& name = e.name;
         auto st = detail::lstat_at(fd.get(), name.c_str());
         if (!st) continue; // vanished meanwhile
-        bool is_partial = name.size() > k_partial_suffix.size() &&
-                          name.compare(name.size() - k_partial_suffix.size(), k_partial_suffix.size(),
-                                       k_partial_suffix) == 0;
-        if (is_partial && st->kind == Kind::regular) {
-            repo.partials.push_back({name.substr(0, name.size() - k_partial_suffix.size()), st->size, st->mtime});
+        if (auto partial = parse_partial_name(name); partial && st->kind == Kind::regular) {
+            repo.partials.push_back({partial->etag, "blobs/" + name, partial->kind, st->size, st->mtime});
             repo.partial_bytes += st->size;
             continue;
         }
-        // Journals and other side files of partials belong to the download engine.
-        if (name.find(".incomplete") != std::string::npos || name.front() == '.') continue;
+        // Blob names are etags (hex). Anything dotted is a side file of some writer: our
+        // journals, another tool's lock or etag file. Not content, not a warning.
+        if (name.find('.') != std::string::npos || is_partial_side_file(name)) continue;
         if (st->kind != Kind::regular) {
             warnings.add("not a regular blob: " + blobs_path + "/" + name);
             continue;
@@ -219,6 +216,15 @@ void scan_snapshot(ScannedRepo& repo, ScannedRevision& rev, int snap_fd, Warning
     walk(snap_fd, snap_path, "", warnings, [&](int dfd, const std::string& name, const std::string& rel, Kind kind) {
         ScannedFile file;
         file.path = rel;
+        if (kind == Kind::regular && name.ends_with(k_llama_partial_suffix)) {
+            // llama.cpp without symlinks downloads into the snapshot path itself.
+            if (auto st = detail::lstat_at(dfd, name.c_str())) {
+                repo.partials.push_back(
+                    {"", "snapshots/" + rev.commit + "/" + rel, PartialKind::llama_cpp, st->size, st->mtime});
+                repo.partial_bytes += st->size;
+            }
+            return;
+        }
         if (kind == Kind::regular) {
             auto st = detail::lstat_at(dfd, name.c_str());
             if (!st) return;

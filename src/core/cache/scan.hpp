@@ -3,6 +3,8 @@
 // `verify` start from. Uses lstat/readlink and resolves links lexically (no hashing, no realpath
 // per entry), so 1 000 repos / 20 000 files take well under a second. Never throws: junk
 // (broken links, stray files, unreadable folders) is skipped and noted in `warnings`.
+#include "core/cache/partials.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -39,8 +41,11 @@ struct ScannedBlob {
     std::size_t links = 0; // snapshot links pointing at it (0 = orphan)
 };
 
+// An unfinished download, ours or another tool's (cache/partials.hpp names them all).
 struct ScannedPartial {
-    std::string etag;
+    std::string etag;         // the blob it will become; "" for llama.cpp's snapshot partials
+    std::string file;         // path from the repo folder: "blobs/<name>" or "snapshots/<commit>/<path>"
+    PartialKind kind = PartialKind::incomplete;
     std::uint64_t size = 0;
     TimePoint last_modified{};
 };
@@ -51,9 +56,9 @@ struct ScannedRepo {
     std::map<std::string, std::string> refs; // ref name -> commit (as read; may be dangling)
     std::vector<ScannedRevision> revisions;  // newest snapshot first
     std::map<std::string, ScannedBlob> blobs; // complete blobs by etag
-    std::vector<ScannedPartial> partials;    // blobs/<etag>.incomplete
+    std::vector<ScannedPartial> partials;    // every writer's partials, see cache/partials.hpp
     std::uint64_t size_on_disk = 0;  // complete blobs + snapshot copies, each counted once
-    std::uint64_t partial_bytes = 0; // .incomplete files, reported apart
+    std::uint64_t partial_bytes = 0; // partials of every writer, reported apart
     std::size_t file_count = 0;      // distinct present paths over all revisions
     TimePoint last_accessed{};       // newest blob atime (folder mtime when there are no blobs)
     TimePoint last_modified{};       // newest blob / snapshot mtime

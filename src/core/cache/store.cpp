@@ -1,6 +1,7 @@
 #include "core/cache/store.hpp"
 
 #include "core/cache/fs_detail.hpp"
+#include "core/cache/partials.hpp"
 #include "core/names.hpp"
 #include "core/util/atomic_file.hpp"
 #include "core/util/fd.hpp"
@@ -133,6 +134,9 @@ std::optional<CachedFile> Store::inspect_entry(std::string_view repo, std::strin
     out.snapshot_path = entry;
     out.commit = std::string(commit);
     if (st->kind == Kind::regular) {
+        // llama.cpp without symlinks downloads into the snapshot path + ".downloadInProgress"
+        // (partials.hpp): unfinished, never a file of the repo (the scan agrees).
+        if (path.ends_with(k_llama_partial_suffix)) return std::nullopt;
         // A copy (filesystems without symlinks, e.g. huggingface_hub on Windows without developer mode).
         if (!really_inside(dir, entry, entry)) return std::nullopt;
         out.blob_path = entry;

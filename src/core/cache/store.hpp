@@ -5,6 +5,8 @@
 //   <root>/models--<owner>--<name>/snapshots/<commit>/<path>   relative symlink -> ../../blobs/<etag>
 //   <root>/models--<owner>--<name>/refs/<revision>             40-hex commit, no newline
 //   <root>/.locks/models--<owner>--<name>/<etag>.lock          flock file (as huggingface_hub)
+// plus huggingface_hub 1.x's trees/, .no_exist/ and CACHEDIR.TAG (hub_metadata.hpp) and other
+// tools' partials (partials.hpp).
 // The filesystem is the truth: nothing here remembers what is present, it looks. Pure filesystem,
 // never the network.
 #include "core/error.hpp"

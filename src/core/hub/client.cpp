@@ -124,6 +124,10 @@ Result<model::RepoListing> HubClient::list_repo(const std::string& repo,
                 model::RepoFile file;
                 file.path = entry.at("path").get<std::string>();
                 file.size = entry.value("size", std::uint64_t{0});
+                // Kept for trees/<commit>.json (cache/hub_metadata.hpp); either may be absent or null.
+                if (entry.contains("oid") && entry["oid"].is_string()) file.blob_id = entry["oid"].get<std::string>();
+                if (entry.contains("xetHash") && entry["xetHash"].is_string())
+                    file.xet_hash = entry["xetHash"].get<std::string>();
                 if (entry.contains("lfs") && entry["lfs"].is_object()) {
                     file.lfs = true;
                     file.etag = entry["lfs"].value("oid", "");

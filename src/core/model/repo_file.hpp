@@ -12,6 +12,8 @@ struct RepoFile {
     std::uint64_t size = 0;
     std::string etag;      // LFS: sha256 of the content (lfs.oid); else the git blob sha1 (oid)
     bool lfs = false;
+    std::string blob_id{};  // the tree's git "oid" (for LFS files: of the pointer); "" when unknown
+    std::string xet_hash{}; // the tree's "xetHash" for Xet-backed files; "" otherwise
 };
 
 struct RepoListing {

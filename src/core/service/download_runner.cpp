@@ -2,6 +2,7 @@
 // spec, then DownloadJob (download_job.hpp) fetches what is missing; the ref is written last.
 #include "core/service/service.hpp"
 
+#include "core/cache/hub_metadata.hpp"
 #include "core/download/engine.hpp"
 #include "core/hub/client.hpp"
 #include "core/model/recommend.hpp"
@@ -48,6 +49,30 @@ Result<std::vector<model::RepoFile>> ModelService::files_for(const jobs::JobSpec
 }
 
 namespace {
+// What huggingface_hub 1.x keeps beside a download, written the same way (cache/hub_metadata.hpp):
+// the tag at the root and the commit's listing. Best effort: a failure costs other tools a HEAD.
+void record_listing(const cache::Store& store, const model::RepoListing& listing) {
+    if (auto st = cache::ensure_cachedir_tag(store.root()); !st) spdlog::warn("{}", st.error().message);
+    if (auto st = cache::write_tree_cache(store, listing); !st) spdlog::warn("{}", st.error().message);
+}
+
+// A file asked for that the commit does not have: the marker huggingface_hub writes on a 404
+// (with the ref, as `_get_metadata_or_catch_error` does), so the next ask needs no network.
+// Only for a repo the cache already holds something of (transformers.js fetched config.json first):
+// a typo on an uncached repo must not make it show up in `list`.
+void record_missing(const cache::Store& store, const jobs::JobSpec& spec, const model::RepoListing& listing,
+                    const Error& error) {
+    if (spec.kind != jobs::JobKind::download_files || error.code != ErrorCode::not_found) return;
+    if (!cache::repo_folder_exists(store, spec.repo)) return;
+    const auto file = error.details.find("file");
+    if (file == error.details.end() || !file->is_string()) return;
+    if (auto st = cache::write_no_exist(store, spec.repo, listing.commit, file->get<std::string>()); !st)
+        return spdlog::warn("{}", st.error().message);
+    if (!is_commit_hash(spec.revision))
+        if (auto st = store.write_ref(spec.repo, spec.revision, listing.commit); !st)
+            spdlog::warn("{}", st.error().message);
+}
+
 // Offline: succeed only from what the cache already holds.
 Status serve_from_cache(const ModelService& service, const jobs::JobSpec& spec, jobs::JobControl& control) {
     auto known = service.known_listing(spec.repo, spec.revision);
@@ -76,7 +101,11 @@ Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& c
     if (!listing) return tl::unexpected(listing.error());
     if (auto st = m_listings.save(*listing); !st) spdlog::warn("{}", st.error().message);
     auto files = files_for(spec, *listing);
-    if (!files) return tl::unexpected(files.error());
+    if (!files) {
+        record_missing(m_store, spec, *listing, files.error());
+        return tl::unexpected(files.error());
+    }
+    record_listing(m_store, *listing); // the repo folder is about to exist (or does): no phantom repo
     const std::string commit = listing->commit;
 
     DownloadPlan plan{spec.repo, commit, std::move(*files), client->auth_headers(),

@@ -1,6 +1,8 @@
 #include "core/service/listing_store.hpp"
 
+#include "core/cache/hub_metadata.hpp"
 #include "core/cache/scan.hpp"
+#include "core/cache/store.hpp"
 #include "core/names.hpp"
 #include "core/util/atomic_file.hpp"
 #include "core/util/time.hpp"
@@ -86,6 +88,21 @@ std::optional<model::RepoListing> listing_from_cache(const fs::path& cache_root,
         if (!f.present) continue;
         l.files.push_back(model::RepoFile{f.path, f.size, f.etag, f.etag.size() == 64});
     }
+    return l;
+}
+
+std::optional<model::RepoListing> listing_from_tree_cache(const cache::Store& store, std::string_view repo,
+                                                          std::string_view revision) {
+    auto commit = store.resolve_commit(repo, revision);
+    if (!commit && is_commit_hash(revision)) commit = std::string(revision);
+    if (!commit) return std::nullopt;
+    auto files = cache::read_tree_cache(store, repo, *commit);
+    if (!files) return std::nullopt;
+    model::RepoListing l;
+    l.repo = std::string(repo);
+    l.revision = std::string(revision);
+    l.commit = *commit;
+    l.files = std::move(*files);
     return l;
 }
 

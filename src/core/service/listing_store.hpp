@@ -10,6 +10,10 @@
 #include <optional>
 #include <string>
 
+namespace tabagent::cache {
+class Store;
+}
+
 namespace tabagent::service {
 
 nlohmann::json listing_to_json(const model::RepoListing& listing);
@@ -37,5 +41,10 @@ private:
 // only, etag from the blob name. nullopt when the repo is not cached.
 std::optional<model::RepoListing> listing_from_cache(const std::filesystem::path& cache_root, std::string_view repo,
                                                      std::string_view revision);
+
+// The listing huggingface_hub saved for the commit `revision` is (or refs/<revision> names):
+// trees/<commit>.json, whole. nullopt when there is none.
+std::optional<model::RepoListing> listing_from_tree_cache(const cache::Store& store, std::string_view repo,
+                                                          std::string_view revision);
 
 } // namespace tabagent::service

@@ -1,7 +1,9 @@
 #include "core/service/service.hpp"
 
 #include "core/cache/delete.hpp"
+#include "core/cache/hub_metadata.hpp"
 #include "core/cache/lock.hpp"
+#include "core/cache/partials.hpp"
 #include "core/cache/scan.hpp"
 #include "core/download/engine.hpp"
 #include "core/hub/client.hpp"
@@ -66,12 +68,24 @@ Result<model::RepoListing> ModelService::scan_repo(const std::string& repo, cons
     auto listing = make_client()->list_repo(repo, revision);
     if (!listing) return listing;
     if (auto st = m_listings.save(*listing); !st) spdlog::warn("{}", st.error().message);
+    // The listing goes where huggingface_hub keeps it too (trees/<commit>.json), so a peer can
+    // skip its own listing and HEADs; only for a repo already cached (a scan alone must not make a
+    // repo appear in `list`).
+    if (cache::repo_folder_exists(m_store, repo))
+        if (auto st = cache::write_tree_cache(m_store, *listing); !st) spdlog::warn("{}", st.error().message);
     return listing;
 }
 
 Result<SavedListing> ModelService::known_listing(const std::string& repo, const std::string& revision) const {
     if (auto st = validate_repo(repo); !st) return tl::unexpected(st.error());
     if (auto saved = m_listings.load(repo)) return *saved;
+    // A repo another tool downloaded: huggingface_hub's saved listing of the commit is whole;
+    // a listing derived from the snapshot holds only what is present.
+    if (auto listing = listing_from_tree_cache(m_store, repo, revision)) {
+        SavedListing s;
+        s.listing = std::move(*listing);
+        return s;
+    }
     if (auto derived = listing_from_cache(m_config.cache_root, repo, revision)) {
         SavedListing s;
         s.listing = std::move(*derived);
@@ -154,6 +168,8 @@ Result<FilePresence> ModelService::has_file(const std::string& repo, const std::
         p.path = found->snapshot_path;
         p.blob_path = found->blob_path;
         p.commit = found->commit;
+    } else {
+        p.known_missing = cache::is_known_missing(m_store, repo, file, revision);
     }
     return p;
 }
@@ -195,6 +211,12 @@ Result<std::uint64_t> ModelService::delete_model(const std::string& repo, const 
     // "Concurrent operations on one repo"); across processes: the repo's blob locks.
     auto deleting = m_repo_activity.begin_delete(repo);
     if (!deleting) return tl::unexpected(deleting.error());
+    // Another tool's partial whose lock is held (llama.cpp downloading) is never removed. Asked
+    // before taking the repo's locks below: once held here, they would read as held by another.
+    if (quant.empty())
+        if (auto busy = cache::held_partial(m_store, repo))
+            return fail(ErrorCode::locked, repo + " is being downloaded by another process; try again when it is done",
+                        {{"repo", repo}, {"partial", *busy}});
     auto locks = cache::RepoLocks::try_acquire_all(m_store.locks_dir(repo));
     if (!locks) {
         locks.error().message = repo + " is being downloaded by another process; try again when it is done";

@@ -44,6 +44,9 @@ struct FilePresence {
     std::filesystem::path path;      // snapshot path (what huggingface_hub hands out)
     std::filesystem::path blob_path; // resolved content
     std::string commit;
+    // Absent, and the cache knows the Hub has no such file at the revision's commit
+    // (.no_exist marker, ours or huggingface_hub's): no need to ask the network.
+    bool known_missing = false;
 };
 
 struct TokenStatus {
@@ -63,7 +66,8 @@ public:
 
     // Hub: list files once, store the listing; returns it.
     Result<model::RepoListing> scan_repo(const std::string& repo, const std::string& revision);
-    // No network: the saved listing, else one derived from the cache. NOT_FOUND when neither.
+    // No network: the saved listing, else huggingface_hub's trees/<commit>.json of the revision,
+    // else one derived from the cache. NOT_FOUND when none.
     Result<SavedListing> known_listing(const std::string& repo, const std::string& revision = "main") const;
     // format: "native" | "extension". No network.
     Result<nlohmann::json> manifest(const std::string& repo, const std::string& format) const;

@@ -96,6 +96,34 @@ Result<FileLock> FileLock::try_lock(const std::filesystem::path& lock_path) {
     return lock;
 }
 
+Result<bool> FileLock::held_elsewhere(const std::filesystem::path& lock_path) {
+    // O_RDONLY is enough for flock(2), and no O_CREAT: probing must not create the file.
+    UniqueFd fd(::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) {
+        if (errno == ENOENT || errno == ENOTDIR) return false;
+        return tl::unexpected(errno_error(errno, "cannot open lock file", lock_path));
+    }
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+        ::flock(fd.get(), LOCK_UN);
+        return false;
+    }
+    if (errno == EWOULDBLOCK) return true;
+    return tl::unexpected(errno_error(errno, "flock", lock_path));
+}
+
+Result<bool> create_new_file(const std::filesystem::path& path, std::string_view content) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd) {
+        if (errno == EEXIST) return false;
+        return tl::unexpected(errno_error(errno, "cannot create", path));
+    }
+    if (auto st = fd.pwrite_all(content.data(), content.size(), 0); !st) {
+        ::unlink(path.c_str()); // a torn file would pass for a complete one next time
+        return tl::unexpected(st.error());
+    }
+    return true;
+}
+
 void FileLock::unlock() {
     if (m_fd) {
         ::flock(m_fd.get(), LOCK_UN);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string_view>
 
 namespace tabagent::util {
 
@@ -54,12 +55,22 @@ private:
     int m_fd = -1;
 };
 
+// Creates `path` with `content` only when nothing is there yet (O_EXCL): false when it already
+// existed. No temp file, so nothing but the final name ever shows in the folder (the hub root,
+// where other tools flag every unknown name).
+Result<bool> create_new_file(const std::filesystem::path& path, std::string_view content);
+
 // flock()-based lock on a lock file (the same files huggingface_hub's filelock uses).
 class FileLock {
 public:
     FileLock() = default;
     // Non-blocking attempt; returns an unlocked FileLock (operator bool false) when held elsewhere.
     static Result<FileLock> try_lock(const std::filesystem::path& lock_path);
+    // Whether some open file description (another process, or another fd of ours) holds an
+    // flock on `lock_path`, asked without creating the file: a missing file is "not held".
+    // For lock files other tools own (llama.cpp, huggingface_hub), where a stray create would
+    // leave our litter in their folders. INTERNAL when the file exists but cannot be probed.
+    static Result<bool> held_elsewhere(const std::filesystem::path& lock_path);
     explicit operator bool() const { return static_cast<bool>(m_fd); }
     void unlock();
     ~FileLock() { unlock(); }

@@ -78,6 +78,8 @@ nlohmann::json to_json(const cache::CleanReport& report) {
     for (const auto& p : report.removed_partials)
         partials.push_back({{"repo", p.repo},
                             {"etag", p.etag},
+                            {"file", p.file},
+                            {"writer", p.writer},
                             {"bytes", p.bytes},
                             {"lastModified", util::iso8601_or_empty(p.last_modified)}});
     return with_aliases({{"dryRun", report.dry_run},
