@@ -70,10 +70,11 @@ std::vector<FileInfo> RepoStore::scan(const std::string& repo_id, State& st) {
         f.git_sha1 = h.git_sha1;
         files.push_back(std::move(f));
     }
-    // Forget entries of files that disappeared.
+    // Forget entries of files that disappeared (a set: repos of thousands of files are listed).
+    std::set<std::string_view> present_paths;
+    for (const auto& f : files) present_paths.insert(f.path);
     for (auto it = st.meta.hashes.begin(); it != st.meta.hashes.end();) {
-        bool present = std::any_of(files.begin(), files.end(), [&](const FileInfo& f) { return f.path == it->first; });
-        if (present) ++it;
+        if (present_paths.count(it->first)) ++it;
         else {
             it = st.meta.hashes.erase(it);
             dirty = true;

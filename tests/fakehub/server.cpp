@@ -49,6 +49,7 @@ HubServer::HubServer(Options options) : m_opt(std::move(options)), m_store(m_opt
         auto rec = m_log.begin(req.method, req.path, q == std::string::npos ? "" : req.target.substr(q + 1),
                                req.get_header_value("Range"), req.has_header("Authorization"));
         res.set_header(k_id_header, std::to_string(rec->id));
+        if (!rate_limit(req, res, *rec)) return httplib::Server::HandlerResponse::Handled;
         return httplib::Server::HandlerResponse::Unhandled;
     });
     m_http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
@@ -136,6 +137,27 @@ bool HubServer::token_accepted(const httplib::Request& req) const {
     if (auth.rfind(k_bearer, 0) != 0) return false;
     const std::string token = auth.substr(k_bearer.size());
     return std::find(m_opt.tokens.begin(), m_opt.tokens.end(), token) != m_opt.tokens.end();
+}
+
+bool HubServer::rate_limit(const httplib::Request& req, httplib::Response& res, RequestRecord& rec) {
+    // The endpoint the route will name, known here from the path alone.
+    const std::string endpoint = req.path.rfind("/api/", 0) == 0             ? "api"
+                                 : req.path.find("/resolve/") != std::string::npos ? "resolve"
+                                 : req.path.rfind("/cdn/", 0) == 0           ? "cdn"
+                                                                             : "";
+    const auto decision = m_rate.arrive(endpoint);
+    if (!decision) return true;
+    res.set_header("RateLimit-Policy", "\"fixed window\";\"api\";q=" + std::to_string(decision->budget) +
+                                           ";w=" + std::to_string(decision->window_seconds));
+    res.set_header("RateLimit", "\"api\";r=" + std::to_string(decision->remaining) +
+                                    ";t=" + std::to_string(decision->reset_seconds));
+    if (!decision->refused) return true;
+    rec.endpoint = endpoint;
+    rec.fault = "rate_limit";
+    res.set_header("Retry-After", std::to_string(decision->reset_seconds));
+    send_error(res, 429, "", "You have been rate-limited; you can retry this action in about " +
+                                 std::to_string(decision->reset_seconds) + " seconds.");
+    return false;
 }
 
 bool HubServer::request_faults(const httplib::Request& req, httplib::Response& res, const std::string& endpoint,

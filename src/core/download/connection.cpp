@@ -1,5 +1,6 @@
 #include "core/download/connection.hpp"
 
+#include "core/download/host_budget.hpp"
 #include "core/hub/errors.hpp"
 
 #include <algorithm>
@@ -119,6 +120,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     auto* c = static_cast<Connection*>(user);
     c->last_activity = c->loop->now();
     c->response.feed(std::string_view(data, size * count));
+    budget_observe(*c, std::string_view(data, size * count));
     return size * count;
 }
 
