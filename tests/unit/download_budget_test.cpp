@@ -5,6 +5,7 @@
 // utils/_http.py (RateLimit / RateLimit-Policy, Retry-After).
 #include "core/download/engine.hpp"
 #include "core/hub/rate_budget.hpp"
+#include "download_test_server.hpp"
 #include "download_test_util.hpp"
 #include "fake_curl.hpp"
 

@@ -276,7 +276,10 @@ TEST_CASE("hub: transport failures are NETWORK with the curl code") {
     CHECK(refused.error().curl_code == CURLE_COULDNT_CONNECT);
 
     config.endpoint = "http://no-such-host.invalid";
-    hub::HubClient dns(config, std::nullopt, {500, 2000, 1});
+    auto short_timeouts = one_try();
+    short_timeouts.connect_timeout_ms = 500;
+    short_timeouts.timeout_ms = 2000;
+    hub::HubClient dns(config, std::nullopt, short_timeouts);
     auto unresolved = dns.list_repo("org/model", "main");
     REQUIRE_FALSE(unresolved);
     CHECK(unresolved.error().code == ErrorCode::network);

@@ -91,9 +91,10 @@ Status HubClient::wait(double wait_seconds) {
         // Steps of at most a second, so the job's events count down.
         const auto step = std::min<steady_clock::duration>(until - now, seconds(1));
         (void)never.wait_for(lock, m_options.stop, step, [] { return false; });
-        if (m_options.stop.stop_requested()) return fail(ErrorCode::cancelled, "stopped while waiting for the Hub");
+        if (m_options.stop.stop_requested()) break;
     }
     if (m_options.on_wait) m_options.on_wait(std::nullopt);
+    if (m_options.stop.stop_requested()) return fail(ErrorCode::cancelled, "stopped while waiting for the Hub");
     return {};
 }
 
