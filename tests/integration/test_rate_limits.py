@@ -22,8 +22,9 @@ import fakehub as fh  # noqa: E402  (hostproc puts tests/fakehub on the path)
 REPO = "org/seven"
 # Seven files as transformers.js asks for them through the file server: text files served by
 # /resolve itself, weights through the CDN redirect.
+# Contents differ: two equal files are one blob, fetched once.
 TEXTS = {"config.json": '{"model_type":"x"}', "tokenizer.json": '{"v":1}', "tokenizer_config.json": "{}",
-         "generation_config.json": "{}"}
+         "generation_config.json": '{"max_length":20}'}
 WEIGHTS = {"onnx/model.onnx": "96K", "onnx/model.onnx_data": "200K", "onnx/model_q4.onnx": "64K"}
 FILES = list(TEXTS) + list(WEIGHTS)
 CLI = os.environ.get("TABAGENT_CLI", str(pathlib.Path(__file__).resolve().parents[2] / "build/ci/src/cli/tabagent-cache"))
