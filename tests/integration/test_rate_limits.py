@@ -110,7 +110,7 @@ class RateLimitTest(SharedHubTestCase):
         # Waited as told: the retry arrived at least Retry-After after the refusal was sent.
         self.assertGreaterEqual(retried["time"] - refused["time"], 1.0 - 0.01)
 
-    def test_a_listing_that_stays_refused_fails_rate_limited_after_the_attempts(self):
+    def test_a_listing_that_keeps_failing_gives_up_after_six_tries(self):
         self.hub.add_fault(kind="status", status=503, endpoint="api", path_contains="/revision/", times=-1)
         h = self.start_host()
         [job] = self.start_jobs(h, ["config.json"])
