@@ -10,9 +10,11 @@ Behaviour followed, with its source:
 Tests wait for events (job events, the hub's request log), never for a time, and assert no upper
 bound on how long anything took.
 """
+import http.client
 import os
 import pathlib
 import subprocess
+import threading
 import unittest
 
 from hostproc import FAKEHUB_GEN, SharedHubTestCase, clean_env
@@ -90,6 +92,34 @@ class RateLimitTest(SharedHubTestCase):
             self.assertTrue(w["message"].startswith("waiting for the Hub, "), w)
         for f in FILES:
             self.assertTrue(h.call("has_file", repo=REPO, file=f)["payload"]["exists"], f)
+
+    def test_transformers_js_asking_the_file_server_for_seven_files_lists_once(self):
+        # transformers.js with env.remoteHost = the file server asks for a model's files at once;
+        # each missing one becomes a download_file job inside the host.
+        self.hub.rate_limit(budget=4, window=2)
+        h = self.start_host()
+        info = h.call("open_file_server")["payload"]
+        results = {}
+
+        def fetch(path):
+            conn = http.client.HTTPConnection("127.0.0.1", info["port"], timeout=120)
+            conn.request("GET", "/%s/%s/resolve/main/%s" % (info["token"], REPO, path))
+            response = conn.getresponse()
+            results[path] = (response.status, response.read())
+            conn.close()
+
+        threads = [threading.Thread(target=fetch, args=(f,)) for f in FILES]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for f in FILES:
+            self.assertEqual(results[f][0], 200, (f, results[f][1][:200]))
+            self.assertEqual(results[f][1], (self.root / REPO / f).read_bytes(), f)
+        self.assertEqual(len(listing_requests(self.hub.requests())), 1)
+        status = self.hub.rate_limit_status()
+        self.assertEqual(status["refused"], 0, status)
+        self.assertLessEqual(status["max_requests"], 4, status)
 
     def test_429_on_the_listing_is_retried_after_retry_after_and_the_wait_is_shown(self):
         self.hub.add_fault(kind="status", status=429, retry_after=1, endpoint="api", path_contains="/revision/",
