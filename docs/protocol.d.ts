@@ -212,6 +212,7 @@ export interface JobInfo {
   repo: string; revision: string; quant: string; files: string[]; status: JobStatus;
   loaded: number; total: number; progress: number; filesDone: number; filesTotal: number;
   bytesPerSecond: number; file: string; message: string; resumed: boolean; error?: ProtocolError;
+  retryInSeconds?: number; // only while the job waits for the Hub (see ProgressPayload)
 }
 
 // ---- events ---------------------------------------------------------------------------------
@@ -230,6 +231,9 @@ export interface ProgressPayload {
   fileLoaded: number; fileTotal: number;
   progress: number; loaded: number; total: number; filesDone: number; filesTotal: number;
   bytesPerSecond: number; etaSeconds: number | null; message: string;
+  /** Only while the job waits for the Hub (429/503 Retry-After, backoff, the host's request
+   *  budget): seconds until its next request; `message` is then "waiting for the Hub, N s". */
+  retryInSeconds?: number;
   error?: ProtocolError; cached?: boolean; result?: VerifyResult;
 }
 export interface ProgressEvent {

@@ -367,6 +367,13 @@ function renderJob(job, p) {
   $('speed').textContent = p.bytesPerSecond !== undefined && Number.isFinite(p.bytesPerSecond) && p.status === 'progress'
     ? `${fmtBytes(p.bytesPerSecond)}/s` : '';
   $('eta').textContent = p.status === 'progress' ? fmtEta(p.etaSeconds) : '';
+  // The host waits for the Hub (429 Retry-After, its request budget): say so instead of an ETA.
+  if (typeof p.retryInSeconds === 'number' && !TERMINAL.has(job.status)) {
+    $('eta').textContent = `waiting for the Hub, ${Math.ceil(p.retryInSeconds)} s`;
+    $('eta').dataset.waiting = 'true';
+  } else {
+    delete $('eta').dataset.waiting;
+  }
 
   const ul = $('files');
   for (const [name, f] of job.files) {

@@ -35,6 +35,9 @@ std::string fit(const std::string& s, std::size_t width) {
     return "..." + s.substr(s.size() - (width - 3));
 }
 
+// "waiting for the Hub, 42 s" while the job waits (429 Retry-After, the host's request budget).
+std::string hub_wait(const jobs::JobProgress& state) { return jobs::hub_wait_message(state.retry_in_seconds); }
+
 std::string pad_right(std::string s, std::size_t width) {
     auto w = display_width(s);
     if (w < width) s.append(width - w, ' ');
@@ -61,6 +64,7 @@ int ProgressView::width() const {
 void ProgressView::on_event(const jobs::JobEvent& e) {
     std::lock_guard lock(m_mutex);
     if (m_mode == Mode::off || m_finished) return;
+    const bool wait_changed = e.retry_in_seconds.has_value() != m_state.retry_in_seconds.has_value();
     m_state = e;
     m_status = e.status;
     if (e.status == jobs::EventKind::done) {
@@ -68,7 +72,8 @@ void ProgressView::on_event(const jobs::JobEvent& e) {
         m_state.active_files.clear();
     }
     m_dirty = true;
-    draw_locked(is_terminal(e.status) || e.status == jobs::EventKind::initiate);
+    // A wait for the Hub starting or ending is shown at once, even on the plain 2 s cadence.
+    draw_locked(is_terminal(e.status) || e.status == jobs::EventKind::initiate || wait_changed);
 }
 
 void ProgressView::on_bytes(std::uint64_t done, std::uint64_t total) {
@@ -129,6 +134,7 @@ std::vector<std::string> ProgressView::lines_locked() {
                                                   std::to_string(m_state.files_total) + " files"
                                             : "";
     std::string eta = m_state.eta_seconds && m_status != jobs::EventKind::done ? "  ETA " + human_duration(*m_state.eta_seconds) : "";
+    if (const auto wait = hub_wait(m_state); !wait.empty()) eta = "  " + wait;
     std::string tail = " " +
                        bar(m_state.total ? static_cast<double>(m_state.loaded) / static_cast<double>(m_state.total)
                                          : (m_status == jobs::EventKind::done ? 1.0 : 0.0),
@@ -161,8 +167,10 @@ void ProgressView::draw_tty_locked() {
 }
 
 void ProgressView::draw_plain_locked() {
-    if (m_state.total == 0 && m_status != jobs::EventKind::done) return; // nothing planned yet
+    const std::string wait = hub_wait(m_state);
+    if (m_state.total == 0 && m_status != jobs::EventKind::done && wait.empty()) return; // nothing planned yet
     std::string eta = m_state.eta_seconds && m_status != jobs::EventKind::done ? ", ETA " + human_duration(*m_state.eta_seconds) : "";
+    if (!wait.empty()) eta = ", " + wait;
     std::string files = m_state.files_total ? " (" + std::to_string(m_state.files_done) + "/" +
                                                   std::to_string(m_state.files_total) + " files)"
                                             : "";

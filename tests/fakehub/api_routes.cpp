@@ -120,9 +120,14 @@ void HubServer::install_api_routes() {
                    if (!request_faults(req, res, "api", req.path, repo, "", unused)) return;
                    RepoView v;
                    if (!open_repo(req, res, repo, rev, v)) return;
-                   bool found = false;
-                   json all = tree_entries(v, prefix, truthy(req.get_param_value("recursive")), found);
-                   if (!found) return send_error(res, 404, "EntryNotFound", "Path " + prefix + " not found");
+                   bool found = true;
+                   const bool recursive = truthy(req.get_param_value("recursive"));
+                   const auto cached = m_trees.get(v, prefix, recursive, [&] {
+                       json entries = tree_entries(v, prefix, recursive, found);
+                       return found ? entries : json(nullptr);
+                   });
+                   if (cached->is_null()) return send_error(res, 404, "EntryNotFound", "Path " + prefix + " not found");
+                   const json& all = *cached;
                    std::size_t offset = 0;
                    if (req.has_param("cursor")) {
                        try {

@@ -62,8 +62,26 @@ void HubServer::install_control_routes() {
     m_http.Get("/__fakehub/stats", [this](const httplib::Request&, httplib::Response& res) {
         send_json(res, m_log.stats());
     });
+    m_http.Post("/__fakehub/ratelimit", [this](const httplib::Request& req, httplib::Response& res) {
+        json body;
+        if (!parse_body(req, res, body)) return;
+        try {
+            m_rate.configure(body);
+        } catch (const std::exception& e) {
+            return send_error(res, 400, "", e.what());
+        }
+        send_json(res, m_rate.status());
+    });
+    m_http.Get("/__fakehub/ratelimit", [this](const httplib::Request&, httplib::Response& res) {
+        send_json(res, m_rate.status());
+    });
+    m_http.Delete("/__fakehub/ratelimit", [this](const httplib::Request&, httplib::Response& res) {
+        m_rate.clear();
+        send_json(res, m_rate.status());
+    });
     m_http.Post("/__fakehub/reset", [this](const httplib::Request&, httplib::Response& res) {
         m_faults.clear();
+        m_rate.clear();
         m_log.clear();
         m_store.reset_changes();
         m_bridge.reset();

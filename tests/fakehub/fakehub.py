@@ -178,6 +178,22 @@ class FakeHub:
             return self._call("GET", "/__fakehub/mode")
         return self._call("POST", "/__fakehub/mode", settings)
 
+    def rate_limit(self, budget, window, endpoints=None):
+        """Rate-limit mode: `budget` requests per fixed `window` seconds on api and resolve (or
+        `endpoints`), RateLimit/RateLimit-Policy headers on each, 429 + Retry-After past it."""
+        body = {"budget": budget, "window": window}
+        if endpoints is not None:
+            body["endpoints"] = list(endpoints)
+        return self._call("POST", "/__fakehub/ratelimit", body)
+
+    def rate_limit_status(self):
+        """{"enabled","budget","window","endpoints","windows":[{"index","requests","refused"}],
+        "max_requests","refused"}: every arrival counts, refused ones too."""
+        return self._call("GET", "/__fakehub/ratelimit")
+
+    def clear_rate_limit(self):
+        return self._call("DELETE", "/__fakehub/ratelimit")
+
     def change_content(self, repo, path):
         return self._call("POST", "/__fakehub/change", {"repo": repo, "path": path})
 

@@ -1,6 +1,7 @@
 #include "repo_store.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace tabagent::fakehub {
 
@@ -32,9 +33,19 @@ std::shared_ptr<RepoStore::State> RepoStore::state_for(const std::string& repo_i
     return st;
 }
 
+bool RepoStore::unchanged_since_last_scan(const State& st, std::int64_t meta_mtime) const {
+    if (!st.last_scan || meta_mtime != st.meta_mtime) return false;
+    for (const auto& [folder, mtime] : st.folders)
+        if (mtime_ns(folder) != mtime) return false;
+    return true;
+}
+
 std::vector<FileInfo> RepoStore::scan(const std::string& repo_id, State& st) {
     const fs::path dir = repo_dir(repo_id);
     const auto meta_mtime = mtime_ns(dir / k_meta_name);
+    if (unchanged_since_last_scan(st, meta_mtime)) return *st.last_scan;
+    st.last_scan.reset();
+    st.folders = {{dir, mtime_ns(dir)}};
     if (meta_mtime != st.meta_mtime) {
         st.meta = load_meta(dir).value_or(RepoMeta{});
         st.meta_mtime = meta_mtime;
@@ -49,6 +60,7 @@ std::vector<FileInfo> RepoStore::scan(const std::string& repo_id, State& st) {
             if (it->is_directory()) it.disable_recursion_pending();
             continue;
         }
+        if (it->is_directory()) st.folders.emplace_back(it->path(), mtime_ns(it->path()));
         if (!it->is_regular_file()) continue;
         FileInfo f;
         f.path = rel;
@@ -70,10 +82,11 @@ std::vector<FileInfo> RepoStore::scan(const std::string& repo_id, State& st) {
         f.git_sha1 = h.git_sha1;
         files.push_back(std::move(f));
     }
-    // Forget entries of files that disappeared.
+    // Forget entries of files that disappeared (a set: repos of thousands of files are listed).
+    std::set<std::string_view> present_paths;
+    for (const auto& f : files) present_paths.insert(f.path);
     for (auto it = st.meta.hashes.begin(); it != st.meta.hashes.end();) {
-        bool present = std::any_of(files.begin(), files.end(), [&](const FileInfo& f) { return f.path == it->first; });
-        if (present) ++it;
+        if (present_paths.count(it->first)) ++it;
         else {
             it = st.meta.hashes.erase(it);
             dirty = true;
@@ -87,6 +100,12 @@ std::vector<FileInfo> RepoStore::scan(const std::string& repo_id, State& st) {
         dirty = true;
     }
     if (dirty && save_meta(dir, st.meta)) st.meta_mtime = mtime_ns(dir / k_meta_name);
+    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    const bool settled = std::all_of(st.folders.begin(), st.folders.end(), [&](const auto& folder) {
+        return now_ns - folder.second > 2'000'000'000LL;
+    }) && now_ns - st.meta_mtime > 2'000'000'000LL;
+    if (settled) st.last_scan = files;
     return files;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -71,12 +72,19 @@ private:
         RepoMeta meta;
         std::vector<Commit> extra_commits; // simulated commits after the on-disk one
         std::map<std::string, FileHashes> flipped_hashes; // key: path + '\n' + size + '\n' + mtime
+        // The last scan, reused while .fakehub.json and every folder keep their mtimes (a file
+        // added, removed or renamed changes its folder's; fakehub-gen rewrites .fakehub.json).
+        // Not kept when a folder changed within the last 2 s (timestamps are coarse: a change in
+        // the same tick would not show).
+        std::vector<std::pair<std::filesystem::path, std::int64_t>> folders;
+        std::optional<std::vector<FileInfo>> last_scan;
     };
 
     std::shared_ptr<State> state_for(const std::string& repo_id);
     std::filesystem::path repo_dir(const std::string& repo_id) const;
     // Rescans the directory, refreshing the hash cache; returns files of the on-disk commit.
     std::vector<FileInfo> scan(const std::string& repo_id, State& st);
+    bool unchanged_since_last_scan(const State& st, std::int64_t meta_mtime) const;
     void apply_flip(State& st, FileInfo& f);
 
     std::filesystem::path m_root;

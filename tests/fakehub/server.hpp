@@ -2,9 +2,11 @@
 // The fake Hugging Face Hub: Hub API + resolve + "CDN" + a control API under /__fakehub/.
 #include "bridge.hpp"
 #include "faults.hpp"
+#include "rate_limit.hpp"
 #include "repo_store.hpp"
 #include "request_log.hpp"
 #include "stop_signal.hpp"
+#include "tree_cache.hpp"
 
 #include <httplib.h>
 
@@ -68,11 +70,15 @@ private:
     std::shared_ptr<RequestRecord> record_of(const httplib::Response& res);
     std::string public_base(const httplib::Request& req) const;
     void close_client_connections() const;
+    // Rate-limit mode at a request's arrival: adds the RateLimit headers; false after answering 429.
+    bool rate_limit(const httplib::Request& req, httplib::Response& res, RequestRecord& rec);
 
     Options m_opt;
     Http m_http;
     RepoStore m_store;
     FaultBook m_faults;
+    RateLimiter m_rate; // rate-limit mode (rate_limit.hpp), set through /__fakehub/ratelimit
+    TreeCache m_trees;  // tree entries between the pages of a listing
     RequestLog m_log;
     BridgeMode m_bridge;
     StopSignal m_stop;

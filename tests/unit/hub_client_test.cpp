@@ -54,6 +54,13 @@ Config config_for(const TestServer& server) {
     return config;
 }
 
+// One try per request: these tests pin how an answer maps, not the retries (hub_rate_budget_test).
+hub::ClientOptions one_try() {
+    hub::ClientOptions options;
+    options.max_attempts = 1;
+    return options;
+}
+
 } // namespace
 
 TEST_CASE("hub: HTTP statuses and transport failures map to protocol codes") {
@@ -239,7 +246,7 @@ TEST_CASE("hub: errors from the Hub carry protocol codes and X-Error-Code") {
     server.raw().Get("/api/models/org/down/revision/main", [](const httplib::Request&, httplib::Response& res) {
         res.status = 503;
     });
-    hub::HubClient client(config_for(server), std::nullopt);
+    hub::HubClient client(config_for(server), std::nullopt, one_try());
     auto gated = client.list_repo("org/gated", "main");
     REQUIRE_FALSE(gated);
     CHECK(gated.error().code == ErrorCode::auth_required);
@@ -268,14 +275,17 @@ TEST_CASE("hub: transport failures are NETWORK with the curl code") {
     }
     Config config;
     config.endpoint = "http://127.0.0.1:" + std::to_string(dead_port);
-    hub::HubClient client(config, std::nullopt);
+    hub::HubClient client(config, std::nullopt, one_try());
     auto refused = client.list_repo("org/model", "main");
     REQUIRE_FALSE(refused);
     CHECK(refused.error().code == ErrorCode::network);
     CHECK(refused.error().curl_code == CURLE_COULDNT_CONNECT);
 
     config.endpoint = "http://no-such-host.invalid";
-    hub::HubClient dns(config, std::nullopt, {500, 2000});
+    auto short_timeouts = one_try();
+    short_timeouts.connect_timeout_ms = 500;
+    short_timeouts.timeout_ms = 2000;
+    hub::HubClient dns(config, std::nullopt, short_timeouts);
     auto unresolved = dns.list_repo("org/model", "main");
     REQUIRE_FALSE(unresolved);
     CHECK(unresolved.error().code == ErrorCode::network);

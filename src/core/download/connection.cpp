@@ -1,5 +1,6 @@
 #include "core/download/connection.hpp"
 
+#include "core/download/host_budget.hpp"
 #include "core/hub/errors.hpp"
 
 #include <algorithm>
@@ -152,6 +153,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     // (the Hub's 302) does not end it: the bridge behind it may still need a minute.
     if (!c->first_byte_at && (c->response.status < 300 || c->response.status >= 400) && c->response.status >= 200)
         c->first_byte_at = c->last_activity;
+    budget_observe(*c, std::string_view(data, size * count));
     return size * count;
 }
 

@@ -34,6 +34,7 @@ struct LoopContext {
     const hub::CurlApi& api;
     std::function<Clock::time_point()> clock; // never empty
     RateBucket bucket;
+    hub::HostBudgets* budgets = nullptr; // EngineOptions::budgets
 
     Clock::time_point now() const { return clock(); }
 };
@@ -57,6 +58,7 @@ struct Transfer {
     bool paused = false;
     bool start_planned = false; // the first wave was judged for a slow first byte (engine.cpp)
     std::string redirect_url; // resolved CDN URL, reused for the other pieces
+    Clock::time_point budget_until{}; // the host's budget lets no connection open before this
     Clock::time_point last_progress{};
     std::uint64_t reported = 0;
     std::uint64_t received = 0; // body bytes written since start (for the speed)
@@ -86,6 +88,8 @@ struct Connection {
     std::optional<Clock::time_point> first_sample, last_sample;
     std::optional<double> recent_speed; // bytes/s over the last k_speed_window, once measured
     bool via_redirect_target = false;
+    std::string budget_origin; // the host whose budget this request was counted in
+    bool budget_told = false;  // its first response head went to the budget
     hub::ResponseHeaders response;
     bool checked = false;  // first body byte seen and the status judged
     bool is_error = false; // non-2xx body: collected into error_body, never written

@@ -1,6 +1,7 @@
 #include "core/download/engine.hpp"
 
 #include "core/download/connection.hpp"
+#include "core/download/host_budget.hpp"
 #include "core/download/writeback.hpp"
 #include "core/hub/errors.hpp"
 
@@ -65,6 +66,7 @@ struct Engine::Impl {
           api(curl), multi(curl.multi_init(), hub::CurlMultiDeleter{&curl}),
           random(seed_or_random(options.random_seed)) {
         loop.bucket.set_rate(options.rate_limit_bytes_per_second, loop.now());
+        loop.budgets = options.budgets.get();
         api.multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
                          static_cast<long>(options.max_connections));
         thread = std::jthread([this](std::stop_token stop) { run(stop); });
@@ -173,7 +175,7 @@ struct Engine::Impl {
             for (auto& [id, holder] : transfers) {
                 if (active >= options.max_connections) break;
                 Transfer& t = *holder;
-                if (t.paused || t.retry.waiting(at)) continue;
+                if (t.paused || t.retry.waiting(at) || at < t.budget_until) continue;
                 started |= open_next(t, at);
             }
         }
@@ -187,6 +189,7 @@ struct Engine::Impl {
         for (const auto* c : t.connections) views.push_back(c->view(at));
         const auto next = t.planner.next(t.file.done(), views, t.single_stream, loop.bucket.enabled());
         if (!next) return false;
+        if (!budget_admits(loop, t, t.redirect_url.empty() ? t.request.url : t.redirect_url, at)) return false;
         Connection* lagging = next->kind == Assignment::Kind::gap ? nullptr : t.connections[next->lagging];
         switch (next->kind) {
         case Assignment::Kind::gap: break;
@@ -223,6 +226,7 @@ struct Engine::Impl {
         c->started = c->last_activity = now();
         const std::string& url = t.redirect_url.empty() ? t.request.url : t.redirect_url;
         c->via_redirect_target = !t.redirect_url.empty();
+        if (loop.budgets) c->budget_origin = hub::url_origin(url);
         configure(*c, url, options);
         if (api.multi_add_handle(multi.get(), c->easy.get()) != CURLM_OK) return false;
         t.connections.push_back(c.get());
@@ -440,6 +444,11 @@ struct Engine::Impl {
         t.speed.record(t.received, at); // sampled at the progress cadence, not every loop turn
         p.bytes_per_second = t.paused ? 0 : t.speed.bytes_per_second();
         p.waiting = t.retry.waiting(at);
+        if (p.waiting) p.retry_in_seconds = std::chrono::duration<double>(t.retry.not_before() - at).count();
+        if (const double budget = budget_wait_seconds(t, at); budget > 0) {
+            p.waiting = true;
+            p.retry_in_seconds = std::max(p.retry_in_seconds, budget);
+        }
         p.paused = t.paused;
         p.connections = static_cast<int>(t.connections.size());
         t.last_progress = at;

@@ -24,6 +24,7 @@
 
 namespace tabagent::hub {
 struct CurlApi;
+class HostBudgets;
 }
 
 namespace tabagent::download {
@@ -57,6 +58,9 @@ struct EngineOptions {
     // std::chrono::steady_clock::now. Tests pass a fake clock.
     std::function<std::chrono::steady_clock::time_point()> clock;
     std::optional<std::uint64_t> random_seed; // of the backoff jitter; empty = std::random_device
+    // Request budgets per host, shared with the Hub client (hub/rate_budget.hpp): a connection
+    // opens only when its host's budget allows, and every response head feeds it. Null = none.
+    std::shared_ptr<hub::HostBudgets> budgets;
 };
 
 class Engine final : public TransferEngine {

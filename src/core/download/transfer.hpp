@@ -25,7 +25,8 @@ struct Progress {
     std::uint64_t bytes_done = 0; // bytes of the file present (resumed ones included)
     std::uint64_t bytes_total = 0;
     double bytes_per_second = 0;
-    bool waiting = false; // backing off before a retry (Retry-After, errors)
+    bool waiting = false; // backing off before a retry (Retry-After, errors) or the host's budget
+    double retry_in_seconds = 0; // while waiting: until the next connection may open
     bool paused = false;
     int connections = 0;
 };

@@ -1,8 +1,14 @@
 #include "core/hub/client.hpp"
 
 #include "core/hub/http.hpp"
+#include "core/hub/rate_budget.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <random>
 
 namespace tabagent::hub {
 
@@ -56,9 +62,59 @@ std::string HubClient::resolve_url(const std::string& repo, const std::string& r
     return m_endpoint + "/" + repo + "/resolve/" + encode_segment(revision) + "/" + encode_path(path);
 }
 
-Result<HubClient::Response> HubClient::get(const std::string& url, const std::string& repo,
-                                           bool head) {
+Status HubClient::wait(double wait_seconds) {
+    using namespace std::chrono;
+    const auto until = steady_clock::now() + duration_cast<steady_clock::duration>(duration<double>(wait_seconds));
+    std::mutex mutex;
+    std::condition_variable_any never;
+    std::unique_lock lock(mutex);
+    for (auto now = steady_clock::now(); now < until; now = steady_clock::now()) {
+        const double left = duration<double>(until - now).count();
+        if (m_options.on_wait) m_options.on_wait(left);
+        // Steps of at most a second, so the job's events count down.
+        const auto step = std::min<steady_clock::duration>(until - now, seconds(1));
+        (void)never.wait_for(lock, m_options.stop, step, [] { return false; });
+        if (m_options.stop.stop_requested()) break;
+    }
+    if (m_options.on_wait) m_options.on_wait(std::nullopt);
+    if (m_options.stop.stop_requested()) return fail(ErrorCode::cancelled, "stopped while waiting for the Hub");
+    return {};
+}
+
+// Retries as huggingface_hub's http_backoff does (utils/_http.py: 408, 429, 5xx, transport
+// errors; Retry-After honoured), and asks the host's budget before every try.
+Result<HubClient::Response> HubClient::get(const std::string& url, const std::string& repo, bool head) {
     if (m_offline) return tl::unexpected(offline_error());
+    static thread_local std::mt19937_64 jitter_random{std::random_device{}()};
+    const std::string origin = url_origin(url);
+    for (int tries = 1;; ++tries) {
+        while (m_options.budgets) {
+            const auto wait_for = m_options.budgets->acquire(origin, std::chrono::steady_clock::now());
+            if (!wait_for) break;
+            spdlog::info("hub: request budget of {} spent; waiting {} ms", origin,
+                         std::chrono::duration_cast<std::chrono::milliseconds>(*wait_for).count());
+            if (auto st = wait(std::chrono::duration<double>(*wait_for).count()); !st) return tl::unexpected(st.error());
+        }
+        auto response = attempt(url, repo, head);
+        if (response || !is_retryable(response.error()) || tries >= m_options.max_attempts) {
+            if (!response && tries > 1) response.error().details["attempts"] = tries;
+            return response;
+        }
+        double delay = 0;
+        if (response.error().details.contains("retry_after")) {
+            delay = response.error().details["retry_after"].get<double>();
+        } else {
+            const double base = std::chrono::duration<double>(m_options.backoff_base).count();
+            const double cap = std::chrono::duration<double>(m_options.backoff_cap).count();
+            delay = std::min(cap, base * std::pow(2.0, tries - 1)) * std::uniform_real_distribution(0.5, 1.0)(jitter_random);
+        }
+        spdlog::warn("hub: {} {} failed ({}); try {} of {} in {:.1f} s", head ? "HEAD" : "GET", strip_query(url),
+                     response.error().message, tries + 1, m_options.max_attempts, delay);
+        if (auto st = wait(delay); !st) return tl::unexpected(st.error());
+    }
+}
+
+Result<HubClient::Response> HubClient::attempt(const std::string& url, const std::string& repo, bool head) {
     HttpRequest request;
     request.url = url;
     request.head = head;
@@ -77,6 +133,9 @@ Result<HubClient::Response> HubClient::get(const std::string& url, const std::st
     }
     spdlog::debug("hub: {} {}", head ? "HEAD" : "GET", strip_query(url));
     auto response = perform(m_easy.get(), request);
+    if (response && m_options.budgets)
+        m_options.budgets->observe(url_origin(url), response->status, response->headers,
+                                   std::chrono::steady_clock::now());
     if (!response) {
         response.error().details["url"] = strip_query(url);
         if (!repo.empty()) response.error().details["repo"] = repo;

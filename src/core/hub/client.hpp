@@ -11,17 +11,36 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 namespace tabagent::hub {
 
+class HostBudgets;
+
+// Told while a request waits for the Hub (Retry-After, backoff, the host's budget): the seconds
+// left, about once a second; nullopt once the request goes out again.
+using WaitCallback = std::function<void(std::optional<double> seconds_left)>;
+
 struct ClientOptions {
     long connect_timeout_ms = 10'000;
     long timeout_ms = 30'000; // whole metadata request
+    // Every metadata request is retried like a file request (huggingface_hub utils/_http.py
+    // http_backoff: 408, 429, 5xx and transport errors): at most max_attempts tries, waiting
+    // Retry-After when the Hub names a time, else backoff_base * 2^n (capped) with jitter.
+    int max_attempts = 6;
+    std::chrono::milliseconds backoff_base{500};
+    std::chrono::milliseconds backoff_cap{30'000};
+    std::shared_ptr<HostBudgets> budgets; // shared with the download engine; null = no budget
+    std::stop_token stop;                 // ends a wait early: CANCELLED
+    WaitCallback on_wait;
 };
 
 class HubClient {
@@ -53,7 +72,12 @@ public:
 
 private:
     struct Response;
+    // One request, retried while is_retryable (see ClientOptions) and waiting for the host's
+    // budget before each try.
     Result<Response> get(const std::string& url, const std::string& repo, bool head);
+    Result<Response> attempt(const std::string& url, const std::string& repo, bool head);
+    // Sleeps `seconds`, telling on_wait about once a second; CANCELLED when options.stop fires.
+    Status wait(double wait_seconds);
 
     std::string m_endpoint; // no trailing slash
     bool m_offline;

@@ -3,6 +3,7 @@
 #include "core/util/enum_names.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace tabagent::jobs {
 
@@ -23,6 +24,11 @@ bool is_terminal(JobStatus s) { return s == JobStatus::done || s == JobStatus::e
 
 bool is_terminal(EventKind kind) {
     return kind == EventKind::done || kind == EventKind::error || kind == EventKind::cancelled;
+}
+
+std::string hub_wait_message(const std::optional<double>& seconds) {
+    if (!seconds) return {};
+    return "waiting for the Hub, " + std::to_string(static_cast<long long>(std::ceil(*seconds))) + " s";
 }
 
 std::string JobSpec::key() const {

@@ -24,6 +24,9 @@ bool parse_job_kind(std::string_view s, JobKind& out);
 // done, error, cancelled: the job's last word.
 bool is_terminal(JobStatus s);
 bool is_terminal(EventKind kind);
+// "waiting for the Hub, 42 s" (seconds rounded up): the message of a job that waits for the Hub,
+// as the extension and the CLI show it; empty when it does not wait.
+std::string hub_wait_message(const std::optional<double>& seconds);
 
 // What to do. Two specs with the same key are the same work: a second request joins the first.
 struct JobSpec {
@@ -65,6 +68,8 @@ struct JobProgress {
     std::optional<double> eta_seconds;
     std::string message;
     std::vector<FileProgress> active_files; // files in flight (download jobs), by path
+    // Waiting for the Hub (429 Retry-After, backoff, the host's request budget): seconds left.
+    std::optional<double> retry_in_seconds;
 };
 
 // One progress report of a job.

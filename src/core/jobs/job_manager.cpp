@@ -34,6 +34,8 @@ struct JobManager::State : JobProgress {
     nlohmann::json result;
     Clock::time_point last_emit{};
     Clock::time_point finished_at{};
+    // Real time (not the options' clock): listings are shared by it (ListingFlights).
+    std::chrono::steady_clock::time_point submitted_at = std::chrono::steady_clock::now();
     // One meter for the job's bytes and one per file in flight, fed from the same clock, so the
     // files' speeds add up to the job's.
     util::SpeedMeter meter;
@@ -73,7 +75,7 @@ public:
             j.bytes_per_second = j.meter.bytes_per_second();
             if (now - j.last_emit >= m_manager.m_options.progress_interval) {
                 j.last_emit = now;
-                j.message.clear();
+                j.message = hub_wait_message(j.retry_in_seconds);
                 event = m_manager.base_event_locked(j, EventKind::progress);
             }
         }
@@ -88,6 +90,32 @@ public:
             event = m_manager.base_event_locked(*m_job, EventKind::queued);
         }
         m_manager.emit(event);
+    }
+
+    void hub_wait(std::optional<double> seconds) override {
+        std::optional<JobEvent> event;
+        {
+            std::lock_guard lock(m_manager.m_mutex);
+            auto& j = *m_job;
+            if (!seconds && !j.retry_in_seconds) return; // not waiting, and was not
+            const bool changed = seconds.has_value() != j.retry_in_seconds.has_value();
+            const std::string message = hub_wait_message(seconds);
+            const bool ticked = message != j.message;
+            j.retry_in_seconds = seconds;
+            j.message = message;
+            const auto now = m_manager.m_options.clock();
+            // The start and the end of a wait go out at once, the countdown's seconds throttled.
+            if (changed || (ticked && now - j.last_emit >= m_manager.m_options.progress_interval)) {
+                j.last_emit = now;
+                event = m_manager.base_event_locked(j, EventKind::progress);
+            }
+        }
+        if (event) m_manager.emit(*event);
+    }
+
+    std::chrono::steady_clock::time_point submitted_at() const override {
+        std::lock_guard lock(m_manager.m_mutex);
+        return m_job->submitted_at;
     }
 
     void set_cached(bool cached) override {
@@ -246,6 +274,7 @@ void JobManager::launch_locked(const std::shared_ptr<State>& job) {
     job->status = JobStatus::running;
     job->stop_reason = StopReason::none;
     job->message.clear();
+    job->retry_in_seconds.reset();
     ++m_running;
     job->thread = std::jthread([this, job](std::stop_token st) { run_job(job, st); });
 }
@@ -276,6 +305,7 @@ void JobManager::finish(const std::shared_ptr<State>& job, Status result) {
         std::lock_guard lock(m_mutex);
         --m_running;
         job->finished_at = m_options.clock();
+        job->retry_in_seconds.reset();
         job->active_files.clear();
         job->file_meters.clear();
         switch (job->stop_reason) {
@@ -377,6 +407,7 @@ Status JobManager::resume(const std::string& job_id) {
         if (job.status != JobStatus::paused) return {}; // running or queued: nothing to do
         job.status = JobStatus::queued;
         job.held = false;
+        job.submitted_at = std::chrono::steady_clock::now(); // asked for again: list again
         persist_locked(job);
         m_queue.push_back(job_id);
         schedule_locked();

@@ -36,6 +36,11 @@ public:
     // Files in flight with their own bytes; carried by the next events, with each file's speed
     // and ETA filled in by the manager (runners leave those empty). Optional for runners.
     virtual void set_active_files(std::vector<FileProgress> files) { (void)files; }
+    // The job waits for the Hub (seconds left; nullopt when it no longer does): the events carry
+    // retryInSeconds and the message "waiting for the Hub, N s". The first wait is sent at once.
+    virtual void hub_wait(std::optional<double> seconds) { (void)seconds; }
+    // When the work was asked for (submit or restore): a listing made after it is fresh enough.
+    virtual std::chrono::steady_clock::time_point submitted_at() const { return {}; }
 };
 
 // Does the work of one job; returns when done, failed, or stopped (stop_token). A stopped runner

@@ -273,6 +273,7 @@ void DownloadJob::on_progress(std::size_t index, const download::Progress& progr
         Slot& slot = m_slots[index];
         if (slot.state != S::transferring && slot.state != S::cancelling) return;
         slot.bytes_done = progress.bytes_done;
+        slot.retry_in = progress.waiting ? progress.retry_in_seconds : 0;
         reports.push_back(report_locked(slot, progress.bytes_done, progress.bytes_total));
     }
     deliver(std::move(reports));
@@ -295,6 +296,7 @@ DownloadJob::Report DownloadJob::report_locked(const Slot& slot, std::uint64_t f
         if (s.state == S::transferring || s.state == S::cancelling) {
             r.loaded += s.bytes_done;
             r.active.push_back({s.file.path, s.bytes_done, s.file.size});
+            if (s.retry_in > 0) r.retry_in = std::max(r.retry_in.value_or(0.0), s.retry_in);
         } else if (s.state == S::publishing) {
             r.loaded += s.file.size;
         }
@@ -313,6 +315,7 @@ void DownloadJob::deliver(std::vector<Report> reports) {
         if (r.sequence < m_delivered) continue; // a newer snapshot went out from another thread
         m_delivered = r.sequence;
         m_control.set_active_files(std::move(r.active));
+        m_control.hub_wait(r.retry_in);
         m_control.report(r.loaded, r.file, r.files_done, r.file_loaded, r.file_total);
     }
 }

@@ -116,6 +116,7 @@ private:
         cache::BlobLock lock;
         download::TransferId transfer = 0;
         std::uint64_t bytes_done = 0;
+        double retry_in = 0; // the engine waits this long before its next request (0: not waiting)
     };
     struct Completion { // an engine or publisher answer, for the driver
         std::size_t index = 0;
@@ -129,6 +130,7 @@ private:
         std::string file;
         int files_done = 0;
         std::uint64_t file_loaded = 0, file_total = 0;
+        std::optional<double> retry_in; // the longest wait for the Hub among the files in flight
     };
 
     void apply(Lock& lock, std::size_t index, FileEvent event, std::optional<Error> error = {});

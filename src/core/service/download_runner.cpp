@@ -96,10 +96,13 @@ Status serve_from_cache(const ModelService& service, const jobs::JobSpec& spec, 
 Status ModelService::run_download(const jobs::JobSpec& spec, jobs::JobControl& control) {
     const auto downloading = m_repo_activity.begin_download(spec.repo, control.job_id()); // deletes answer LOCKED
     if (m_config.offline) return serve_from_cache(*this, spec, control);
-    auto client = make_client();
-    auto listing = client->list_repo(spec.repo, spec.revision);
+    const hub::WaitCallback on_wait = [&control](std::optional<double> seconds) { control.hub_wait(seconds); };
+    // Jobs of one repo and revision asked for together share one listing (ListingFlights).
+    auto asked = control.submitted_at();
+    if (asked == ListingFlights::Clock::time_point{}) asked = ListingFlights::Clock::now();
+    auto listing = shared_listing(spec.repo, spec.revision, asked, control.stop_token(), on_wait);
     if (!listing) return tl::unexpected(listing.error());
-    if (auto st = m_listings.save(*listing); !st) spdlog::warn("{}", st.error().message);
+    auto client = make_client();
     auto files = files_for(spec, *listing);
     if (!files) {
         record_missing(m_store, spec, *listing, files.error());

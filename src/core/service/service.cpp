@@ -7,6 +7,7 @@
 #include "core/cache/scan.hpp"
 #include "core/download/engine.hpp"
 #include "core/hub/client.hpp"
+#include "core/hub/rate_budget.hpp"
 #include "core/hub/token.hpp"
 #include "core/model/manifest.hpp"
 #include "core/model/recommend.hpp"
@@ -33,13 +34,31 @@ Status validate_repo_and_file(const std::string& repo, const std::string& file) 
 } // namespace
 
 ModelService::ModelService(Config config)
-    : m_config(std::move(config)), m_store(m_config.cache_root), m_listings(m_config.manifests_dir()) {}
+    : m_config(std::move(config)), m_store(m_config.cache_root), m_listings(m_config.manifests_dir()),
+      m_budgets(std::make_shared<hub::HostBudgets>()) {}
 
 ModelService::~ModelService() = default;
 
-std::unique_ptr<hub::HubClient> ModelService::make_client() const {
+std::unique_ptr<hub::HubClient> ModelService::make_client(std::stop_token stop, hub::WaitCallback on_wait) const {
     auto token = hub::resolve_token(m_config);
-    return std::make_unique<hub::HubClient>(m_config, token ? std::optional<std::string>(token->value) : std::nullopt);
+    hub::ClientOptions options;
+    options.budgets = m_budgets;
+    options.stop = std::move(stop);
+    options.on_wait = std::move(on_wait);
+    return std::make_unique<hub::HubClient>(m_config, token ? std::optional<std::string>(token->value) : std::nullopt,
+                                            std::move(options));
+}
+
+Result<model::RepoListing> ModelService::shared_listing(const std::string& repo, const std::string& revision,
+                                                        ListingFlights::Clock::time_point fresh_after,
+                                                        std::stop_token stop, const hub::WaitCallback& on_wait) {
+    return m_flights.get(repo, revision, fresh_after, std::move(stop), on_wait,
+                         [&](const hub::WaitCallback& tell, std::stop_token leader_stop) {
+                             auto listing = make_client(std::move(leader_stop), tell)->list_repo(repo, revision);
+                             if (listing)
+                                 if (auto st = m_listings.save(*listing); !st) spdlog::warn("{}", st.error().message);
+                             return listing;
+                         });
 }
 
 Result<download::Engine*> ModelService::engine() {
@@ -51,6 +70,7 @@ Result<download::Engine*> ModelService::engine() {
         options.rate_limit_bytes_per_second = m_config.rate_limit_bytes_per_second;
         options.first_byte_timeout = m_config.first_byte_timeout;
         options.stall_timeout = m_config.stall_timeout;
+        options.budgets = m_budgets;
         m_engine = std::make_unique<download::Engine>(options);
     }
     return m_engine.get();
@@ -65,9 +85,9 @@ void ModelService::set_rate_limit(std::uint64_t bytes_per_second) {
 Result<model::RepoListing> ModelService::scan_repo(const std::string& repo, const std::string& revision) {
     if (auto st = validate_repo(repo); !st) return tl::unexpected(st.error());
     if (auto st = validate_revision(revision); !st) return tl::unexpected(st.error());
-    auto listing = make_client()->list_repo(repo, revision);
+    // A scan joins a listing already running, or lists anew: never one that ended before it.
+    auto listing = shared_listing(repo, revision, ListingFlights::Clock::now(), {}, {});
     if (!listing) return listing;
-    if (auto st = m_listings.save(*listing); !st) spdlog::warn("{}", st.error().message);
     // The listing goes where huggingface_hub keeps it too (trees/<commit>.json), so a peer can
     // skip its own listing and HEADs; only for a repo already cached (a scan alone must not make a
     // repo appear in `list`).

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/jobs/job_manager.hpp"
 #include "core/model/variants.hpp"
+#include "core/service/listing_flight.hpp"
 #include "core/service/listing_store.hpp"
 #include "core/service/repo_activity.hpp"
 #include "core/service/model_list.hpp"
@@ -26,6 +27,7 @@ class Engine;
 }
 namespace tabagent::hub {
 class HubClient;
+class HostBudgets;
 }
 
 namespace tabagent::service {
@@ -111,12 +113,18 @@ public:
 private:
     Status run_download(const jobs::JobSpec& spec, jobs::JobControl& control);
     Status run_verify(const jobs::JobSpec& spec, jobs::JobControl& control);
-    std::unique_ptr<hub::HubClient> make_client() const;
+    std::unique_ptr<hub::HubClient> make_client(std::stop_token stop = {}, hub::WaitCallback on_wait = {}) const;
+    // The listing of a job or scan, shared with the others of the same repo and revision.
+    Result<model::RepoListing> shared_listing(const std::string& repo, const std::string& revision,
+                                              ListingFlights::Clock::time_point fresh_after,
+                                              std::stop_token stop, const hub::WaitCallback& on_wait);
 
     Config m_config;
     cache::Store m_store;
     ListingStore m_listings;
     RepoActivity m_repo_activity;
+    std::shared_ptr<hub::HostBudgets> m_budgets; // one request budget per host, for every request
+    ListingFlights m_flights;
     mutable std::mutex m_engine_mutex;
     std::unique_ptr<download::Engine> m_engine; // created on first download
 };

@@ -8,6 +8,12 @@ namespace {
 double percent(std::uint64_t loaded, std::uint64_t total) {
     return total ? 100.0 * static_cast<double>(loaded) / static_cast<double>(total) : 0.0;
 }
+
+// retryInSeconds: until the job's next request to the Hub (Retry-After, backoff, the host's
+// budget), rounded up to a tenth; present only while the job waits, so other payloads keep their shape.
+void add_retry_in(nlohmann::json& j, const std::optional<double>& seconds) {
+    if (seconds) j["retryInSeconds"] = std::ceil(*seconds * 10) / 10;
+}
 } // namespace
 
 nlohmann::json to_json(const jobs::JobInfo& info) {
@@ -29,6 +35,7 @@ nlohmann::json to_json(const jobs::JobInfo& info) {
                         {"message", info.message},
                         {"resumed", info.resumed_from_journal}};
     if (info.error) j["error"] = info.error->to_json();
+    add_retry_in(j, info.retry_in_seconds);
     return j;
 }
 
@@ -52,6 +59,7 @@ nlohmann::json progress_payload(const jobs::JobEvent& e) {
                               {"etaSeconds", e.eta_seconds ? nlohmann::json(std::round(*e.eta_seconds * 10) / 10)
                                                            : nlohmann::json(nullptr)},
                               {"message", e.message}};
+    add_retry_in(payload, e.retry_in_seconds);
     // A terminal event other than done says why.
     if (e.error && is_terminal(e.status) && e.status != EventKind::done) payload["error"] = e.error->to_json();
     if (e.status == EventKind::done) {
