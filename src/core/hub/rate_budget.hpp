@@ -41,7 +41,9 @@ struct RateLimitInfo {
 std::optional<RateLimitInfo> parse_rate_limit(std::string_view ratelimit, std::string_view policy);
 
 // The policy's window is widened by this much: requests travel, and the server counts arrivals.
-inline constexpr std::chrono::milliseconds k_budget_margin{250};
+// A second, not a round trip: what matters is how much two requests' travel times can differ
+// (a phone link, a loaded machine), and against the Hub's 300 s window a second costs 0.3 %.
+inline constexpr std::chrono::milliseconds k_budget_margin{1000};
 // Request times kept per host before any policy is known (so the window a policy arrives in
 // counts the requests already sent in it).
 inline constexpr std::size_t k_budget_history = 4096;
