@@ -69,6 +69,11 @@ json RequestLog::stats() {
 
 void RequestLog::clear() {
     std::lock_guard lock(m_mutex);
+    // Requests still in flight belong to before the reset: they are forgotten too, or one that
+    // ends a moment later (the server logs after the client read the last byte) would show up in
+    // the fresh log.
+    m_in_flight.clear();
+    m_idle.notify_all();
     m_entries.clear();
     m_requests = 0;
     m_bytes_total = 0;

@@ -44,7 +44,7 @@ public:
     // read the last byte before the server thread logs the request).
     nlohmann::json entries(std::chrono::milliseconds wait);
     nlohmann::json stats();
-    void clear();
+    void clear(); // entries, counters and the requests still in flight (they are never logged)
     void add_sent(std::uint64_t n) { m_bytes_total += n; }
 
 private:
