@@ -4,27 +4,98 @@
 #include "core/hub/http.hpp"
 
 #include <algorithm>
-#include <regex>
+#include <cctype>
+#include <string>
 
 namespace tabagent::hub {
 namespace {
 
-// The patterns of huggingface_hub utils/_http.py (_RATELIMIT_REGEX, _RATELIMIT_POLICY_REGEX).
-const std::regex& ratelimit_pattern() {
-    static const std::regex pattern(R"re("(\w+)"\s*;\s*r\s*=\s*(\d+)\s*;\s*t\s*=\s*(\d+))re");
-    return pattern;
-}
-const std::regex& policy_pattern() {
-    static const std::regex pattern(R"re(q\s*=\s*(\d+).*?w\s*=\s*(\d+))re");
-    return pattern;
-}
+// A small scanner for the patterns of huggingface_hub utils/_http.py (_RATELIMIT_REGEX:
+// `"(\w+)"\s*;\s*r\s*=\s*(\d+)\s*;\s*t\s*=\s*(\d+)`, _RATELIMIT_POLICY_REGEX: `q\s*=\s*(\d+).*?w\s*=\s*(\d+)`),
+// searched anywhere in the value as re.search does. Hand-written: std::regex is slow and trips
+// GCC 12's maybe-uninitialized warning under the sanitizer build.
+class Scanner {
+  public:
+    explicit Scanner(std::string_view text, std::size_t at = 0) : m_text(text), m_at(at) {}
+    std::size_t at() const { return m_at; }
+    void spaces() {
+        while (m_at < m_text.size() && std::isspace(static_cast<unsigned char>(m_text[m_at]))) ++m_at;
+    }
+    bool literal(char ch) {
+        if (m_at >= m_text.size() || m_text[m_at] != ch) return false;
+        ++m_at;
+        return true;
+    }
+    // `name \s* = \s* digits`, with spaces before the name allowed as in `;\s*r`.
+    std::optional<std::string_view> field(char name) {
+        spaces();
+        if (!literal(name)) return std::nullopt;
+        spaces();
+        if (!literal('=')) return std::nullopt;
+        spaces();
+        return run([](unsigned char c) { return std::isdigit(c) != 0; });
+    }
+    std::optional<std::string_view> word() {
+        return run([](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; });
+    }
 
-std::optional<long> number(const std::ssub_match& match) {
+  private:
+    template <typename Pred> std::optional<std::string_view> run(Pred pred) {
+        const std::size_t begin = m_at;
+        while (m_at < m_text.size() && pred(static_cast<unsigned char>(m_text[m_at]))) ++m_at;
+        if (m_at == begin) return std::nullopt;
+        return m_text.substr(begin, m_at - begin);
+    }
+    std::string_view m_text;
+    std::size_t m_at;
+};
+
+std::optional<long> number(std::string_view digits) {
     try {
-        return std::stol(match.str());
+        return std::stol(std::string(digits));
     } catch (const std::exception&) { // out of range: ignore the field
         return std::nullopt;
     }
+}
+
+// `"name";r=N;t=N` at `at`, or nullopt.
+std::optional<RateLimitInfo> ratelimit_at(std::string_view text, std::size_t at) {
+    Scanner s(text, at);
+    if (!s.literal('"')) return std::nullopt;
+    auto name = s.word();
+    if (!name || !s.literal('"')) return std::nullopt;
+    s.spaces();
+    if (!s.literal(';')) return std::nullopt;
+    auto r = s.field('r');
+    if (!r) return std::nullopt;
+    s.spaces();
+    if (!s.literal(';')) return std::nullopt;
+    auto t = s.field('t');
+    if (!t) return std::nullopt;
+    RateLimitInfo info;
+    info.resource = std::string(*name);
+    info.remaining = number(*r);
+    info.reset_seconds = number(*t);
+    return info;
+}
+
+// The first `q=N` followed later by `w=N`.
+bool policy_in(std::string_view text, RateLimitInfo& info) {
+    for (std::size_t q = text.find('q'); q != std::string_view::npos; q = text.find('q', q + 1)) {
+        Scanner s(text, q);
+        auto limit = s.field('q');
+        if (!limit) continue;
+        for (std::size_t w = text.find('w', s.at()); w != std::string_view::npos; w = text.find('w', w + 1)) {
+            Scanner ws(text, w);
+            if (auto window = ws.field('w')) {
+                info.limit = number(*limit);
+                info.window_seconds = number(*window);
+                return true;
+            }
+        }
+        return false; // a later q has even fewer w's after it
+    }
+    return false;
 }
 
 std::chrono::steady_clock::duration seconds(double s) {
@@ -36,19 +107,14 @@ std::chrono::steady_clock::duration seconds(double s) {
 std::optional<RateLimitInfo> parse_rate_limit(std::string_view ratelimit, std::string_view policy) {
     RateLimitInfo info;
     bool any = false;
-    const std::string limit_text(ratelimit), policy_text(policy);
-    std::smatch m;
-    if (std::regex_search(limit_text, m, ratelimit_pattern())) {
-        info.resource = m[1].str();
-        info.remaining = number(m[2]);
-        info.reset_seconds = number(m[3]);
-        any = true;
+    for (std::size_t at = ratelimit.find('"'); at != std::string_view::npos; at = ratelimit.find('"', at + 1)) {
+        if (auto found = ratelimit_at(ratelimit, at)) {
+            info = std::move(*found);
+            any = true;
+            break;
+        }
     }
-    if (std::regex_search(policy_text, m, policy_pattern())) {
-        info.limit = number(m[1]);
-        info.window_seconds = number(m[2]);
-        any = true;
-    }
+    if (policy_in(policy, info)) any = true;
     if (!any) return std::nullopt;
     return info;
 }
