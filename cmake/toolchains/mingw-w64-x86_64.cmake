@@ -36,6 +36,11 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+# pkg-config (FindCURL asks it first): the deps prefix's .pc files, never the build machine's.
+if(TABAGENT_WINDOWS_DEPS)
+  set(ENV{PKG_CONFIG_LIBDIR} "${TABAGENT_WINDOWS_DEPS}/lib/pkgconfig")
+  set(ENV{PKG_CONFIG_PATH} "")
+endif()
 # Static libraries only: find_library prefers libfoo.a over the import library libfoo.dll.a.
 set(CMAKE_FIND_LIBRARY_SUFFIXES .a)
 set(OPENSSL_USE_STATIC_LIBS ON)
