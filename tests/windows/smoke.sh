@@ -16,21 +16,7 @@ nice -n 19 cmake -S tests/windows -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Releas
 nice -n 19 cmake --build "$build" -j2
 exe="$build/smoke.exe"
 
-# Imports: Windows' own DLLs only (the system32 set every Windows 10/11 has; Wine ships each too).
-# api-ms-win-* are the UCRT's API sets, in case the runtime is switched to UCRT later.
-allowed='^(kernel32|ntdll|msvcrt|ucrtbase|api-ms-win-[a-z0-9-]+|advapi32|ws2_32|crypt32|secur32|sspicli|bcrypt|ncrypt|user32|gdi32|shell32|ole32|oleaut32|shlwapi|iphlpapi|userenv|wldap32|normaliz|rpcrt4|dbghelp)\.dll$'
-echo "--- imports of smoke.exe"
-dlls=$("$host-objdump" -p "$exe" | sed -n 's/^[[:space:]]*DLL Name: //p')
-bad=0
-for dll in $dlls; do
-  if echo "$dll" | tr '[:upper:]' '[:lower:]' | grep -Eq "$allowed"; then
-    echo "ok   $dll"
-  else
-    echo "FAIL $dll (not a Windows system DLL)"; bad=1
-  fi
-done
-[ -n "$dlls" ] || { echo "FAIL no imports read from $exe"; bad=1; }
-[ "$bad" -eq 0 ] || exit 1
+tests/windows/check-imports.sh "$exe"
 
 # Wine: a prefix of our own (created on first use, ~20 s), no debug chatter, and no Mono/Gecko
 # installers (mscoree/mshtml disabled) since a console program needs neither.
