@@ -25,6 +25,11 @@ if(NOT TABAGENT_WINDOWS_DEPS AND DEFINED ENV{TABAGENT_WINDOWS_DEPS_PREFIX})
 endif()
 set(TABAGENT_WINDOWS_DEPS "${TABAGENT_WINDOWS_DEPS}" CACHE PATH
     "Prefix printed by scripts/windows-deps.sh (static libcrypto, libcurl with Schannel)")
+if(NOT TABAGENT_WINDOWS_DEPS AND NOT CMAKE_IN_TRY_COMPILE)
+  message(FATAL_ERROR "No Windows dependency prefix: run\n"
+    "  export TABAGENT_WINDOWS_DEPS_PREFIX=$(bash scripts/windows-deps.sh | tail -n 1)\n"
+    "or pass -DTABAGENT_WINDOWS_DEPS=<prefix> (docs/WINDOWS.md).")
+endif()
 # try_compile projects re-read this file; hand them the prefix too.
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES TABAGENT_WINDOWS_DEPS)
 
