@@ -11,10 +11,11 @@
 # Pin a version with TABAGENT_OPENSSL_VERSION / TABAGENT_CURL_VERSION (Debian version strings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 cache="${TABAGENT_WINDOWS_DEPS:-${XDG_CACHE_HOME:-$HOME/.cache}/tabagent/windows-deps}"
 host=x86_64-w64-mingw32
 jobs="${TABAGENT_JOBS:-2}"
+# Bump when the build recipe below changes: a prefix built by another recipe is rebuilt.
+recipe=1
 log() { printf 'windows-deps: %s\n' "$*" >&"${logfd:-2}"; }
 
 SUDO=""
@@ -137,7 +138,7 @@ upstream() {
 openssl_v=$(pick_source openssl "${TABAGENT_OPENSSL_VERSION:-}")
 curl_v=$(pick_source curl "${TABAGENT_CURL_VERSION:-}")
 prefix="$cache/${openssl_v}_${curl_v}"
-if [ -f "$prefix/.complete" ]; then
+if [ -f "$prefix/.complete" ] && grep -qx "recipe $recipe" "$prefix/VERSIONS"; then
   header_shims "$prefix"
   log "cached: openssl $openssl_v, curl $curl_v"
   echo "$prefix"; exit 0
@@ -162,7 +163,7 @@ unpack openssl "$openssl_v"
   cd "$work/openssl"
   nice -n 19 ./Configure mingw64 --cross-compile-prefix="$host-" CC=gcc-posix \
     --prefix="$prefix" --libdir=lib no-shared no-tests no-module no-legacy no-engine no-dso \
-    -O2 >/dev/null
+    -O2 >/dev/null  # -O2 as Debian's own build (dpkg-buildflags), not upstream's -O3
   nice -n 19 make -s -j"$jobs" build_generated >/dev/null
   nice -n 19 make -s -j"$jobs" libcrypto.a >/dev/null
   mkdir -p "$prefix/include/openssl"
@@ -212,6 +213,7 @@ unpack curl "$curl_v"
 )
 
 cat >"$prefix/VERSIONS" <<EOF
+recipe $recipe
 openssl $openssl_v (Debian source package, libcrypto only, static)
 curl $curl_v (Debian source package, Schannel, static; consumers define CURL_STATICLIB)
 built $(date -u +%FT%TZ) with $("$host-gcc-posix" --version | head -1)

@@ -49,6 +49,8 @@ endif()
 # Static libraries only: find_library prefers libfoo.a over the import library libfoo.dll.a.
 set(CMAKE_FIND_LIBRARY_SUFFIXES .a)
 set(OPENSSL_USE_STATIC_LIBS ON)
+# FindCURL reads this from CMake 3.28 on; 3.25's neither needs it (only .a exists) nor adds curl's
+# Windows libraries (bcrypt advapi32 crypt32 ws2_32, libcurl.pc): consumers link those.
 set(CURL_USE_STATIC_LIBS ON)
 
 # Header-only libraries from Debian's -dev packages, as on Linux where they sit in the default
