@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Fails unless every given PE file imports only Windows' own DLLs (issue 14: "need no DLL besides
+# Windows' own, check with x86_64-w64-mingw32-objdump -p"). Usage: check-imports.sh FILE.exe...
+# The allow-list is the system32 set every Windows 10/11 has (Wine ships each too); api-ms-win-*
+# are the UCRT's API sets, in case the runtime is switched to UCRT later. A mingw runtime DLL
+# (libstdc++-6, libgcc_s_seh-1, libwinpthread-1) or any third-party DLL fails the check.
+set -euo pipefail
+allowed='^(kernel32|ntdll|msvcrt|ucrtbase|api-ms-win-[a-z0-9-]+|advapi32|ws2_32|crypt32|secur32|sspicli|bcrypt|ncrypt|user32|gdi32|shell32|ole32|oleaut32|shlwapi|iphlpapi|userenv|wldap32|normaliz|rpcrt4|dbghelp)\.dll$'
+[ $# -gt 0 ] || { echo "usage: $0 FILE.exe..." >&2; exit 2; }
+bad=0
+for exe in "$@"; do
+  echo "--- imports of $(basename "$exe")"
+  dlls=$(x86_64-w64-mingw32-objdump -p "$exe" | sed -n 's/^[[:space:]]*DLL Name: //p')
+  [ -n "$dlls" ] || { echo "FAIL no imports read from $exe"; bad=1; continue; }
+  for dll in $dlls; do
+    if tr '[:upper:]' '[:lower:]' <<<"$dll" | grep -Eq "$allowed"; then
+      echo "ok   $dll"
+    else
+      echo "FAIL $dll (not a Windows system DLL)"; bad=1
+    fi
+  done
+done
+exit "$bad"
