@@ -23,26 +23,6 @@ Error offline_error() {
                  {{"hint", "unset HF_HUB_OFFLINE or drop --offline"}}};
 }
 
-// Link: <https://host/api/...?cursor=x>; rel="next", <...>; rel="prev"
-std::string next_link(const std::string& header) {
-    size_t pos = 0;
-    while (pos < header.size()) {
-        const auto open = header.find('<', pos);
-        if (open == std::string::npos) break;
-        const auto close = header.find('>', open);
-        if (close == std::string::npos) break;
-        const auto end = header.find(',', close);
-        const auto params = header.substr(close + 1, end == std::string::npos ? std::string::npos
-                                                                              : end - close - 1);
-        if (params.find("rel=\"next\"") != std::string::npos ||
-            params.find("rel=next") != std::string::npos)
-            return header.substr(open + 1, close - open - 1);
-        if (end == std::string::npos) break;
-        pos = end + 1;
-    }
-    return {};
-}
-
 } // namespace
 
 HubClient::HubClient(const Config& config, std::optional<std::string> token, ClientOptions options)
@@ -200,7 +180,7 @@ Result<model::RepoListing> HubClient::list_repo(const std::string& repo,
             return fail(ErrorCode::network, std::string("bad file listing from the Hub: ") + e.what(),
                         {{"repo", repo}});
         }
-        url = next_link(tree->http.headers.get("link"));
+        url = link_target(tree->http.headers.get("link"), "next");
         if (!url.empty() && url.front() == '/') url = m_endpoint + url;
     }
     return listing;
