@@ -6,6 +6,8 @@ import subprocess
 import sys
 import tempfile
 
+import target
+
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "fakehub"))
 
@@ -39,8 +41,8 @@ class Workspace:
         self.test = test
 
     def run(self, *args, timeout=120, stdin=subprocess.DEVNULL, env=None):
-        return subprocess.run([CLI, *map(str, args)], capture_output=True, text=True, timeout=timeout,
-                              stdin=stdin, env=env or self.env)
+        return subprocess.run(target.command(CLI, *args), capture_output=True, text=True, timeout=timeout,
+                              stdin=stdin, env=target.target_env(env or self.env, CLI))
 
     def json(self, *args, expect=0, **kw):
         """Runs with --json; asserts the exit code and that stdout is exactly one JSON document."""

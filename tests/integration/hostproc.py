@@ -11,6 +11,8 @@ import time
 import shutil
 import unittest
 
+import target
+
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "fakehub"))
 sys.path.insert(0, str(HERE.parent / "replay"))
@@ -32,8 +34,9 @@ class HostProcess:
     """A running host with a frame reader. Frames are read on demand with timeouts."""
 
     def __init__(self, env, args=(TABAGENT_ORIGIN,), binary=HOST):
-        self.proc = subprocess.Popen([binary, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=env)
+        self.binary = binary
+        self.proc = subprocess.Popen(target.command(binary, *args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=target.target_env(env, binary))
         self._buf = b""
         self._next_id = 0
         self.pending = []  # frames read but not yet consumed

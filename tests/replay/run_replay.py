@@ -26,7 +26,9 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "fakehub"))
+sys.path.insert(0, str(HERE.parent / "integration"))
 import nmframe  # noqa: E402
+import target  # noqa: E402  (native, or a Windows .exe under Wine)
 
 TABAGENT_ORIGIN = "chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/"
 VOLATILE = {
@@ -37,6 +39,7 @@ VOLATILE = {
     # camelCase twins of the legacy names above (docs/PROTOCOL.md, "Field names")
     "lastAccess", "lastModified", "diskFree",
 }
+HOST_BINARY = [""]  # set by main(): paths a Windows host reports are compared in Unix form
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
                    "WARNING: ThreadSanitizer")
 
@@ -51,6 +54,7 @@ def normalise(value, paths, key=None):
     if isinstance(value, list):
         return [normalise(v, paths) for v in value]
     if isinstance(value, str):
+        value = target.from_target_path(value, HOST_BINARY[0])
         for real, token in paths:
             value = value.replace(real, token)
         return value
@@ -146,6 +150,8 @@ def run_host(argv, text, env, await_seconds=60, exit_seconds=30):
     """Feeds the fixture to the host. `!await` waits (up to await_seconds) until every request so
     far is answered and every job started so far has sent its terminal event (the host would
     otherwise stop the jobs at EOF), then feeding goes on."""
+    env = target.target_env(env, argv[0])
+    argv = target.command(argv[0], *argv[1:])
     if "!await" not in text:
         p = subprocess.run(argv, input=nmframe.encode(text), env=env, capture_output=True, timeout=exit_seconds)
         return Finished(p.returncode, p.stdout, p.stderr)
@@ -211,6 +217,7 @@ def main():
     ap.add_argument("--update", action="store_true")
     ap.add_argument("only", nargs="*")
     args = ap.parse_args()
+    HOST_BINARY[0] = args.host
     cases = sorted(pathlib.Path(args.cases).glob("*.in"))
     if args.only:
         cases = [c for c in cases if c.stem in args.only]
