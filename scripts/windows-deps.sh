@@ -129,6 +129,31 @@ fmt $(upstream libfmt-dev) fmt::fmt;fmt::fmt-header-only libfmt-dev
 LIST
   # doctest_discover_tests() and friends: doctest-dev's own CMake scripts are architecture-free.
   echo 'include(/usr/lib/cmake/doctest/doctest.cmake OPTIONAL)' >>"$p/lib/cmake/doctest/doctestConfig.cmake"
+  httplib_header "$p"
+}
+
+# ---- cpp-httplib for the Windows unit tests (their in-process test servers). Debian's -dev package
+# holds only the declarations of its compiled (Linux, OpenSSL) library; the source package holds the
+# single header upstream ships, usable header-only. Without CPPHTTPLIB_OPENSSL_SUPPORT it needs only
+# Winsock (the tests serve plain HTTP on 127.0.0.1). Unpacked once (Debian's patches applied).
+httplib_header() {
+  local p=$1 v dir
+  v=$(pick_source cpp-httplib "${TABAGENT_HTTPLIB_VERSION:-}")
+  dir="$cache/src/cpp-httplib_$v"
+  if [ ! -f "$dir/tree/httplib.h" ]; then
+    rm -rf "$dir/tree"
+    (cd "$dir" && dpkg-source -x ./*.dsc tree >/dev/null 2>&1) || { log "cpp-httplib $v: dpkg-source failed"; exit 1; }
+  fi
+  mkdir -p "$p/include" "$p/lib/pkgconfig"
+  ln -sfn "$dir/tree/httplib.h" "$p/include/httplib.h"
+  cat >"$p/lib/pkgconfig/cpp-httplib.pc" <<PC
+# Written by scripts/windows-deps.sh: cpp-httplib $v (Debian source package), header-only, no TLS.
+Name: cpp-httplib
+Description: A C++ HTTP server and client library (header-only, Winsock)
+Version: $(echo "$v" | sed -e 's/-[^-]*$//' -e 's/[~+].*$//')
+Cflags: -I$p/include
+Libs: -lws2_32
+PC
 }
 # Debian version -> upstream version (drop epoch, revision and ~dfsg/+ds suffixes).
 upstream() {
