@@ -5,6 +5,7 @@
 #            -> build/windows/TabAgent-<version>-win64-setup.exe
 # Included from the top-level CMakeLists.txt; nothing else in the build depends on it.
 
+get_filename_component(TABAGENT_REPO_ROOT ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
 set(TABAGENT_HOST_NAME "com.tabagent.host")
 # The manifests' default callers (manifest/README.md): the TabAgent extension and its Firefox add-on id.
 set(TABAGENT_CHROME_ORIGINS "chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/" CACHE STRING

@@ -12,7 +12,7 @@
 #   /usr/lib/mozilla/native-messaging-hosts/com.tabagent.host.json            Firefox manifest
 include(GNUInstallDirs)
 
-set(TABAGENT_DEB_DIR ${PROJECT_SOURCE_DIR}/packaging/deb)
+set(TABAGENT_DEB_DIR ${TABAGENT_REPO_ROOT}/packaging/deb)
 set(TABAGENT_PKG_LIBDIR lib/tabagent) # not CMAKE_INSTALL_LIBDIR: no multiarch triplet for a private dir
 
 install(TARGETS tabagent-host RUNTIME DESTINATION ${TABAGENT_PKG_LIBDIR} COMPONENT tabagent)
@@ -24,7 +24,7 @@ endif()
 # installs with CMAKE_INSTALL_PREFIX=/usr into a staging DESTDIR): written by a script run then.
 set(TABAGENT_MANIFEST_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/packaging_manifests.cmake)
 set(TABAGENT_MANIFEST_VARS
-  "set(TEMPLATE_DIR \"${PROJECT_SOURCE_DIR}/manifest\")
+  "set(TEMPLATE_DIR \"${TABAGENT_REPO_ROOT}/manifest\")
    set(HOST_NAME \"${TABAGENT_HOST_NAME}\")
    set(PKG_LIBDIR \"${TABAGENT_PKG_LIBDIR}\")
    set(ORIGINS_JSON \"${TABAGENT_ALLOWED_ORIGINS_JSON}\")
