@@ -126,32 +126,8 @@ for b in "${browsers[@]}"; do
   manifest_win=$(reg_default "HKCU\\Software\\$b\\NativeMessagingHosts\\$host_name")
   manifest=$(unix_path "$manifest_win")
   [[ $b == Mozilla ]] && kind=firefox || kind=chrome
-  python3 - "$b" "$kind" "$manifest" "$manifest_win" <<'PY' || fail "handshake through $b's registration"
-import json, os, struct, subprocess, sys
-browser, kind, manifest, manifest_win = sys.argv[1:]
-m = json.load(open(manifest, encoding="utf-8"))
-assert m["name"] == "com.tabagent.host" and m["type"] == "stdio", m
-exe = m["path"] if os.path.isabs(m["path"]) else os.path.join(os.path.dirname(manifest), m["path"])
-assert os.path.isfile(exe), "manifest names a missing exe: " + exe
-if kind == "chrome":
-    assert m["allowed_origins"] == ["chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/"], m
-    args = [m["allowed_origins"][0], "--parent-window=0"]
-else:
-    assert m["allowed_extensions"] == ["tabagent@tabagent.com"], m
-    args = [manifest_win, m["allowed_extensions"][0]]
-body = json.dumps({"action": "handshake", "messageId": "nsis_1"}).encode()
-p = subprocess.run(["wine", exe] + args, input=struct.pack("=I", len(body)) + body,
-                   cwd=os.path.dirname(exe), capture_output=True, timeout=120)
-out = p.stdout
-frames = []
-while len(out) >= 4:
-    (n,) = struct.unpack_from("=I", out)
-    frames.append(json.loads(out[4:4 + n])); out = out[4 + n:]
-reply = [f for f in frames if f.get("messageId") == "nsis_1"]
-assert reply and reply[0].get("status") == "success", (p.returncode, frames, p.stderr[-400:])
-print("ok   %s: %s -> %s answers a handshake (version %s)" % (browser, os.path.basename(manifest),
-      os.path.basename(exe), reply[0].get("payload", {}).get("version")))
-PY
+  python3 tests/packaging/handshake.py --wine --kind "$kind" "$manifest" --manifest-arg "$manifest_win" \
+    --label "$b" || fail "handshake through $b's registration"
 done
 
 # Another installation's registration (not naming this install's manifest) must survive.
