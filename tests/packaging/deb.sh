@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The .deb (issue 14 item 4; docs/PACKAGING.md): builds tabagent_<version>_amd64.deb with CPack,
+# runs lintian, installs it with dpkg, checks every file, the manifests and a framed handshake
+# through each browser's system manifest, removes it with `dpkg -r` and checks nothing is left.
+#
+#   bash tests/packaging/deb.sh [--system] [--build-dir DIR | --deb FILE]
+#     (default)      build the `release` preset and `cpack --preset deb`
+#     --build-dir D  package an already built tree instead (e.g. build/ci)
+#     --deb FILE     test an existing package
+#     --system       install on this machine itself (`dpkg -i`, root only: for CI, which runs as root
+#                    in a throwaway environment) and run the installed `tabagent-host --check` on
+#                    the system manifests. Without it the package goes into a scratch root
+#                    (`dpkg --root`; unprivileged through fakeroot), which touches nothing outside.
+# Exit status 0 = every check passed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root_dir=$(pwd)
+system=0
+build=""
+deb=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --system) system=1 ;;
+    --build-dir) build="$(realpath "$2")"; shift ;;
+    --deb) deb="$(realpath "$2")"; shift ;;
+    *) echo "usage: $0 [--system] [--build-dir DIR | --deb FILE]" >&2; exit 2 ;;
+  esac
+  shift
+done
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok   $*"; }
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}" CCACHE_BASEDIR="$root_dir" CCACHE_NOHASHDIR=1
+
+# ---------------------------------------------------------------- build
+if [[ -z "$deb" ]]; then
+  if [[ -z "$build" ]]; then
+    build="$root_dir/build/release"
+    nice -n 10 cmake --preset release >/dev/null
+    nice -n 10 cmake --build --preset release -j2 >/dev/null
+    (nice -n 10 cpack --preset deb >/dev/null)
+  else
+    (cd "$build" && nice -n 10 cpack -G DEB --config CPackConfig.cmake >/dev/null)
+  fi
+  deb=$(ls -t "$build"/tabagent_*_amd64.deb | head -n 1)
+fi
+[[ -f "$deb" ]] || fail "no .deb"
+version=$(dpkg-deb -f "$deb" Version)
+[[ "$(basename "$deb")" == "tabagent_${version}_amd64.deb" ]] || fail "file name $(basename "$deb")"
+ok "$(basename "$deb") ($(stat -c %s "$deb") bytes)"
+depends=$(dpkg-deb -f "$deb" Depends)
+[[ "$depends" == *"libc6 (>="* && "$depends" == *"libcurl4 (>= 7.68.0) | libcurl3-gnutls (>= 7.68.0)"* ]] ||
+  fail "Depends: $depends"
+ok "Depends: $depends"
+
+# ---------------------------------------------------------------- lintian
+# Errors and warnings fail; info and pedantic tags are shown. Overrides ship in the package
+# (packaging/deb/lintian-overrides, each with its reason).
+lintian_out=$(lintian --info --display-info --show-overrides --fail-on error,warning "$deb" 2>&1) ||
+  { echo "$lintian_out"; fail "lintian"; }
+echo "$lintian_out" | sed 's/^/     lintian: /'
+ok "lintian $(lintian --version | awk '{print $2}'): no error, no warning"
+
+# ---------------------------------------------------------------- install
+host=/usr/lib/tabagent/tabagent-host
+chrome_manifest=/usr/lib/tabagent/native-messaging-hosts/com.tabagent.host.json
+firefox_manifest=/usr/lib/mozilla/native-messaging-hosts/com.tabagent.host.json
+chrome_dirs=(/etc/opt/chrome /etc/opt/chrome_for_testing /etc/chromium /etc/opt/edge)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+export TABAGENT_HOME="$scratch/data" # the host's logs go here, not into a home directory
+
+if [[ $system -eq 1 ]]; then
+  [[ $(id -u) -eq 0 ]] || fail "--system installs on this machine and needs root"
+  if dpkg-query -W -f '${Status}' tabagent 2>/dev/null | grep -q ' installed'; then
+    fail "tabagent is already installed on this machine; --system will not replace it"
+  fi
+  R=""
+  dpkg_() { dpkg "$@"; }
+  query() { dpkg-query "$@"; }
+else
+  # A scratch root whose dpkg database starts as a copy of this machine's status file: Depends are
+  # checked against what is installed here, while every file goes under the scratch root.
+  R="$scratch/root"
+  mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates" "$R/var/log"
+  cp /var/lib/dpkg/status "$R/var/lib/dpkg/status"
+  : >"$R/var/lib/dpkg/available"
+  if [[ $(id -u) -eq 0 ]]; then
+    dpkg_() { dpkg --root="$R" "$@"; }
+  else
+    dpkg_() { fakeroot dpkg --force-not-root --root="$R" "$@"; }
+  fi
+  query() { dpkg-query --admindir="$R/var/lib/dpkg" "$@"; }
+fi
+dpkg_ -i "$deb" >/dev/null
+[[ "$(query -W -f '${Status}' tabagent)" == "install ok installed" ]] || fail "dpkg status after -i"
+ok "dpkg ${R:+--root=$R }-i: install ok installed"
+
+# ---------------------------------------------------------------- files
+mapfile -t listed < <(query -L tabagent)
+expected=("$host" /usr/bin/tabagent-cache "$chrome_manifest" "$firefox_manifest"
+  /usr/share/doc/tabagent/copyright /usr/share/doc/tabagent/changelog.gz
+  /usr/share/man/man1/tabagent-cache.1.gz /usr/share/lintian/overrides/tabagent)
+for d in "${chrome_dirs[@]}"; do expected+=("$d/native-messaging-hosts/com.tabagent.host.json"); done
+for f in "${expected[@]}"; do
+  printf '%s\n' "${listed[@]}" | grep -qx "$f" || fail "$f is not in the package"
+  [[ -e "$R$f" || -L "$R$f" ]] || fail "$f not installed"
+done
+for f in "${listed[@]}"; do [[ -e "$R$f" || -L "$R$f" ]] || fail "listed $f missing"; done
+[[ -x "$R$host" && -x "$R/usr/bin/tabagent-cache" ]] || fail "binaries not executable"
+for d in "${chrome_dirs[@]}"; do
+  link="$d/native-messaging-hosts/com.tabagent.host.json"
+  [[ -L "$R$link" && "$(readlink "$R$link")" == "$chrome_manifest" ]] || fail "$link is not a link to $chrome_manifest"
+done
+ok "${#listed[@]} paths installed; the browsers' system manifests link to $chrome_manifest"
+"$R$host" --version | grep -qx "tabagent-host $version" || fail "tabagent-host --version"
+"$R/usr/bin/tabagent-cache" --version | grep -qx "tabagent-cache $version" || fail "tabagent-cache --version"
+libs=$(ldd "$R$host" | awk '{print $1}' | sed 's/\.so.*//' | sort | tr '\n' ' ')
+ok "both run, version $version; tabagent-host loads: $libs"
+
+# ---------------------------------------------------------------- manifests and handshakes
+for d in "${chrome_dirs[@]}"; do
+  python3 tests/packaging/handshake.py --kind chrome --root "$R" --label "$d" \
+    "$R$d/native-messaging-hosts/com.tabagent.host.json" || fail "handshake through $d"
+done
+python3 tests/packaging/handshake.py --kind firefox --root "$R" --label /usr/lib/mozilla \
+  --manifest-arg "$firefox_manifest" "$R$firefox_manifest" || fail "handshake through Firefox's manifest"
+if [[ $system -eq 1 ]]; then
+  # The installed host diagnoses the same registrations itself (an empty HOME: no per-user ones).
+  mkdir -p "$scratch/home"
+  dirs=$(printf '%s/native-messaging-hosts:' "${chrome_dirs[@]}")
+  check=$(HOME="$scratch/home" XDG_CONFIG_HOME= TABAGENT_BROWSER_DIRS="${dirs%:}" "$host" --check) ||
+    { echo "$check"; fail "$host --check"; }
+  echo "$check" | sed 's/^/     /'
+  echo "$check" | grep -q "^4 of 4 registrations work" || fail "$host --check did not see the 4 system manifests"
+  python3 installer/nmcheck.py --kind firefox "$firefox_manifest" | sed 's/^/     /' ||
+    fail "installer/nmcheck.py on $firefox_manifest"
+  ok "$host --check and installer/nmcheck.py: every system manifest works"
+fi
+
+# ---------------------------------------------------------------- remove
+dpkg_ -r tabagent >/dev/null
+status=$(query -W -f '${db:Status-Abbrev}' tabagent 2>/dev/null || true)
+[[ -z "$status" || "$status" == un* || "$status" == rc* ]] || fail "dpkg status after -r: '$status'"
+for f in "${listed[@]}"; do
+  [[ -d "$R$f" && ! -L "$R$f" ]] && continue # shared directories (/usr/bin, ...) stay
+  [[ ! -e "$R$f" && ! -L "$R$f" ]] || fail "$f left after dpkg -r"
+done
+for d in /usr/lib/tabagent /usr/share/doc/tabagent; do [[ ! -e "$R$d" ]] || fail "$d left after dpkg -r"; done
+if [[ -n "$R" ]]; then
+  left=$(cd "$R" && find . -mindepth 1 ! -path './var/lib/dpkg*' ! -path './var/log*' ! -path './var/lib' ! -path './var')
+  [[ -z "$left" ]] || fail "left in the scratch root after dpkg -r: $left"
+fi
+dpkg_ -P tabagent >/dev/null 2>&1 || true
+ok "dpkg -r: no file, link or directory of the package left (status '${status:-not installed}')"
+echo "deb: all checks passed"
