@@ -24,11 +24,18 @@ set(CPACK_PACKAGE_VENDOR "TabAgent")
 set(CPACK_PACKAGE_CONTACT "${TABAGENT_PACKAGE_CONTACT}")
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "native messaging host for the TabAgent browser extension")
-set(CPACK_PACKAGE_DESCRIPTION
-    "tabagent-host is started by Chrome, Chromium, Edge, Brave, Vivaldi or Firefox when the \
-TabAgent extension asks for it: it downloads models from the Hugging Face Hub into the shared \
-huggingface_hub cache, resumes and verifies them, and serves them to the extension. \
-tabagent-cache lists, verifies and cleans that cache from a terminal.")
+# Wrapped by hand: Debian's long description lines stay under 80 columns (lintian).
+string(JOIN "\n" CPACK_PACKAGE_DESCRIPTION
+  "tabagent-host is the native messaging host of the TabAgent browser extension."
+  "Chrome, Chromium, Edge, Brave, Vivaldi or Firefox start it when the extension"
+  "asks: it downloads models from the Hugging Face Hub into the huggingface_hub"
+  "cache (~/.cache/huggingface/hub, shared with Python tools), resumes and"
+  "verifies the downloads, and serves the files to the extension over loopback."
+  ""
+  "tabagent-cache lists, downloads, verifies and cleans the same cache from a"
+  "terminal."
+  ""
+  "The package registers the host system-wide, for every user and browser.")
 set(CPACK_PACKAGE_CHECKSUM SHA256)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_VERBATIM_VARIABLES ON)

@@ -1,8 +1,8 @@
 # The .deb (CPack DEB generator), from the Linux Release build: see cmake/packaging.cmake and
 # docs/PACKAGING.md. Layout (paths under CMAKE_INSTALL_PREFIX, /usr in the package):
-#   lib/tabagent/tabagent-host                                 the host (browsers start it; not a command)
-#   lib/tabagent/native-messaging-hosts/com.tabagent.host.json Chrome-family manifest, absolute path
-#   bin/tabagent-cache                                         the cache CLI, with its man page
+#   libexec/tabagent/tabagent-host                               the host (browsers start it; not a command)
+#   share/tabagent/native-messaging-hosts/com.tabagent.host.json Chrome-family manifest, absolute path
+#   bin/tabagent-cache                                           the cache CLI, with its man page
 #   share/doc/tabagent/{copyright,changelog.gz}
 # and, in the package only (component "browsers", not part of a plain `cmake --install`):
 #   /etc/opt/chrome/native-messaging-hosts/com.tabagent.host.json             -> the manifest above
@@ -13,11 +13,26 @@
 include(GNUInstallDirs)
 
 set(TABAGENT_DEB_DIR ${TABAGENT_REPO_ROOT}/packaging/deb)
-set(TABAGENT_PKG_LIBDIR lib/tabagent) # not CMAKE_INSTALL_LIBDIR: no multiarch triplet for a private dir
+# The host is run by browsers, not by people: the FHS's libexec (Debian policy 9.1.1 allows it
+# since FHS 3.0; lintian's executable-in-usr-lib asks for it over /usr/lib/<package>).
+set(TABAGENT_PKG_LIBEXECDIR ${CMAKE_INSTALL_LIBEXECDIR}/tabagent)
+set(TABAGENT_PKG_DATADIR ${CMAKE_INSTALL_DATADIR}/tabagent)
 
-install(TARGETS tabagent-host RUNTIME DESTINATION ${TABAGENT_PKG_LIBDIR} COMPONENT tabagent)
+install(TARGETS tabagent-host RUNTIME DESTINATION ${TABAGENT_PKG_LIBEXECDIR} COMPONENT tabagent)
+set(TABAGENT_PACKAGED_EXECUTABLES "${TABAGENT_PKG_LIBEXECDIR}/tabagent-host")
 if(TARGET tabagent-cache)
   install(TARGETS tabagent-cache RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT tabagent)
+  list(APPEND TABAGENT_PACKAGED_EXECUTABLES "${CMAKE_INSTALL_BINDIR}/tabagent-cache")
+endif()
+# CPack's strip (CPACK_STRIP_FILES) keeps the .comment section (compiler versions), which dh_strip
+# removes (lintian binary-has-unneeded-section); done here when the install strips.
+if(CMAKE_OBJCOPY)
+  install(CODE "if(CMAKE_INSTALL_DO_STRIP)
+    foreach(exe ${TABAGENT_PACKAGED_EXECUTABLES})
+      execute_process(COMMAND \"${CMAKE_OBJCOPY}\" --remove-section=.comment
+                      \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/\${exe}\" COMMAND_ERROR_IS_FATAL ANY)
+    endforeach()
+  endif()" COMPONENT tabagent)
 endif()
 
 # The manifests carry the absolute path of the installed host, known only at install time (CPack
@@ -26,7 +41,8 @@ set(TABAGENT_MANIFEST_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/packaging_manifests.cmake
 set(TABAGENT_MANIFEST_VARS
   "set(TEMPLATE_DIR \"${TABAGENT_REPO_ROOT}/manifest\")
    set(HOST_NAME \"${TABAGENT_HOST_NAME}\")
-   set(PKG_LIBDIR \"${TABAGENT_PKG_LIBDIR}\")
+   set(PKG_LIBEXECDIR \"${TABAGENT_PKG_LIBEXECDIR}\")
+   set(PKG_DATADIR \"${TABAGENT_PKG_DATADIR}\")
    set(ORIGINS_JSON \"${TABAGENT_ALLOWED_ORIGINS_JSON}\")
    set(EXTENSIONS_JSON \"${TABAGENT_ALLOWED_EXTENSIONS_JSON}\")")
 install(CODE "${TABAGENT_MANIFEST_VARS}

@@ -1,12 +1,12 @@
 # Run at install time (install(CODE) in cmake/packaging_deb.cmake), when CMAKE_INSTALL_PREFIX is the
 # final prefix (/usr when CPack builds the .deb) and DESTDIR the staging root. Writes the host
 # manifests from manifest/*.json with the absolute path of the installed host.
-#   PART private: <prefix>/<PKG_LIBDIR>/native-messaging-hosts/<HOST_NAME>.json (Chrome family)
+#   PART private: <prefix>/<PKG_DATADIR>/native-messaging-hosts/<HOST_NAME>.json (Chrome family)
 #   PART system:  the browsers' system directories (Chromium's chrome_paths.cc DIR_NATIVE_MESSAGING;
 #                 Edge's and Mozilla's documentation; docs/PACKAGING.md has the table):
 #                 links to the private manifest, and Firefox's own manifest.
-set(host_path "${CMAKE_INSTALL_PREFIX}/${PKG_LIBDIR}/tabagent-host")
-set(private_manifest "${CMAKE_INSTALL_PREFIX}/${PKG_LIBDIR}/native-messaging-hosts/${HOST_NAME}.json")
+set(host_path "${CMAKE_INSTALL_PREFIX}/${PKG_LIBEXECDIR}/tabagent-host")
+set(private_manifest "${CMAKE_INSTALL_PREFIX}/${PKG_DATADIR}/native-messaging-hosts/${HOST_NAME}.json")
 # JSON string escaping of the path: backslash and quote (the prefix is the only free part).
 string(REPLACE "\\" "\\\\" HOST_PATH "${host_path}")
 string(REPLACE "\"" "\\\"" HOST_PATH "${HOST_PATH}")

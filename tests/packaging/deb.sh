@@ -61,8 +61,8 @@ echo "$lintian_out" | sed 's/^/     lintian: /'
 ok "lintian $(lintian --version | awk '{print $2}'): no error, no warning"
 
 # ---------------------------------------------------------------- install
-host=/usr/lib/tabagent/tabagent-host
-chrome_manifest=/usr/lib/tabagent/native-messaging-hosts/com.tabagent.host.json
+host=/usr/libexec/tabagent/tabagent-host
+chrome_manifest=/usr/share/tabagent/native-messaging-hosts/com.tabagent.host.json
 firefox_manifest=/usr/lib/mozilla/native-messaging-hosts/com.tabagent.host.json
 chrome_dirs=(/etc/opt/chrome /etc/opt/chrome_for_testing /etc/chromium /etc/opt/edge)
 scratch=$(mktemp -d)
@@ -145,7 +145,7 @@ for f in "${listed[@]}"; do
   [[ -d "$R$f" && ! -L "$R$f" ]] && continue # shared directories (/usr/bin, ...) stay
   [[ ! -e "$R$f" && ! -L "$R$f" ]] || fail "$f left after dpkg -r"
 done
-for d in /usr/lib/tabagent /usr/share/doc/tabagent; do [[ ! -e "$R$d" ]] || fail "$d left after dpkg -r"; done
+for d in /usr/libexec/tabagent /usr/share/tabagent /usr/share/doc/tabagent; do [[ ! -e "$R$d" ]] || fail "$d left after dpkg -r"; done
 if [[ -n "$R" ]]; then
   left=$(cd "$R" && find . -mindepth 1 ! -path './var/lib/dpkg*' ! -path './var/log*' ! -path './var/lib' ! -path './var')
   [[ -z "$left" ]] || fail "left in the scratch root after dpkg -r: $left"
