@@ -55,9 +55,9 @@ ok "Depends: $depends"
 # ---------------------------------------------------------------- lintian
 # Errors and warnings fail; info and pedantic tags are shown. Overrides ship in the package
 # (packaging/deb/lintian-overrides, each with its reason).
-lintian_out=$(lintian --info --display-info --show-overrides --fail-on error,warning "$deb" 2>&1) ||
-  { echo "$lintian_out"; fail "lintian"; }
-echo "$lintian_out" | sed 's/^/     lintian: /'
+# (--show-overrides would make --fail-on count the overridden tags: lintian 2.116 exits 2.)
+lintian_out=$(lintian --display-info --fail-on error,warning "$deb" 2>&1) || { echo "$lintian_out"; fail "lintian"; }
+echo "$lintian_out" | grep -v 'running with root privileges' | sed 's/^/     lintian: /' || true
 ok "lintian $(lintian --version | awk '{print $2}'): no error, no warning"
 
 # ---------------------------------------------------------------- install
@@ -91,7 +91,8 @@ else
   fi
   query() { dpkg-query --admindir="$R/var/lib/dpkg" "$@"; }
 fi
-dpkg_ -i "$deb" >/dev/null
+# (The scratch database has no file lists: dpkg warns once per package it knows; not shown.)
+dpkg_ -i "$deb" 2> >(grep -v 'files list file for package' >&2) >/dev/null
 [[ "$(query -W -f '${Status}' tabagent)" == "install ok installed" ]] || fail "dpkg status after -i"
 ok "dpkg ${R:+--root=$R }-i: install ok installed"
 
@@ -120,10 +121,10 @@ ok "both run, version $version; tabagent-host loads: $libs"
 # ---------------------------------------------------------------- manifests and handshakes
 for d in "${chrome_dirs[@]}"; do
   python3 tests/packaging/handshake.py --kind chrome --root "$R" --label "$d" \
-    "$R$d/native-messaging-hosts/com.tabagent.host.json" || fail "handshake through $d"
+    "$d/native-messaging-hosts/com.tabagent.host.json" || fail "handshake through $d"
 done
 python3 tests/packaging/handshake.py --kind firefox --root "$R" --label /usr/lib/mozilla \
-  --manifest-arg "$firefox_manifest" "$R$firefox_manifest" || fail "handshake through Firefox's manifest"
+  "$firefox_manifest" || fail "handshake through Firefox's manifest"
 if [[ $system -eq 1 ]]; then
   # The installed host diagnoses the same registrations itself (an empty HOME: no per-user ones).
   mkdir -p "$scratch/home"
@@ -138,7 +139,7 @@ if [[ $system -eq 1 ]]; then
 fi
 
 # ---------------------------------------------------------------- remove
-dpkg_ -r tabagent >/dev/null
+dpkg_ -r tabagent 2> >(grep -v 'files list file for package' >&2) >/dev/null
 status=$(query -W -f '${db:Status-Abbrev}' tabagent 2>/dev/null || true)
 [[ -z "$status" || "$status" == un* || "$status" == rc* ]] || fail "dpkg status after -r: '$status'"
 for f in "${listed[@]}"; do

@@ -7,8 +7,9 @@ setup.exe's install under Wine).
   handshake.py --kind chrome|firefox MANIFEST [--root DIR] [--wine] [--manifest-arg TEXT] [--label L]
 
 The manifest must be the packaged one (name com.tabagent.host, type stdio, the default origins /
-add-on id). Its "path" is taken as the browser would: absolute (prefixed with --root, for a package
-unpacked under a scratch root) or, on Windows, relative to the manifest's folder. Arguments as the
+add-on id). MANIFEST and its "path" are taken as the browser would: absolute paths are looked up
+under --root (a package installed into a scratch root), links included; on Windows "path" may be
+relative to the manifest's folder. Arguments as the
 browsers pass them: Chrome the origin (on Windows also --parent-window=<hwnd>), Firefox the manifest
 path (--manifest-arg: as the browser spells it, e.g. a Windows path) and the add-on id.
 Exit status 0 when the host replied success to our messageId.
@@ -24,6 +25,17 @@ ORIGIN = "chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/"
 ADDON = "tabagent@tabagent.com"
 
 
+def in_root(root, path):
+    """The file `path` names on a system whose / is `root`, following links inside it."""
+    for _ in range(40):
+        real = root + path
+        if not os.path.islink(real):
+            return real
+        target = os.readlink(real)
+        path = target if os.path.isabs(target) else os.path.join(os.path.dirname(path), target)
+    raise OSError("too many links: " + path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("manifest")
@@ -35,7 +47,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=120)
     a = ap.parse_args()
 
-    with open(a.manifest, encoding="utf-8") as f:
+    manifest_file = in_root(a.root, a.manifest) if a.root else a.manifest
+    with open(manifest_file, encoding="utf-8") as f:
         m = json.load(f)
     problems = []
     if m.get("name") != "com.tabagent.host" or m.get("type") != "stdio":
@@ -46,7 +59,7 @@ def main():
         problems.append("allowed_extensions %r" % m.get("allowed_extensions"))
     path = m.get("path", "")
     if os.path.isabs(path):
-        exe = a.root + path
+        exe = in_root(a.root, path)
     elif a.wine:
         exe = os.path.join(os.path.dirname(os.path.realpath(a.manifest)), path)
     else:
