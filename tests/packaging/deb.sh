@@ -85,9 +85,9 @@ else
   cp /var/lib/dpkg/status "$R/var/lib/dpkg/status"
   : >"$R/var/lib/dpkg/available"
   if [[ $(id -u) -eq 0 ]]; then
-    dpkg_() { dpkg --root="$R" "$@"; }
+    dpkg_() { dpkg --root="$R" --log="$R/var/log/dpkg.log" "$@"; }
   else
-    dpkg_() { fakeroot dpkg --force-not-root --root="$R" "$@"; }
+    dpkg_() { fakeroot dpkg --force-not-root --root="$R" --log="$R/var/log/dpkg.log" "$@"; }
   fi
   query() { dpkg-query --admindir="$R/var/lib/dpkg" "$@"; }
 fi
