@@ -6,8 +6,24 @@
 #include <fcntl.h>
 #include <io.h>
 #include <string>
+#include <windows.h>
+#include <shellapi.h>
 
-int main(int argc, char** argv) {
+// argv[i] in UTF-8: main's narrow argv is in the ANSI code page, which loses non-ASCII paths.
+static std::string utf8_arg(int i) {
+    int argc = 0;
+    wchar_t** wargv = CommandLineToArgvW(GetCommandLineW(), &argc);
+    std::string out;
+    if (wargv && i < argc) {
+        int n = WideCharToMultiByte(CP_UTF8, 0, wargv[i], -1, nullptr, 0, nullptr, nullptr);
+        out.resize(n > 0 ? n - 1 : 0);
+        if (n > 1) WideCharToMultiByte(CP_UTF8, 0, wargv[i], -1, out.data(), n, nullptr, nullptr);
+    }
+    LocalFree(wargv);
+    return out;
+}
+
+int main(int argc, char**) {
 #ifdef TABAGENT_STUB_CACHE
     std::printf("tabagent-cache stub (%d args)\n", argc);
     return 0;
@@ -25,9 +41,9 @@ int main(int argc, char** argv) {
         if (open != std::string::npos) id = body.substr(open + 1, body.find('"', open + 1) - open - 1);
     }
     std::string origin; // argv[1] as a JSON string body (Firefox passes a Windows path)
-    for (const char* c = argc > 1 ? argv[1] : ""; *c; ++c) {
-        if (*c == '\\' || *c == '"') origin += '\\';
-        origin += *c;
+    for (char c : utf8_arg(1)) {
+        if (c == '\\' || c == '"') origin += '\\';
+        origin += c;
     }
     std::string reply = "{\"messageId\":\"" + id + "\",\"status\":\"success\",\"payload\":{\"version\":\"stub\","
                         "\"origin\":\"" + origin + "\",\"args\":" + std::to_string(argc - 1) + "}}";
