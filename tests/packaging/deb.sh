@@ -77,6 +77,8 @@ if [[ $system -eq 1 ]]; then
   R=""
   dpkg_() { dpkg "$@"; }
   query() { dpkg-query "$@"; }
+  # A failed check must not leave the package on the machine.
+  trap 'dpkg -P tabagent >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT
 else
   # A scratch root whose dpkg database starts as a copy of this machine's status file: Depends are
   # checked against what is installed here, while every file goes under the scratch root.
