@@ -60,6 +60,50 @@ lintian_out=$(lintian --display-info --fail-on error,warning "$deb" 2>&1) || { e
 echo "$lintian_out" | grep -v 'running with root privileges' | sed 's/^/     lintian: /' || true
 ok "lintian $(lintian --version | awk '{print $2}'): no error, no warning"
 
+# Debian's Chromium, started headless with a fresh profile (so no per-user manifest), loads a
+# two-line extension that sends a handshake to com.tabagent.host: Chromium must find the host
+# through /etc/chromium/native-messaging-hosts (the package's link) and start the installed host.
+# The extension carries extension-sample's key (its id is fixed), which the packaged manifest does
+# not allow: for this probe only, its origin is added to the installed manifest and to the host's
+# own allowlist (config.json in a scratch TABAGENT_HOME); dpkg -r removes the edited file anyway.
+chromium_probe() {
+  local p="$scratch/chromium" id
+  mkdir -p "$p/ext" "$p/profile" "$p/home" "$p/data"
+  id=$(python3 - "$p/ext" <<'PY'
+import base64, hashlib, json, sys
+key = json.load(open("extension-sample/manifest.json"))["key"]
+json.dump({"manifest_version": 3, "name": "tabagent deb probe", "version": "1", "key": key,
+           "permissions": ["nativeMessaging"], "background": {"service_worker": "bg.js"}},
+          open(sys.argv[1] + "/manifest.json", "w"))
+open(sys.argv[1] + "/bg.js", "w").write(
+    'chrome.runtime.sendNativeMessage("com.tabagent.host", {action: "handshake", messageId: "deb-probe"},\n'
+    '  (r) => console.log("PROBE " + JSON.stringify(r) + " " + (chrome.runtime.lastError ? chrome.runtime.lastError.message : "")));\n')
+print("".join(chr(ord("a") + int(c, 16)) for c in hashlib.sha256(base64.b64decode(key)).hexdigest()[:32]))
+PY
+)
+  python3 - "$chrome_manifest" "$id" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1])); m["allowed_origins"].append("chrome-extension://%s/" % sys.argv[2])
+json.dump(m, open(sys.argv[1], "w"), indent=2)
+PY
+  echo "{\"allowed_extension_ids\": [\"$id\"]}" >"$p/data/config.json"
+  : >"$p/chromium.log"
+  HOME="$p/home" TABAGENT_HOME="$p/data" chromium --headless=new --no-sandbox --disable-gpu \
+    --no-first-run --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$p/profile" --disable-extensions-except="$p/ext" --load-extension="$p/ext" \
+    --enable-logging=stderr --v=0 about:blank >"$p/chromium.log" 2>&1 &
+  local browser=$!
+  # The extension's console line ends the wait (60 s at most); then the browser is stopped.
+  timeout 60 tail -n +1 -f "$p/chromium.log" | grep -aq -m1 PROBE || true
+  kill "$browser" 2>/dev/null || true
+  wait "$browser" 2>/dev/null || true
+  grep -aq 'PROBE {"messageId":"deb-probe","payload":{.*"status":"success"' "$p/chromium.log" ||
+    { grep -a PROBE "$p/chromium.log"; fail "Chromium did not reach the host through /etc/chromium"; }
+  grep -q "started (pid [0-9]*) for chrome-extension://$id/" "$p"/data/logs/*.log ||
+    fail "the host's log does not show Chromium's start"
+  ok "Chromium $(chromium --version 2>/dev/null | awk '{print $2}') found the host through /etc/chromium/native-messaging-hosts and got a handshake"
+}
+
 # ---------------------------------------------------------------- install
 host=/usr/libexec/tabagent/tabagent-host
 chrome_manifest=/usr/share/tabagent/native-messaging-hosts/com.tabagent.host.json
@@ -141,6 +185,7 @@ if [[ $system -eq 1 ]]; then
   python3 installer/nmcheck.py --kind firefox "$firefox_manifest" | sed 's/^/     /' ||
     fail "installer/nmcheck.py on $firefox_manifest"
   ok "$host --check and installer/nmcheck.py: every system manifest works"
+  if [[ -x /usr/bin/chromium ]]; then chromium_probe; fi
 fi
 
 # ---------------------------------------------------------------- remove
