@@ -90,6 +90,23 @@ const std::vector<WindowsRow>& windows_rows() {
     return rows;
 }
 
+BrowserTarget make_target(const char* id, const char* label, BrowserFamily family) {
+    BrowserTarget t;
+    t.id = id;
+    t.label = label;
+    t.family = family;
+    return t;
+}
+
+SandboxedInstall sandbox(SandboxedInstall::Kind kind, const char* app, fs::path dir, bool reaches_host = false) {
+    SandboxedInstall s;
+    s.kind = kind;
+    s.app = app;
+    s.dir = std::move(dir);
+    s.reaches_host = reaches_host;
+    return s;
+}
+
 std::string manifest_name() { return std::string(k_host_name) + ".json"; }
 
 void add_posix(const BrowserEnv& env, std::vector<BrowserTarget>& out) {
@@ -97,29 +114,29 @@ void add_posix(const BrowserEnv& env, std::vector<BrowserTarget>& out) {
     const fs::path base = mac ? env.home / "Library" / "Application Support" : env.config_home;
     auto add_rows = [&](const auto& rows) {
         for (const PosixRow& row : rows) {
-            BrowserTarget t{row.id, row.label, BrowserFamily::chromium};
+            BrowserTarget t = make_target(row.id, row.label, BrowserFamily::chromium);
             fs::path user_data = base / row.dir;
             t.profile_dirs = {user_data};
             t.manifest_file = user_data / "NativeMessagingHosts" / manifest_name();
             if (!mac && row.flatpak)
-                t.sandboxes.push_back({SandboxedInstall::Kind::flatpak, row.flatpak, env.home / ".var/app" / row.flatpak});
+                t.sandboxes.push_back(sandbox(SandboxedInstall::Kind::flatpak, row.flatpak, env.home / ".var/app" / row.flatpak));
             if (!mac && row.snap)
-                t.sandboxes.push_back({SandboxedInstall::Kind::snap, row.snap, env.home / "snap" / row.snap});
+                t.sandboxes.push_back(sandbox(SandboxedInstall::Kind::snap, row.snap, env.home / "snap" / row.snap));
             out.push_back(std::move(t));
         }
     };
     if (mac) add_rows(k_macos_chromium);
     else add_rows(k_linux_chromium);
     // Firefox: MDN "Native manifests" (per-user locations).
-    BrowserTarget ff{"firefox", "Firefox", BrowserFamily::firefox};
+    BrowserTarget ff = make_target("firefox", "Firefox", BrowserFamily::firefox);
     if (mac) {
         ff.profile_dirs = {base / "Firefox"};
         ff.manifest_file = base / "Mozilla" / "NativeMessagingHosts" / manifest_name();
     } else {
         ff.profile_dirs = {env.home / ".mozilla"};
         ff.manifest_file = env.home / ".mozilla" / "native-messaging-hosts" / manifest_name();
-        ff.sandboxes.push_back({SandboxedInstall::Kind::flatpak, "org.mozilla.firefox", env.home / ".var/app/org.mozilla.firefox"});
-        ff.sandboxes.push_back({SandboxedInstall::Kind::snap, "firefox", env.home / "snap/firefox", true});
+        ff.sandboxes.push_back(sandbox(SandboxedInstall::Kind::flatpak, "org.mozilla.firefox", env.home / ".var/app/org.mozilla.firefox"));
+        ff.sandboxes.push_back(sandbox(SandboxedInstall::Kind::snap, "firefox", env.home / "snap/firefox", true));
     }
     out.push_back(std::move(ff));
 }
@@ -129,7 +146,7 @@ void add_windows(const BrowserEnv& env, std::vector<BrowserTarget>& out) {
     // documentation: the registry value is the manifest's full path).
     const fs::path dir = env.data_dir / "native-messaging";
     for (const WindowsRow& row : windows_rows()) {
-        BrowserTarget t{row.id, row.label, row.family};
+        BrowserTarget t = make_target(row.id, row.label, row.family);
         for (const char* c : row.also_covers) t.also_covers.emplace_back(c);
         const fs::path& root = row.family == BrowserFamily::firefox ? env.app_data : env.local_app_data;
         for (const char* p : row.profiles) t.profile_dirs.push_back(root / fs::path(p).make_preferred());
@@ -213,10 +230,10 @@ std::string sandbox_advice(const BrowserTarget& target, const SandboxedInstall& 
     if (sandbox.reaches_host)
         // Firefox's snap asks xdg-desktop-portal's WebExtensions portal (Ubuntu 22.04+; Mozilla bug
         // 1661935), which reads the regular manifest: registering there is right.
-        return target.label + " snap (" + sandbox.dir.string() + "): starts the host through the WebExtensions "
+        return target.label + " snap (" + utf8(sandbox.dir) + "): starts the host through the WebExtensions "
                "portal and reads the regular manifest; allow TabAgent when Firefox asks";
     if (sandbox.kind == SandboxedInstall::Kind::snap)
-        return target.label + " snap (" + sandbox.dir.string() + "): a snap cannot start a program outside its "
+        return target.label + " snap (" + utf8(sandbox.dir) + "): a snap cannot start a program outside its "
                "confinement, so no manifest is written for it; install " + target.label + " from a .deb or "
                "the vendor's package to use TabAgent (chromium snap: no native-messaging portal support yet)";
     // Flatpak: a sandboxed browser cannot run host programs (flatpak/xdg-desktop-portal#655;

@@ -7,11 +7,22 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tabagent::host {
 
 inline constexpr const char* k_host_name = "com.tabagent.host";
+
+// Paths as UTF-8 text and back: manifests, the record and the registry seam hold UTF-8, while
+// path::string() on Windows is the ANSI code page (a user name such as "José" would not survive).
+inline std::string utf8(const std::filesystem::path& p) {
+    auto text = p.u8string();
+    return std::string(text.begin(), text.end());
+}
+inline std::filesystem::path from_utf8(std::string_view text) {
+    return std::filesystem::path(std::u8string(text.begin(), text.end()));
+}
 
 enum class BrowserFamily {
     chromium, // "allowed_origins": ["chrome-extension://<id>/"]; argv: origin (+ --parent-window on Windows)

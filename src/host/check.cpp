@@ -56,7 +56,7 @@ fs::path resolve_binary(const fs::path& manifest, const fs::path& path, Os os, s
     // On Windows Chrome resolves a relative path against the manifest's folder; on Linux and macOS
     // it refuses it (native_process_launcher.cc: "Native messaging host path must be absolute").
     // The path is judged by the browser's platform, so test the string's form, not fs::path's.
-    const std::string text = path.string();
+    const std::string text = utf8(path);
     const bool absolute = os == Os::windows
                               ? (text.size() > 2 && text[1] == ':' && (text[2] == '\\' || text[2] == '/')) ||
                                     text.rfind("\\\\", 0) == 0
@@ -107,10 +107,10 @@ ManifestReport check_manifest(const fs::path& file, BrowserFamily family, Os os,
     if (!m.is_object()) return {{"manifest is not valid JSON"}, {}, {}};
     if (m.value("name", "") != k_host_name) problems.push_back("\"name\" must be com.tabagent.host");
     if (m.value("type", "") != "stdio") problems.push_back("\"type\" must be \"stdio\"");
-    fs::path binary = resolve_binary(file, m.contains("path") && m["path"].is_string() ? m["path"].get<std::string>() : "",
-                                     os, problems);
+    fs::path binary = resolve_binary(
+        file, from_utf8(m.contains("path") && m["path"].is_string() ? m["path"].get<std::string>() : ""), os, problems);
     if (!binary.empty() && !platform::is_executable(binary))
-        problems.push_back("binary missing or not executable: " + binary.string());
+        problems.push_back("binary missing or not executable: " + utf8(binary));
     report.binary = binary;
     std::string origin = check_origins(m, family, problems);
     if (problems.empty() && handshake) {
@@ -118,7 +118,7 @@ ManifestReport check_manifest(const fs::path& file, BrowserFamily family, Os os,
         // Firefox passes the manifest path and the add-on id; Chrome the origin, and on Windows
         // the parent window's handle after it (native_process_launcher.cc).
         std::vector<std::string> args;
-        if (family == BrowserFamily::firefox) args = {file.string(), origin};
+        if (family == BrowserFamily::firefox) args = {utf8(file), origin};
         else args = {origin};
         if (family == BrowserFamily::chromium && os == Os::windows) args.push_back("--parent-window=0");
         std::string err = handshake_with(binary, args, reply);
@@ -164,29 +164,29 @@ void check_target(std::ostream& out, const BrowserTarget& t, const BrowserEnv& e
         } else if (!*value) {
             if (is_present(t)) out << "  " << t.label << ": not registered (" << key << ")\n";
         } else {
-            fs::path manifest = **value;
+            fs::path manifest = from_utf8(**value);
             seen.insert(manifest);
             // Chrome: "Path to native messaging host manifest must be absolute" (FindManifest).
-            if (!(manifest.is_absolute() || (manifest.string().size() > 2 && manifest.string()[1] == ':'))) {
+            if (!(manifest.is_absolute() || (value->value().size() > 2 && value->value()[1] == ':'))) {
                 ++tally.registered;
                 ++tally.broken;
                 out << "  " << t.label << ": BROKEN (" << key << ")\n      - the key must name the manifest by its "
-                    << "absolute path: " << manifest.string() << "\n";
+                    << "absolute path: " << utf8(manifest) << "\n";
             } else if (!fs::exists(manifest, ec)) {
                 ++tally.registered;
                 ++tally.broken;
                 out << "  " << t.label << ": BROKEN (" << key << ")\n      - the manifest it names is missing: "
-                    << manifest.string() << "\n";
+                    << utf8(manifest) << "\n";
             } else {
-                report_manifest(out, t.label, manifest, key + " -> " + manifest.string(), t.family, env.os,
+                report_manifest(out, t.label, manifest, key + " -> " + utf8(manifest), t.family, env.os,
                                 options.handshake, tally);
             }
         }
     } else if (fs::exists(t.manifest_file, ec)) {
         seen.insert(t.manifest_file);
-        report_manifest(out, t.label, t.manifest_file, t.manifest_file.string(), t.family, env.os, options.handshake, tally);
+        report_manifest(out, t.label, t.manifest_file, utf8(t.manifest_file), t.family, env.os, options.handshake, tally);
     } else if (is_present(t)) {
-        out << "  " << t.label << ": not registered (" << t.manifest_file.string() << ")\n";
+        out << "  " << t.label << ": not registered (" << utf8(t.manifest_file) << ")\n";
     }
     for (const auto& s : sandboxes_present(t)) out << "  note: " << sandbox_advice(t, s) << "\n";
 }
@@ -199,7 +199,7 @@ int run_check(std::ostream& out, const BrowserEnv& env, const CheckOptions& opti
         std::ifstream in(options.manifest, std::ios::binary);
         auto m = nlohmann::json::parse(in, nullptr, false);
         auto family = m.is_object() && m.contains("allowed_extensions") ? BrowserFamily::firefox : BrowserFamily::chromium;
-        report_manifest(out, "manifest", options.manifest, options.manifest.string(), family, env.os, options.handshake, tally);
+        report_manifest(out, "manifest", options.manifest, utf8(options.manifest), family, env.os, options.handshake, tally);
         return tally.broken == 0 ? 0 : 1;
     }
     std::set<fs::path> seen;
@@ -210,16 +210,16 @@ int run_check(std::ostream& out, const BrowserEnv& env, const CheckOptions& opti
     if (record.is_object() && record.contains("manifests") && record["manifests"].is_array()) {
         std::error_code ec;
         for (const auto& entry : record["manifests"]) {
-            fs::path file = entry.value("path", "");
+            fs::path file = from_utf8(entry.value("path", ""));
             if (file.empty() || seen.count(file)) continue;
             seen.insert(file);
             auto family = entry.value("family", "") == "firefox" ? BrowserFamily::firefox : BrowserFamily::chromium;
             if (!fs::exists(file, ec)) {
                 ++tally.registered;
                 ++tally.broken;
-                out << "  recorded: BROKEN (" << file.string() << ")\n      - written by --install, now missing\n";
+                out << "  recorded: BROKEN (" << utf8(file) << ")\n      - written by --install, now missing\n";
             } else {
-                report_manifest(out, "recorded", file, file.string(), family, env.os, options.handshake, tally);
+                report_manifest(out, "recorded", file, utf8(file), family, env.os, options.handshake, tally);
             }
         }
     }

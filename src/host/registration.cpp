@@ -46,8 +46,8 @@ Status make_dirs(const fs::path& dir, json& record) {
         if (d == d.parent_path()) break;
     }
     fs::create_directories(dir, ec);
-    if (ec) return fail(ErrorCode::internal, "cannot create " + dir.string() + ": " + ec.message());
-    for (auto it = missing.rbegin(); it != missing.rend(); ++it) add_unique(record, "dirs", it->string());
+    if (ec) return fail(ErrorCode::internal, "cannot create " + utf8(dir) + ": " + ec.message());
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) add_unique(record, "dirs", utf8(*it));
     return {};
 }
 
@@ -73,7 +73,7 @@ Status allow_ids(const BrowserEnv& env, const std::vector<std::string>& ids, jso
     if (existed) {
         std::ifstream in(file, std::ios::binary);
         config = json::parse(in, nullptr, false);
-        if (!config.is_object()) return fail(ErrorCode::bad_request, file.string() + " is not a JSON object; fix or remove it");
+        if (!config.is_object()) return fail(ErrorCode::bad_request, utf8(file) + " is not a JSON object; fix or remove it");
     }
     if (!existed) record["config_created"] = true;
     for (const auto& id : ids) {
@@ -84,7 +84,7 @@ Status allow_ids(const BrowserEnv& env, const std::vector<std::string>& ids, jso
         add_unique(config, "allowed_extension_ids", id);
         add_unique(record, "config_ids", id);
     }
-    out << "  allowed extension ids added to " << file.string() << "\n";
+    out << "  allowed extension ids added to " << utf8(file) << "\n";
     return write_json(file, config);
 }
 
@@ -103,7 +103,7 @@ void disallow_ids(const BrowserEnv& env, const json& record, std::ostream& out) 
     std::error_code ec;
     if (record.value("config_created", false) && config.empty()) fs::remove(file, ec);
     else if (fs::exists(file, ec)) (void)write_json(file, config);
-    out << "  removed the added extension ids from " << file.string() << "\n";
+    out << "  removed the added extension ids from " << utf8(file) << "\n";
 }
 
 // Which table entries --install writes, and the sandbox notes it prints on the way.
@@ -140,13 +140,13 @@ Status register_target(const BrowserTarget& t, const std::string& text, const Re
     if (written.insert(t.manifest_file).second) {
         if (auto s = make_dirs(t.manifest_file.parent_path(), record); !s) return s;
         if (auto s = util::write_file_atomically(t.manifest_file, text); !s) return s;
-        json entry = {{"path", t.manifest_file.string()},
+        json entry = {{"path", utf8(t.manifest_file)},
                       {"family", t.family == BrowserFamily::firefox ? "firefox" : "chromium"}};
         add_unique(record, "manifests", entry);
     }
     if (t.registry_key.empty()) return {};
-    if (auto s = registry.set(t.registry_key, t.manifest_file.string()); !s) return s;
-    add_unique(record, "registry_keys", json{{"key", t.registry_key}, {"value", t.manifest_file.string()}});
+    if (auto s = registry.set(t.registry_key, utf8(t.manifest_file)); !s) return s;
+    add_unique(record, "registry_keys", json{{"key", t.registry_key}, {"value", utf8(t.manifest_file)}});
     return {};
 }
 
@@ -161,7 +161,7 @@ fs::path registrations_file(const BrowserEnv& env) { return env.data_dir / "regi
 std::string render_manifest(BrowserFamily family, const fs::path& host_path, const std::vector<std::string>& extra_ids) {
     json m = {{"name", k_host_name},
               {"description", "TabAgent native host: model cache and downloads"},
-              {"path", host_path.string()},
+              {"path", utf8(host_path)},
               {"type", "stdio"}};
     json list = json::array();
     if (family == BrowserFamily::firefox) {
@@ -192,7 +192,7 @@ int run_install(std::ostream& out, const BrowserEnv& env, const InstallOptions& 
         }
         if (id != k_tabagent_extension_id && id != k_tabagent_firefox_id) ids.push_back(id);
     }
-    out << "Registering " << options.host_path.string() << " as " << k_host_name << ":\n";
+    out << "Registering " << utf8(options.host_path) << " as " << k_host_name << ":\n";
     auto targets = select_targets(env, options.browsers, out);
     if (!targets) {
         out << "tabagent-host: " << targets.error().message << "\n";
@@ -208,7 +208,7 @@ int run_install(std::ostream& out, const BrowserEnv& env, const InstallOptions& 
             out << "  " << t.label << ": FAILED: " << s.error().message << "\n";
             continue;
         }
-        out << "  " << t.label << ": " << t.manifest_file.string()
+        out << "  " << t.label << ": " << utf8(t.manifest_file)
             << (t.registry_key.empty() ? "" : " (HKCU\\" + t.registry_key + ")") << "\n";
     }
     if (auto s = allow_ids(env, ids, record, out); !s) {
@@ -216,7 +216,7 @@ int run_install(std::ostream& out, const BrowserEnv& env, const InstallOptions& 
         out << "  FAILED: " << s.error().message << "\n";
     }
     if (auto s = write_json(registrations_file(env), record); !s) {
-        out << "tabagent-host: cannot write " << registrations_file(env).string() << ": " << s.error().message << "\n";
+        out << "tabagent-host: cannot write " << utf8(registrations_file(env)) << ": " << s.error().message << "\n";
         return 1;
     }
     if (targets->empty()) {
@@ -230,12 +230,12 @@ int run_install(std::ostream& out, const BrowserEnv& env, const InstallOptions& 
         auto report = check_manifest(t.manifest_file, t.family, env.os, options.handshake);
         if (!report.problems.empty()) {
             ++failures;
-            out << "  PROBLEM with " << t.manifest_file.string() << ":\n";
+            out << "  PROBLEM with " << utf8(t.manifest_file) << ":\n";
             for (const auto& p : report.problems) out << "      - " << p << "\n";
         }
     }
     out << (failures == 0 ? "Installed" : "Installed with problems (see above)") << "; the list is in "
-        << registrations_file(env).string() << ". Remove with: tabagent-host --uninstall\n";
+        << utf8(registrations_file(env)) << ". Remove with: tabagent-host --uninstall\n";
     return failures == 0 ? 0 : 1;
 }
 
@@ -243,7 +243,7 @@ int run_uninstall(std::ostream& out, const BrowserEnv& env, const RegistryAccess
     const fs::path file = registrations_file(env);
     std::error_code ec;
     if (!fs::exists(file, ec)) {
-        out << "Nothing to uninstall: " << file.string() << " not found.\n";
+        out << "Nothing to uninstall: " << utf8(file) << " not found.\n";
         return 0;
     }
     json record = read_json(file);
@@ -265,11 +265,11 @@ int run_uninstall(std::ostream& out, const BrowserEnv& env, const RegistryAccess
         }
     }
     for (const auto& entry : record.value("manifests", json::array())) {
-        fs::path manifest = entry.value("path", "");
-        if (!manifest.empty() && fs::remove(manifest, ec)) out << "  removed " << manifest.string() << "\n";
+        fs::path manifest = from_utf8(entry.value("path", ""));
+        if (!manifest.empty() && fs::remove(manifest, ec)) out << "  removed " << utf8(manifest) << "\n";
         else if (ec) {
             ++failures;
-            out << "  FAILED to remove " << manifest.string() << ": " << ec.message() << "\n";
+            out << "  FAILED to remove " << utf8(manifest) << ": " << ec.message() << "\n";
         }
     }
     disallow_ids(env, record, out);
@@ -280,7 +280,7 @@ int run_uninstall(std::ostream& out, const BrowserEnv& env, const RegistryAccess
         if (d.is_string()) dirs.push_back(d.get<std::string>());
     std::sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
     for (const auto& d : dirs)
-        if (fs::is_directory(d, ec) && fs::is_empty(d, ec)) fs::remove(d, ec);
+        if (fs::is_directory(from_utf8(d), ec) && fs::is_empty(from_utf8(d), ec)) fs::remove(from_utf8(d), ec);
     out << (failures == 0 ? "Uninstalled." : "Uninstalled with problems (see above).") << "\n";
     return failures == 0 ? 0 : 1;
 }

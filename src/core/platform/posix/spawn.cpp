@@ -21,8 +21,10 @@ using Clock = std::chrono::steady_clock;
 class UniqueFd {
 public:
     explicit UniqueFd(int fd = -1) : m_fd(fd) {}
+    UniqueFd(UniqueFd&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
     UniqueFd(const UniqueFd&) = delete;
     UniqueFd& operator=(const UniqueFd&) = delete;
+    UniqueFd& operator=(UniqueFd&&) = delete;
     ~UniqueFd() { reset(); }
     int get() const { return m_fd; }
     void reset() {
@@ -46,7 +48,7 @@ Result<Pipe> make_pipe() {
     Pipe p{UniqueFd(fds[0]), UniqueFd(fds[1])};
     ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
     ::fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-    return p;
+    return Result<Pipe>(std::move(p));
 }
 
 int remaining_ms(Clock::time_point deadline) {

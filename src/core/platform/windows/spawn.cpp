@@ -60,9 +60,8 @@ struct Pipes {
     UniqueHandle child_in, parent_in, parent_out, child_out, child_err;
 };
 
-Result<Pipes> make_pipes(std::size_t input_size) {
+Status make_pipes(std::size_t input_size, Pipes& p) {
     SECURITY_ATTRIBUTES inherit{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
-    Pipes p;
     // Sized for the whole input, so writing it never waits for the child to read.
     if (!::CreatePipe(p.child_in.out(), p.parent_in.out(), &inherit, static_cast<DWORD>(input_size + 4096)) ||
         !::CreatePipe(p.parent_out.out(), p.child_out.out(), &inherit, 0))
@@ -77,7 +76,7 @@ Result<Pipes> make_pipes(std::size_t input_size) {
         *p.child_err.out() = ::CreateFileW(L"NUL", GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit,
                                            OPEN_EXISTING, 0, nullptr);
     if (p.child_err.get() == INVALID_HANDLE_VALUE) *p.child_err.out() = nullptr;
-    return p;
+    return {};
 }
 
 Result<PROCESS_INFORMATION> start(const SpawnRequest& request, Pipes& pipes) {
@@ -138,9 +137,10 @@ void read_until_eof(HANDLE pipe, Collected& collected) {
 } // namespace
 
 Result<SpawnOutcome> run_exchange(const SpawnRequest& request) {
-    auto pipes = make_pipes(request.input.size());
-    if (!pipes) return tl::unexpected(pipes.error());
-    auto started = start(request, *pipes);
+    Pipes pipe_set;
+    auto* pipes = &pipe_set;
+    if (auto made = make_pipes(request.input.size(), pipe_set); !made) return tl::unexpected(made.error());
+    auto started = start(request, pipe_set);
     if (!started) return tl::unexpected(started.error());
     UniqueHandle process(started->hProcess), thread(started->hThread);
     pipes->child_in.reset(); // only the child holds these now: its exit means EOF for us
