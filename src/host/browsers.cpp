@@ -222,6 +222,8 @@ std::vector<SandboxedInstall> sandboxes_present(const BrowserTarget& target) {
     return found;
 }
 
+fs::path registrations_file(const BrowserEnv& env) { return env.data_dir / "registrations.json"; }
+
 bool matches(const BrowserTarget& target, std::string_view id) {
     return target.id == id || std::find(target.also_covers.begin(), target.also_covers.end(), id) != target.also_covers.end();
 }

@@ -73,6 +73,8 @@ bool is_present(const BrowserTarget& target);
 std::vector<SandboxedInstall> sandboxes_present(const BrowserTarget& target);
 // True when `id` names this target (its own id or one it covers).
 bool matches(const BrowserTarget& target, std::string_view id);
+// <data dir>/registrations.json: what --install wrote, read by --uninstall and --check.
+std::filesystem::path registrations_file(const BrowserEnv& env);
 // One line for the user: why a sandboxed package cannot start the host and what to do.
 std::string sandbox_advice(const BrowserTarget& target, const SandboxedInstall& sandbox);
 

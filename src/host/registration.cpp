@@ -156,8 +156,6 @@ RegistryAccess RegistryAccess::system() {
     return {platform::set_user_default_value, platform::get_user_default_value, platform::delete_user_key};
 }
 
-fs::path registrations_file(const BrowserEnv& env) { return env.data_dir / "registrations.json"; }
-
 std::string render_manifest(BrowserFamily family, const fs::path& host_path, const std::vector<std::string>& extra_ids) {
     json m = {{"name", k_host_name},
               {"description", "TabAgent native host: model cache and downloads"},

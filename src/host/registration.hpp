@@ -64,7 +64,5 @@ ManifestReport check_manifest(const std::filesystem::path& file, BrowserFamily f
 
 // "chrome-extension://" + 32 letters a-p + "/", exactly what Chrome accepts in allowed_origins.
 bool is_extension_origin(std::string_view origin);
-// <data dir>/registrations.json
-std::filesystem::path registrations_file(const BrowserEnv& env);
 
 } // namespace tabagent::host
