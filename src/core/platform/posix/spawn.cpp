@@ -51,6 +51,36 @@ Result<Pipe> make_pipe() {
     return Result<Pipe>(std::move(p));
 }
 
+// A child that exits before reading its stdin turns our write() into SIGPIPE, which kills a
+// process that has not ignored it. Blocked for this thread during the exchange and a pending one
+// discarded afterwards: the portable form of MSG_NOSIGNAL for pipes (macOS has no sigtimedwait).
+class SigpipeGuard {
+public:
+    SigpipeGuard() {
+        sigemptyset(&m_set);
+        sigaddset(&m_set, SIGPIPE);
+        sigset_t pending;
+        sigpending(&pending);
+        m_was_pending = sigismember(&pending, SIGPIPE) == 1;
+        pthread_sigmask(SIG_BLOCK, &m_set, &m_old);
+    }
+    ~SigpipeGuard() {
+        sigset_t pending;
+        sigpending(&pending);
+        if (!m_was_pending && sigismember(&pending, SIGPIPE) == 1) {
+            int signal_number = 0;
+            sigwait(&m_set, &signal_number);
+        }
+        pthread_sigmask(SIG_SETMASK, &m_old, nullptr);
+    }
+    SigpipeGuard(const SigpipeGuard&) = delete;
+    SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+private:
+    sigset_t m_set{}, m_old{};
+    bool m_was_pending = false;
+};
+
 int remaining_ms(Clock::time_point deadline) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     return left > 0 ? static_cast<int>(left) : 0;
@@ -127,6 +157,7 @@ Result<SpawnOutcome> run_exchange(const SpawnRequest& request) {
 
     const auto deadline = Clock::now() + request.timeout;
     SpawnOutcome outcome;
+    SigpipeGuard no_sigpipe;
     outcome.timed_out = exchange(in_pipe->write_end, out_pipe->read_end.get(), request, deadline, outcome.output);
     in_pipe->write_end.reset(); // EOF on the child's stdin: a native-messaging host exits
     const auto grace = Clock::now() + std::min<std::chrono::milliseconds>(request.timeout, std::chrono::seconds(2));
