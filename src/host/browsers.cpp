@@ -162,14 +162,16 @@ BrowserEnv BrowserEnv::from_process(const Config& config) {
     BrowserEnv env;
     env.os = platform::os_kind();
     env.data_dir = config.data_dir;
+    // env_string is UTF-8 (on Windows through the process seam): paths come from it as UTF-8.
     auto var = [](const char* name) { return env_string(name).value_or(""); };
-    env.home = var(env.os == Os::windows ? "USERPROFILE" : "HOME");
-    if (env.home.empty()) env.home = var("HOME");
-    env.config_home = var("XDG_CONFIG_HOME");
+    auto path_var = [&](const char* name) { return from_utf8(var(name)); };
+    env.home = path_var(env.os == Os::windows ? "USERPROFILE" : "HOME");
+    if (env.home.empty()) env.home = path_var("HOME");
+    env.config_home = path_var("XDG_CONFIG_HOME");
     if (env.config_home.empty() || env.config_home.is_relative()) env.config_home = env.home / ".config";
-    env.local_app_data = var("LOCALAPPDATA");
+    env.local_app_data = path_var("LOCALAPPDATA");
     if (env.local_app_data.empty()) env.local_app_data = env.home / "AppData" / "Local";
-    env.app_data = var("APPDATA");
+    env.app_data = path_var("APPDATA");
     if (env.app_data.empty()) env.app_data = env.home / "AppData" / "Roaming";
     // Colon separated like PATH (semicolons on Windows, where a colon follows the drive letter).
     const char separator = env.os == Os::windows ? ';' : ':';
@@ -200,7 +202,7 @@ std::vector<BrowserTarget> browser_table(const BrowserEnv& env) {
         }
         t.id = "dir:" + dir;
         t.label = "profile " + dir;
-        t.manifest_file = fs::path(dir) / manifest_name();
+        t.manifest_file = from_utf8(dir) / manifest_name();
         t.explicit_dir = true;
         out.push_back(std::move(t));
     }
