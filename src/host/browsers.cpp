@@ -167,7 +167,9 @@ BrowserEnv BrowserEnv::from_process(const Config& config) {
     auto path_var = [&](const char* name) { return from_utf8(var(name)); };
     env.home = path_var(env.os == Os::windows ? "USERPROFILE" : "HOME");
     if (env.home.empty()) env.home = path_var("HOME");
-    env.config_home = path_var("XDG_CONFIG_HOME");
+    // chrome_paths_linux.cc: $CHROME_CONFIG_HOME, else $XDG_CONFIG_HOME, else ~/.config.
+    env.config_home = path_var("CHROME_CONFIG_HOME");
+    if (env.config_home.empty()) env.config_home = path_var("XDG_CONFIG_HOME");
     if (env.config_home.empty() || env.config_home.is_relative()) env.config_home = env.home / ".config";
     env.local_app_data = path_var("LOCALAPPDATA");
     if (env.local_app_data.empty()) env.local_app_data = env.home / "AppData" / "Local";

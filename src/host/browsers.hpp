@@ -56,7 +56,7 @@ struct BrowserTarget {
 struct BrowserEnv {
     platform::Os os = platform::Os::linux_;
     std::filesystem::path home;           // $HOME (Windows: %USERPROFILE%)
-    std::filesystem::path config_home;    // Linux: $XDG_CONFIG_HOME or ~/.config
+    std::filesystem::path config_home;    // Linux: $CHROME_CONFIG_HOME, $XDG_CONFIG_HOME or ~/.config
     std::filesystem::path local_app_data; // Windows: %LOCALAPPDATA%
     std::filesystem::path app_data;       // Windows: %APPDATA% (Firefox profiles)
     std::filesystem::path data_dir;       // TabAgent's data dir (Windows manifests, the record)
