@@ -175,6 +175,8 @@ BrowserEnv BrowserEnv::from_process(const Config& config) {
     if (env.local_app_data.empty()) env.local_app_data = env.home / "AppData" / "Local";
     env.app_data = path_var("APPDATA");
     if (env.app_data.empty()) env.app_data = env.home / "AppData" / "Roaming";
+    // A scratch root in tests (and a package's staging root): where /etc, /usr/lib, /Library are.
+    if (auto root = env_string("TABAGENT_SYSTEM_ROOT"); root && !root->empty()) env.system_root = from_utf8(*root);
     // Colon separated like PATH (semicolons on Windows, where a colon follows the drive letter).
     const char separator = env.os == Os::windows ? ';' : ':';
     std::string dirs = var("TABAGENT_BROWSER_DIRS");
@@ -224,6 +226,40 @@ std::vector<SandboxedInstall> sandboxes_present(const BrowserTarget& target) {
     for (const auto& s : target.sandboxes)
         if (fs::is_directory(s.dir, ec)) found.push_back(s);
     return found;
+}
+
+std::vector<BrowserTarget> system_manifests(const BrowserEnv& env) {
+    // chrome/common/chrome_paths.cc (DIR_NATIVE_MESSAGING) for Chrome and Chromium; Edge's own
+    // documentation; MDN "Native manifests" for Firefox.
+    struct Row {
+        const char* label;
+        BrowserFamily family;
+        const char* dir;
+    };
+    static const Row linux_rows[] = {
+        {"Google Chrome (system)", BrowserFamily::chromium, "etc/opt/chrome/native-messaging-hosts"},
+        {"Chromium (system)", BrowserFamily::chromium, "etc/chromium/native-messaging-hosts"},
+        {"Microsoft Edge (system)", BrowserFamily::chromium, "etc/opt/edge/native-messaging-hosts"},
+        {"Firefox (system)", BrowserFamily::firefox, "usr/lib/mozilla/native-messaging-hosts"},
+        {"Firefox (system, lib64)", BrowserFamily::firefox, "usr/lib64/mozilla/native-messaging-hosts"},
+    };
+    static const Row macos_rows[] = {
+        {"Google Chrome (system)", BrowserFamily::chromium, "Library/Google/Chrome/NativeMessagingHosts"},
+        {"Chromium (system)", BrowserFamily::chromium, "Library/Application Support/Chromium/NativeMessagingHosts"},
+        {"Microsoft Edge (system)", BrowserFamily::chromium, "Library/Microsoft/Edge/NativeMessagingHosts"},
+        {"Firefox (system)", BrowserFamily::firefox, "Library/Application Support/Mozilla/NativeMessagingHosts"},
+    };
+    std::vector<BrowserTarget> out;
+    auto add = [&](const auto& rows) {
+        for (const Row& row : rows) {
+            BrowserTarget t = make_target("system", row.label, row.family);
+            t.manifest_file = env.system_root / row.dir / manifest_name();
+            out.push_back(std::move(t));
+        }
+    };
+    if (env.os == Os::linux_) add(linux_rows);
+    else if (env.os == Os::macos) add(macos_rows);
+    return out;
 }
 
 fs::path registrations_file(const BrowserEnv& env) { return env.data_dir / "registrations.json"; }

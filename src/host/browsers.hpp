@@ -61,12 +61,16 @@ struct BrowserEnv {
     std::filesystem::path app_data;       // Windows: %APPDATA% (Firefox profiles)
     std::filesystem::path data_dir;       // TabAgent's data dir (Windows manifests, the record)
     std::vector<std::string> extra_dirs;  // TABAGENT_BROWSER_DIRS entries ("firefox:DIR" or DIR)
+    std::filesystem::path system_root = "/"; // where the system-wide folders are (tests: a temp dir)
 
     static BrowserEnv from_process(const Config& config);
 };
 
 // Every browser the platform knows, then one entry per extra dir.
 std::vector<BrowserTarget> browser_table(const BrowserEnv& env);
+// The system-wide manifest files the browsers also read on Linux and macOS (what a package such
+// as the .deb installs; --check reports them, --install never writes them). Empty on Windows.
+std::vector<BrowserTarget> system_manifests(const BrowserEnv& env);
 // A profile dir exists (the browser has run), or the target is an explicit dir.
 bool is_present(const BrowserTarget& target);
 // The sandboxed packages of this browser that are installed for this user.

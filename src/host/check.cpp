@@ -204,6 +204,13 @@ int run_check(std::ostream& out, const BrowserEnv& env, const CheckOptions& opti
     }
     std::set<fs::path> seen;
     for (const auto& t : browser_table(env)) check_target(out, t, env, options, registry, tally, seen);
+    // System-wide manifests (a package's), read by the browsers after the per-user ones.
+    for (const auto& t : system_manifests(env)) {
+        std::error_code ec;
+        if (seen.count(t.manifest_file) || !fs::exists(t.manifest_file, ec)) continue;
+        seen.insert(t.manifest_file);
+        report_manifest(out, t.label, t.manifest_file, utf8(t.manifest_file), t.family, env.os, options.handshake, tally);
+    }
     // Manifests --install wrote elsewhere (a TABAGENT_BROWSER_DIRS folder no longer listed).
     std::ifstream in(registrations_file(env), std::ios::binary);
     auto record = nlohmann::json::parse(in, nullptr, false);

@@ -23,7 +23,7 @@ def tree(root):
 class HostRegisterTest(unittest.TestCase):
     def setUp(self):
         self.root, self.data, self.cache = temp_dirs(self)
-        self.env = clean_env(self.data, self.cache, HOME=str(self.root))
+        self.env = clean_env(self.data, self.cache, HOME=str(self.root), TABAGENT_SYSTEM_ROOT=str(self.root / "sysroot"))
         self.env.pop("XDG_CONFIG_HOME", None)
 
     def host(self, *args):

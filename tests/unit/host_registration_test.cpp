@@ -47,6 +47,7 @@ BrowserEnv env_for(Os os, const fs::path& home) {
     env.local_app_data = home / "AppData" / "Local";
     env.app_data = home / "AppData" / "Roaming";
     env.data_dir = os == Os::windows ? env.local_app_data / "TabAgent" : home / ".local" / "share" / "TabAgent";
+    env.system_root = home / "sysroot"; // never the machine's own /etc
     return env;
 }
 
@@ -373,4 +374,25 @@ TEST_CASE("registration: manifest shape mistakes are each named") {
           std::vector<std::string>{"manifest is not valid JSON"});
     CHECK(is_extension_origin("chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/"));
     CHECK_FALSE(is_extension_origin("chrome-extension://fkkeoobeahalebjpbockfedlncckobjz/"));
+}
+
+TEST_CASE("registration: check also reads the system-wide manifests a package installs") {
+    TempHome home;
+    auto env = env_for(Os::linux_, home.path());
+    fs::path host = fake_host(home.path());
+    const fs::path chrome = env.system_root / "etc/opt/chrome/native-messaging-hosts/com.tabagent.host.json";
+    const fs::path firefox = env.system_root / "usr/lib/mozilla/native-messaging-hosts/com.tabagent.host.json";
+    write_text(chrome, render_manifest(BrowserFamily::chromium, host, {}));
+    write_text(firefox, render_manifest(BrowserFamily::firefox, "relative/host", {}));
+    CheckOptions options;
+    options.handshake = false;
+    std::ostringstream text;
+    CHECK(run_check(text, env, options, RegistryAccess::system()) == 1);
+    CHECK(text.str().find("Google Chrome (system): OK, manifest valid") != std::string::npos);
+    CHECK(text.str().find("Firefox (system): BROKEN") != std::string::npos);
+    CHECK(text.str().find("1 of 2 registrations work") != std::string::npos);
+    auto mac = env_for(Os::macos, home.path());
+    CHECK(system_manifests(mac)[0].manifest_file ==
+          mac.system_root / "Library/Google/Chrome/NativeMessagingHosts/com.tabagent.host.json");
+    CHECK(system_manifests(env_for(Os::windows, home.path())).empty());
 }
