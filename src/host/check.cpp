@@ -1,215 +1,241 @@
 // tabagent-host --check: the browser only ever says "host not found", so the host diagnoses each
-// registration itself: manifest shape, binary path, origins, and a real framed handshake.
-#include "host/diagnostics.hpp"
+// registration itself: where the browser looks (file or registry key), the manifest's shape, the
+// binary it names, its origins, and a real framed handshake with that binary.
+#include "host/registration.hpp"
 
-#include "core/config.hpp"
+#include "core/platform/spawn.hpp"
 #include "host/framing.hpp"
 #include "host/origin.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char** environ;
+#include <set>
 
 namespace tabagent::host {
 namespace fs = std::filesystem;
+using platform::Os;
 
 namespace {
-constexpr const char* k_host_name = "com.tabagent.host";
 
-struct BrowserDir {
-    std::string browser;
-    fs::path dir;
-    bool firefox = false;
-};
-
-std::vector<BrowserDir> browser_dirs() {
-    fs::path home = env_string("HOME").value_or("/");
-    std::vector<BrowserDir> dirs;
-#if defined(__APPLE__)
-    fs::path base = home / "Library" / "Application Support";
-    dirs = {{"Google Chrome", base / "Google/Chrome/NativeMessagingHosts"},
-            {"Chromium", base / "Chromium/NativeMessagingHosts"},
-            {"Brave", base / "BraveSoftware/Brave-Browser/NativeMessagingHosts"},
-            {"Microsoft Edge", base / "Microsoft Edge/NativeMessagingHosts"},
-            {"Vivaldi", base / "Vivaldi/NativeMessagingHosts"},
-            {"Firefox", base / "Mozilla/NativeMessagingHosts", true}};
-#else
-    fs::path config = env_string("XDG_CONFIG_HOME").value_or((home / ".config").string());
-    dirs = {{"Google Chrome", config / "google-chrome/NativeMessagingHosts"},
-            {"Chromium", config / "chromium/NativeMessagingHosts"},
-            {"Brave", config / "BraveSoftware/Brave-Browser/NativeMessagingHosts"},
-            {"Microsoft Edge", config / "microsoft-edge/NativeMessagingHosts"},
-            {"Vivaldi", config / "vivaldi/NativeMessagingHosts"},
-            {"Firefox", home / ".mozilla/native-messaging-hosts", true}};
-#endif
-    // Extra dirs (e.g. a test profile's <user-data-dir>/NativeMessagingHosts), colon separated.
-    if (auto extra = env_string("TABAGENT_BROWSER_DIRS")) {
-        std::string s = *extra;
-        std::size_t start = 0;
-        while (start < s.size()) {
-            auto end = s.find(':', start);
-            if (end == std::string::npos) end = s.size();
-            if (end > start) dirs.push_back({"profile " + s.substr(start, end - start), s.substr(start, end - start)});
-            start = end + 1;
-        }
-    }
-    return dirs;
+// The reply frame's body once the whole frame is in `bytes` (4-byte native-endian length first).
+std::optional<std::string> whole_frame(std::string_view bytes) {
+    if (bytes.size() < 4) return std::nullopt;
+    std::uint32_t length = 0;
+    std::memcpy(&length, bytes.data(), 4);
+    if (bytes.size() - 4 < length) return std::nullopt;
+    return std::string(bytes.substr(4, length));
 }
 
-bool write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
+// Starts the binary with the arguments the browser passes, sends one handshake frame, and waits
+// up to 5 s for the reply. Returns the problem, empty when the host answered.
+std::string handshake_with(const fs::path& binary, std::vector<std::string> args, nlohmann::json& reply) {
+    platform::SpawnRequest request;
+    request.program = binary;
+    request.args = std::move(args);
+    request.input = encode_frame(R"({"action":"handshake","messageId":"check"})");
+    request.timeout = std::chrono::seconds(5);
+    request.complete = [](std::string_view bytes) { return whole_frame(bytes).has_value(); };
+    auto outcome = platform::run_exchange(request);
+    if (!outcome) return outcome.error().message;
+    auto body = whole_frame(outcome->output);
+    if (!body) return outcome->timed_out ? "no reply within 5 s" : "no reply frame";
+    reply = nlohmann::json::parse(*body, nullptr, false);
+    if (!reply.is_object() || reply.value("messageId", "") != "check") return "malformed reply";
+    if (reply.value("status", "") != "success") return "refused: " + reply.value("message", std::string("?"));
+    return {};
 }
 
-// Starts the binary with the browser's arguments, sends one handshake frame, waits up to 5 s.
-std::string handshake_with(const fs::path& binary, const std::vector<std::string>& args, nlohmann::json& reply) {
-    int in_pipe[2], out_pipe[2];
-    if (pipe(in_pipe) != 0) return "pipe failed";
-    if (pipe(out_pipe) != 0) {
-        close(in_pipe[0]);
-        close(in_pipe[1]);
-        return "pipe failed";
+// The host path as the browser resolves it; a problem when it cannot.
+fs::path resolve_binary(const fs::path& manifest, const fs::path& path, Os os, std::vector<std::string>& problems) {
+    if (path.empty()) {
+        problems.push_back("\"path\" is missing");
+        return {};
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-    posix_spawn_file_actions_addclose(&actions, in_pipe[1]);
-    posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
-    std::string bin = binary.string();
-    std::vector<char*> argv{bin.data()};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = posix_spawn(&pid, bin.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(in_pipe[0]);
-    close(out_pipe[1]);
-    std::string problem;
-    if (rc != 0) {
-        problem = std::string("cannot start: ") + std::strerror(rc);
-    } else {
-        write_all(in_pipe[1], encode_frame(R"({"action":"handshake","messageId":"check"})"));
-        pollfd pfd{out_pipe[0], POLLIN, 0};
-        if (poll(&pfd, 1, 5000) <= 0) {
-            problem = "no reply within 5 s";
-        } else {
-            FrameReader reader(out_pipe[0], 1 << 20);
-            auto frame = reader.next();
-            if (frame.kind != ReadResult::Kind::frame) problem = "no reply frame";
-            else {
-                reply = nlohmann::json::parse(frame.body, nullptr, false);
-                if (!reply.is_object() || reply.value("messageId", "") != "check") problem = "malformed reply";
-                else if (reply.value("status", "") != "success")
-                    problem = "refused: " + reply.value("message", std::string("?"));
-            }
-        }
-    }
-    close(in_pipe[1]);
-    if (pid > 0) {
-        int status = 0;
-        for (int i = 0; i < 50 && waitpid(pid, &status, WNOHANG) == 0; ++i) usleep(20000);
-        if (waitpid(pid, &status, WNOHANG) == 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-        }
-    }
-    close(out_pipe[0]);
-    return problem;
+    // On Windows Chrome resolves a relative path against the manifest's folder; on Linux and macOS
+    // it refuses it (native_process_launcher.cc: "Native messaging host path must be absolute").
+    // The path is judged by the browser's platform, so test the string's form, not fs::path's.
+    const std::string text = utf8(path);
+    const bool absolute = os == Os::windows
+                              ? (text.size() > 2 && text[1] == ':' && (text[2] == '\\' || text[2] == '/')) ||
+                                    text.rfind("\\\\", 0) == 0
+                              : text.front() == '/';
+    if (absolute) return path;
+    if (os == Os::windows) return manifest.parent_path() / path;
+    problems.push_back("\"path\" must be absolute on Linux and macOS (only Chrome on Windows accepts a path "
+                       "relative to the manifest's folder): " + text);
+    return {};
 }
 
-// "chrome-extension://" + 32 letters a-p + "/", exactly what Chrome accepts in allowed_origins.
-bool is_extension_origin(const std::string& s) {
-    const std::string prefix = "chrome-extension://";
-    if (s.size() != prefix.size() + 33 || s.compare(0, prefix.size(), prefix) != 0 || s.back() != '/') return false;
+std::string check_origins(const nlohmann::json& m, BrowserFamily family, std::vector<std::string>& problems) {
+    std::string origin;
+    const char* field = family == BrowserFamily::firefox ? "allowed_extensions" : "allowed_origins";
+    if (!m.contains(field) || !m[field].is_array() || m[field].empty()) {
+        problems.push_back(std::string("\"") + field + "\" missing");
+        return origin;
+    }
+    for (const auto& o : m[field]) {
+        std::string s = o.is_string() ? o.get<std::string>() : "";
+        if (family == BrowserFamily::firefox) {
+            if (s.empty()) problems.push_back("\"allowed_extensions\" holds a non-string or empty entry");
+            else if (origin.empty() || s == k_tabagent_firefox_id) origin = s;
+        } else if (!is_extension_origin(s)) {
+            problems.push_back("bad origin (needs chrome-extension://<32 a-p>/ with the slash): " + s);
+        } else if (origin.empty() || s.find(k_tabagent_extension_id) != std::string::npos) {
+            origin = s;
+        }
+    }
+    return origin;
+}
+
+} // namespace
+
+bool is_extension_origin(std::string_view s) {
+    constexpr std::string_view prefix = "chrome-extension://";
+    if (s.size() != prefix.size() + 33 || s.substr(0, prefix.size()) != prefix || s.back() != '/') return false;
     for (std::size_t i = prefix.size(); i < prefix.size() + 32; ++i)
         if (s[i] < 'a' || s[i] > 'p') return false;
     return true;
 }
 
-// Checks one manifest file; returns the list of problems (empty = fine).
-std::vector<std::string> check_manifest(const fs::path& file, bool firefox, std::string& summary) {
-    std::vector<std::string> problems;
-    std::ifstream in(file);
+ManifestReport check_manifest(const fs::path& file, BrowserFamily family, Os os, bool handshake) {
+    ManifestReport report;
+    auto& problems = report.problems;
+    std::ifstream in(file, std::ios::binary);
     auto m = nlohmann::json::parse(in, nullptr, false);
-    if (!m.is_object()) return {"manifest is not valid JSON"};
+    if (!m.is_object()) return {{"manifest is not valid JSON"}, {}, {}};
     if (m.value("name", "") != k_host_name) problems.push_back("\"name\" must be com.tabagent.host");
     if (m.value("type", "") != "stdio") problems.push_back("\"type\" must be \"stdio\"");
-    fs::path binary = m.value("path", "");
-    if (binary.empty() || !binary.is_absolute()) problems.push_back("\"path\" must be absolute: " + binary.string());
-    else if (access(binary.c_str(), X_OK) != 0) problems.push_back("binary missing or not executable: " + binary.string());
-    std::string origin;
-    if (firefox) {
-        if (!m.contains("allowed_extensions") || !m["allowed_extensions"].is_array() || m["allowed_extensions"].empty())
-            problems.push_back("\"allowed_extensions\" missing");
-        else
-            origin = m["allowed_extensions"][0].get<std::string>();
-    } else {
-
-        if (!m.contains("allowed_origins") || !m["allowed_origins"].is_array() || m["allowed_origins"].empty())
-            problems.push_back("\"allowed_origins\" missing");
-        else
-            for (const auto& o : m["allowed_origins"]) {
-                std::string s = o.is_string() ? o.get<std::string>() : "";
-                if (!is_extension_origin(s))
-                    problems.push_back("bad origin (needs chrome-extension://<32 a-p>/ with the slash): " + s);
-                else if (origin.empty() || s.find(k_tabagent_extension_id) != std::string::npos)
-                    origin = s;
-            }
-    }
-    if (problems.empty()) {
+    fs::path binary = resolve_binary(
+        file, from_utf8(m.contains("path") && m["path"].is_string() ? m["path"].get<std::string>() : ""), os, problems);
+    if (!binary.empty() && !platform::is_executable(binary))
+        problems.push_back("binary missing or not executable: " + utf8(binary));
+    report.binary = binary;
+    std::string origin = check_origins(m, family, problems);
+    if (problems.empty() && handshake) {
         nlohmann::json reply;
-        // Firefox passes the manifest path and the add-on id; Chrome passes the origin.
-        std::vector<std::string> args = firefox ? std::vector<std::string>{file.string(), origin}
-                                                : std::vector<std::string>{origin};
+        // Firefox passes the manifest path and the add-on id; Chrome the origin, and on Windows
+        // the parent window's handle after it (native_process_launcher.cc).
+        std::vector<std::string> args;
+        if (family == BrowserFamily::firefox) args = {utf8(file), origin};
+        else args = {origin};
+        if (family == BrowserFamily::chromium && os == Os::windows) args.push_back("--parent-window=0");
         std::string err = handshake_with(binary, args, reply);
         if (!err.empty()) problems.push_back("handshake failed: " + err);
-        else summary = "answers handshake (version " + reply["payload"].value("version", std::string("?")) + ")";
+        else report.summary = "answers handshake (version " + reply["payload"].value("version", std::string("?")) + ")";
+    } else if (problems.empty()) {
+        report.summary = "manifest valid (handshake skipped)";
     }
-    return problems;
+    return report;
 }
+
+namespace {
+
+struct Tally {
+    int registered = 0;
+    int broken = 0;
+};
+
+void report_manifest(std::ostream& out, const std::string& label, const fs::path& file, const std::string& via,
+                     BrowserFamily family, Os os, bool handshake, Tally& tally) {
+    ++tally.registered;
+    auto report = check_manifest(file, family, os, handshake);
+    if (report.problems.empty()) {
+        out << "  " << label << ": OK, " << report.summary << " (" << via << ")\n";
+        return;
+    }
+    ++tally.broken;
+    out << "  " << label << ": BROKEN (" << via << ")\n";
+    for (const auto& p : report.problems) out << "      - " << p << "\n";
+}
+
+// One table entry: where its browser looks, then the sandboxed packages beside it.
+void check_target(std::ostream& out, const BrowserTarget& t, const BrowserEnv& env, const CheckOptions& options,
+                  const RegistryAccess& registry, Tally& tally, std::set<fs::path>& seen) {
+    std::error_code ec;
+    if (!t.registry_key.empty()) {
+        const std::string key = "HKCU\\" + t.registry_key;
+        auto value = registry.get(t.registry_key);
+        if (!value) {
+            ++tally.registered;
+            ++tally.broken;
+            out << "  " << t.label << ": BROKEN (" << key << ")\n      - " << value.error().message << "\n";
+        } else if (!*value) {
+            if (is_present(t)) out << "  " << t.label << ": not registered (" << key << ")\n";
+        } else {
+            fs::path manifest = from_utf8(**value);
+            seen.insert(manifest);
+            // Chrome: "Path to native messaging host manifest must be absolute" (FindManifest).
+            if (!(manifest.is_absolute() || (value->value().size() > 2 && value->value()[1] == ':'))) {
+                ++tally.registered;
+                ++tally.broken;
+                out << "  " << t.label << ": BROKEN (" << key << ")\n      - the key must name the manifest by its "
+                    << "absolute path: " << utf8(manifest) << "\n";
+            } else if (!fs::exists(manifest, ec)) {
+                ++tally.registered;
+                ++tally.broken;
+                out << "  " << t.label << ": BROKEN (" << key << ")\n      - the manifest it names is missing: "
+                    << utf8(manifest) << "\n";
+            } else {
+                report_manifest(out, t.label, manifest, key + " -> " + utf8(manifest), t.family, env.os,
+                                options.handshake, tally);
+            }
+        }
+    } else if (fs::exists(t.manifest_file, ec)) {
+        seen.insert(t.manifest_file);
+        report_manifest(out, t.label, t.manifest_file, utf8(t.manifest_file), t.family, env.os, options.handshake, tally);
+    } else if (is_present(t)) {
+        out << "  " << t.label << ": not registered (" << utf8(t.manifest_file) << ")\n";
+    }
+    for (const auto& s : sandboxes_present(t)) out << "  note: " << sandbox_advice(t, s) << "\n";
+}
+
 } // namespace
 
-int run_check(std::ostream& out, const Config&) {
-    int registered = 0, broken = 0;
-    for (const auto& b : browser_dirs()) {
-        fs::path file = b.dir / (std::string(k_host_name) + ".json");
+int run_check(std::ostream& out, const BrowserEnv& env, const CheckOptions& options, const RegistryAccess& registry) {
+    Tally tally;
+    if (!options.manifest.empty()) {
+        std::ifstream in(options.manifest, std::ios::binary);
+        auto m = nlohmann::json::parse(in, nullptr, false);
+        auto family = m.is_object() && m.contains("allowed_extensions") ? BrowserFamily::firefox : BrowserFamily::chromium;
+        report_manifest(out, "manifest", options.manifest, utf8(options.manifest), family, env.os, options.handshake, tally);
+        return tally.broken == 0 ? 0 : 1;
+    }
+    std::set<fs::path> seen;
+    for (const auto& t : browser_table(env)) check_target(out, t, env, options, registry, tally, seen);
+    // System-wide manifests (a package's), read by the browsers after the per-user ones.
+    for (const auto& t : system_manifests(env)) {
         std::error_code ec;
-        if (!fs::exists(file, ec)) {
-            out << "  " << b.browser << ": not registered (" << file.string() << ")\n";
-            continue;
-        }
-        ++registered;
-        std::string summary;
-        auto problems = check_manifest(file, b.firefox, summary);
-        if (problems.empty()) {
-            out << "  " << b.browser << ": OK, " << summary << " (" << file.string() << ")\n";
-        } else {
-            ++broken;
-            out << "  " << b.browser << ": BROKEN (" << file.string() << ")\n";
-            for (const auto& p : problems) out << "      - " << p << "\n";
+        if (seen.count(t.manifest_file) || !fs::exists(t.manifest_file, ec)) continue;
+        seen.insert(t.manifest_file);
+        report_manifest(out, t.label, t.manifest_file, utf8(t.manifest_file), t.family, env.os, options.handshake, tally);
+    }
+    // Manifests --install wrote elsewhere (a TABAGENT_BROWSER_DIRS folder no longer listed).
+    std::ifstream in(registrations_file(env), std::ios::binary);
+    auto record = nlohmann::json::parse(in, nullptr, false);
+    if (record.is_object() && record.contains("manifests") && record["manifests"].is_array()) {
+        std::error_code ec;
+        for (const auto& entry : record["manifests"]) {
+            fs::path file = from_utf8(entry.value("path", ""));
+            if (file.empty() || seen.count(file)) continue;
+            seen.insert(file);
+            auto family = entry.value("family", "") == "firefox" ? BrowserFamily::firefox : BrowserFamily::chromium;
+            if (!fs::exists(file, ec)) {
+                ++tally.registered;
+                ++tally.broken;
+                out << "  recorded: BROKEN (" << utf8(file) << ")\n      - written by --install, now missing\n";
+            } else {
+                report_manifest(out, "recorded", file, utf8(file), family, env.os, options.handshake, tally);
+            }
         }
     }
-    if (registered == 0) {
-        out << "No browser has the host registered. Run installer/install.sh.\n";
+    if (tally.registered == 0) {
+        out << "No browser has the host registered. Run tabagent-host --install (or installer/install.sh).\n";
         return 1;
     }
-    out << registered - broken << " of " << registered << " registrations work.\n";
-    return broken == 0 ? 0 : 1;
+    out << tally.registered - tally.broken << " of " << tally.registered << " registrations work.\n";
+    return tally.broken == 0 ? 0 : 1;
 }
 
 } // namespace tabagent::host

@@ -7,6 +7,7 @@
 #include "host/host.hpp"
 #include "host/logging.hpp"
 #include "host/origin.hpp"
+#include "host/registration.hpp"
 #include "host/services.hpp"
 #include "host/writer.hpp"
 
@@ -83,8 +84,7 @@ int main(int argc, char** argv) {
     ctx.config = Config::from_environment();
     ctx.log_file = setup_logging(ctx.config.logs_dir(), verbose);
 
-    for (const auto& a : args)
-        if (a == "--check") return run_check(std::cout, ctx.config);
+    if (auto rc = run_registration_command(args, ctx.config, std::cout)) return *rc; // --install/--uninstall/--check
 
     if (::isatty(STDIN_FILENO)) {
         // Started from a terminal: frames would never come. Explain instead of hanging.

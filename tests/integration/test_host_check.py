@@ -12,7 +12,7 @@ ORIGIN = "chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/"
 class HostCheckTest(unittest.TestCase):
     def setUp(self):
         self.root, self.home, self.cache = temp_dirs(self)
-        self.env = clean_env(self.home, self.cache, HOME=self.root)
+        self.env = clean_env(self.home, self.cache, HOME=self.root, TABAGENT_SYSTEM_ROOT=str(self.root / "sysroot"))
         self.env.pop("XDG_CONFIG_HOME", None)
 
     def write_manifest(self, rel_dir, manifest):

@@ -22,6 +22,23 @@ TEST_CASE("host: the caller is read from argv as Chrome and Firefox pass it") {
             CHECK(is_allowed(caller, k_allowed));
         }
     }
+    SUBCASE("Chrome on Windows: --parent-window=<decimal HWND> after the origin, and later flags") {
+        // native_process_launcher.cc appends "--parent-window=%" PRIdPTR after the origin, and
+        // --reconnect-command / --native-messaging-connect-id when the extension asks for them.
+        for (const auto& args :
+             {std::vector<std::string>{k_chrome_origin + "/", "--parent-window=3802886"},
+              std::vector<std::string>{k_chrome_origin + "/", "--parent-window=18446744073709551615",
+                                       "--reconnect-command=WyJjaHJvbWUuZXhlIl0=", "--native-messaging-connect-id=x"}}) {
+            auto caller = caller_from_args(args);
+            CHECK(caller.from_browser);
+            CHECK(caller.origin == k_chrome_origin + "/");
+            CHECK(caller.extension_id == k_tabagent_extension_id);
+            CHECK(is_allowed(caller, k_allowed));
+        }
+        CHECK_FALSE(is_allowed(caller_from_args({"chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/",
+                                                 "--parent-window=3802886"}),
+                               k_allowed));
+    }
     SUBCASE("Firefox: the manifest path, then the add-on id") {
         auto caller = caller_from_args({"/home/u/.mozilla/native-messaging-hosts/com.tabagent.host.json",
                                         k_tabagent_firefox_id});
