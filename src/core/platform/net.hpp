@@ -142,7 +142,7 @@ IoResult send_some(const Socket& socket, std::string_view data, bool more);
 // Sends part of `length` bytes of `file` from `offset`, without copying through this process
 // where the OS allows: Linux sendfile(2) (one call, SIGPIPE blocked in the calling thread); the
 // POSIX fallback (macOS, TABAGENT_POSIX_FALLBACKS) a pread + send of one buffer; Windows an
-// overlapped TransmitFile of at most a few MiB, waited for up to `stall` or until `wake` is raised
+// overlapped TransmitFile of at most 1 MiB, waited for up to `stall` or until `wake` is raised
 // (ReadFile + send where TransmitFile is missing or refused). Call again with the rest after `ok`.
 // A file shorter than the range is `closed`.
 IoResult send_file(const Socket& socket, NativeFile file, std::uint64_t offset, std::uint64_t length,

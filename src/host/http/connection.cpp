@@ -29,7 +29,7 @@ bool send_response(const Link& link, const Response& response, bool keep_alive, 
     if (response.file && response.file->length > 0) {
         if (send_all(link.socket, head, true, link.wake, stall) != Io::ok) return false;
         const FileBody& f = *response.file;
-        return send_file(link.socket, f.file.native(), f.offset, f.length, link.wake, stall) == Io::ok;
+        return send_file_range(link.socket, f.file.native(), f.offset, f.length, link.wake, stall) == Io::ok;
     }
     head += response.body; // small bodies (errors, JSON) go out in the same segment as the head
     return send_all(link.socket, head, false, link.wake, stall) == Io::ok;

@@ -54,7 +54,7 @@ Io send_all(const platform::Socket& socket, std::string_view data, bool more, co
     return Io::ok;
 }
 
-Io send_file(const platform::Socket& socket, platform::NativeFile file, std::uint64_t offset, std::uint64_t length,
+Io send_file_range(const platform::Socket& socket, platform::NativeFile file, std::uint64_t offset, std::uint64_t length,
              const platform::Waker& wake, std::chrono::milliseconds stall) {
     while (length > 0) {
         auto r = platform::send_file(socket, file, offset, length, wake, stall);

@@ -38,7 +38,7 @@ Io send_all(const platform::Socket& socket, std::string_view data, bool more, co
 // the bytes go from the page cache to the socket without passing through this process where the OS
 // allows. A file that turns out shorter than the range is Io::closed (the connection must be
 // dropped: its Content-Length cannot be met).
-Io send_file(const platform::Socket& socket, platform::NativeFile file, std::uint64_t offset, std::uint64_t length,
+Io send_file_range(const platform::Socket& socket, platform::NativeFile file, std::uint64_t offset, std::uint64_t length,
              const platform::Waker& wake, std::chrono::milliseconds stall);
 
 } // namespace tabagent::host::http
