@@ -148,6 +148,10 @@ IoResult send_some(const Socket& socket, std::string_view data, bool more);
 IoResult send_file(const Socket& socket, NativeFile file, std::uint64_t offset, std::uint64_t length,
                    const Waker& wake, std::chrono::milliseconds stall);
 
+// How send_file moves bytes in this process right now: "sendfile", "pread+send", "TransmitFile" or
+// "ReadFile+send" (Windows, after TransmitFile turned out missing or refused). For logs and tests.
+std::string_view send_file_method();
+
 // A regular file opened read-only for send_file, with its size at opening.
 // TODO(seam-fs): replace by platform/file.hpp's File once both land (FileToSend{File, size}).
 class FileToSend {

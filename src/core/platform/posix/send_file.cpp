@@ -80,6 +80,8 @@ IoResult send_file(const Socket& socket, NativeFile file, std::uint64_t offset, 
 #endif
 }
 
+std::string_view send_file_method() { return TABAGENT_LINUX_SENDFILE ? "sendfile" : "pread+send"; }
+
 void FileToSend::reset() {
     if (m_file != k_no_file) ::close(static_cast<int>(m_file));
     m_file = k_no_file;

@@ -122,6 +122,8 @@ IoResult send_file(const Socket& socket, NativeFile file, std::uint64_t offset, 
     return copy(socket, h, offset, length);
 }
 
+std::string_view send_file_method() { return g_copy_only.load() ? "ReadFile+send" : "TransmitFile"; }
+
 void FileToSend::reset() {
     if (m_file != k_no_file) ::CloseHandle(reinterpret_cast<HANDLE>(m_file));
     m_file = k_no_file;
@@ -137,7 +139,10 @@ Result<FileToSend> open_file_to_send(const std::filesystem::path& path) {
                              FILE_ATTRIBUTE_NORMAL | FILE_FLAG_SEQUENTIAL_SCAN | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
     if (h == INVALID_HANDLE_VALUE) {
         const DWORD err = ::GetLastError();
-        const bool missing = err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND;
+        // A folder cannot be opened without FILE_FLAG_BACKUP_SEMANTICS: ACCESS_DENIED, and not a file.
+        const DWORD attributes = err == ERROR_ACCESS_DENIED ? ::GetFileAttributesW(path.c_str()) : INVALID_FILE_ATTRIBUTES;
+        const bool folder = attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+        const bool missing = err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND || folder;
         Error e = windows::last_error(missing ? ErrorCode::not_found : ErrorCode::internal, "CreateFileW", err);
         e.message = "cannot open " + utf8(path) + ": " + e.message;
         return tl::unexpected(e);
