@@ -34,6 +34,7 @@ Error os_error(ErrorCode code, const char* what, int err = errno) {
 
 bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
 
+#if !TABAGENT_LINUX_CALLS
 // The fallback's FD_CLOEXEC / O_NONBLOCK after the fact (what SOCK_CLOEXEC | SOCK_NONBLOCK do
 // atomically on Linux). The window before FD_CLOEXEC matters only to a concurrent fork+exec.
 bool set_flags(int fd, bool non_blocking) {
@@ -42,6 +43,7 @@ bool set_flags(int fd, bool non_blocking) {
     int fl = ::fcntl(fd, F_GETFL);
     return fl >= 0 && ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0;
 }
+#endif
 
 // macOS has no MSG_NOSIGNAL for send(): the socket itself is told not to raise SIGPIPE.
 void no_sigpipe([[maybe_unused]] int fd) {
