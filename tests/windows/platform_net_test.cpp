@@ -1,7 +1,7 @@
 // platform/net.hpp and the loopback HTTP server on Windows, run under Wine (tests/windows/net/):
 // listen and connect on 127.0.0.1, exchange bytes, send a file range through TransmitFile, wake a
 // waiting poll, a peer that closed is an error and not a crash, and a real HTTP request for a file.
-// Portable on purpose: the same file builds natively too (tests/windows/net/CMakeLists.txt says how).
+// Portable on purpose: the same file also runs natively (tests/CMakeLists.txt: platform_net_test).
 #include "core/platform/net.hpp"
 #include "host/http/server.hpp"
 #include "host/http/socket_io.hpp"
