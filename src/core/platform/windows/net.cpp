@@ -79,9 +79,8 @@ Result<Socket> connect_loopback(int port) {
 }
 
 Result<Socket> accept(const Socket& listener) {
-    Socket s(static_cast<NativeSocket>(::accept(sock_of(listener), nullptr, nullptr)));
-    if (static_cast<SOCKET>(s.native()) == INVALID_SOCKET) {
-        s.release();
+    Socket s(static_cast<NativeSocket>(::accept(sock_of(listener), nullptr, nullptr))); // INVALID_SOCKET is -1 here
+    if (!s) {
         int err = ::WSAGetLastError();
         if (err == WSAEWOULDBLOCK || err == WSAECONNRESET || err == WSAEINTR) return Socket{};
         return tl::unexpected(windows::wsa_error(ErrorCode::internal, "accept", err));
