@@ -144,6 +144,26 @@ TEST_CASE("net: send_file sends exactly the asked range of a file") {
     }
 }
 
+TEST_CASE("net: the copying fallback (pread or ReadFile + send) sends exactly the asked range too") {
+    platform::set_send_file_copies(true);
+    struct Restore {
+        ~Restore() { platform::set_send_file_copies(false); }
+    } restore;
+    CHECK((platform::send_file_method() == "pread+send" || platform::send_file_method() == "ReadFile+send"));
+    platform::Waker wake;
+    REQUIRE(wake.open());
+    const std::string content = pattern(1024 * 1024 + 777); // many buffers of the copy
+    TempFile file(content);
+    auto source = platform::open_file_to_send(file.path());
+    REQUIRE(source);
+    auto [server, client] = connected_pair();
+    const std::uint64_t offset = 70000, length = content.size() - offset - 5;
+    auto reader = std::async(std::launch::async, [&client = client, length] { return read_n(client, length); });
+    CHECK(http::send_file_range(server, source->native(), offset, length, wake, k_guard) == http::Io::ok);
+    CHECK(reader.get() == content.substr(offset, length));
+    CHECK(http::send_file_range(server, source->native(), content.size() - 10, 20, wake, k_guard) == http::Io::closed);
+}
+
 TEST_CASE("net: raising the waker ends a poll and a stalled file send") {
     platform::Waker wake;
     REQUIRE(wake.open());

@@ -151,6 +151,9 @@ IoResult send_file(const Socket& socket, NativeFile file, std::uint64_t offset, 
 // How send_file moves bytes in this process right now: "sendfile", "pread+send", "TransmitFile" or
 // "ReadFile+send" (Windows, after TransmitFile turned out missing or refused). For logs and tests.
 std::string_view send_file_method();
+// Makes send_file copy (pread + send, ReadFile + send) even where sendfile / TransmitFile work, or
+// go back to them: what Windows does by itself once TransmitFile is refused. For tests of that path.
+void set_send_file_copies(bool copy_only);
 
 // A regular file opened read-only for send_file, with its size at opening.
 // TODO(seam-fs): replace by platform/file.hpp's File once both land (FileToSend{File, size}).

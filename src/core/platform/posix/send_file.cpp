@@ -16,6 +16,7 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -24,7 +25,26 @@
 namespace tabagent::platform {
 namespace {
 
+// One buffer per pread + send: a 64 KiB stack array would be a lot for small thread stacks.
+constexpr std::size_t k_copy_step = 64 * 1024;
+
+// set_send_file_copies(true): the copy even where sendfile(2) exists (tests run both paths).
+std::atomic<bool> g_copy_only{false};
+
 bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
+
+// What macOS can do too (its sendfile(2) has another signature; this copy is the fallback).
+// A short send re-reads the unsent rest on the next call: simpler than keeping a buffer.
+IoResult copy(const Socket& socket, int in, std::uint64_t offset, std::uint64_t length) {
+    thread_local std::string buffer(k_copy_step, '\0');
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length, k_copy_step));
+    ssize_t got = 0;
+    do {
+        got = ::pread(in, buffer.data(), want, static_cast<off_t>(offset));
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0) return {IoState::closed, 0}; // read error, or the file shrank
+    return send_some(socket, std::string_view(buffer.data(), static_cast<std::size_t>(got)), false);
+}
 
 #if TABAGENT_LINUX_SENDFILE
 // sendfile moves at most 0x7ffff000 bytes per call anyway; asking for less keeps off_t arithmetic
@@ -43,20 +63,8 @@ void block_sigpipe_once() {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     blocked = true;
 }
-#else
-// One buffer per pread + send: a 64 KiB stack array would be a lot for small thread stacks.
-constexpr std::size_t k_copy_step = 64 * 1024;
-#endif
 
-} // namespace
-
-IoResult send_file(const Socket& socket, NativeFile file, std::uint64_t offset, std::uint64_t length,
-                   const Waker&, std::chrono::milliseconds) {
-    if (length == 0) return {IoState::ok, 0};
-    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return {IoState::closed, 0};
-    const int out = static_cast<int>(socket.native());
-    const int in = static_cast<int>(file);
-#if TABAGENT_LINUX_SENDFILE
+IoResult linux_sendfile(int out, int in, std::uint64_t offset, std::uint64_t length) {
     block_sigpipe_once();
     auto pos = static_cast<off_t>(offset);
     while (true) {
@@ -66,21 +74,24 @@ IoResult send_file(const Socket& socket, NativeFile file, std::uint64_t offset, 
         if (errno == EINTR) continue;
         return {would_block(errno) ? IoState::would_block : IoState::closed, 0};
     }
-#else
-    // What macOS can do too (its sendfile(2) has another signature; this copy is the fallback).
-    // A short send re-reads the unsent rest on the next call: simpler than keeping a buffer.
-    thread_local std::string buffer(k_copy_step, '\0');
-    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length, k_copy_step));
-    ssize_t got = 0;
-    do {
-        got = ::pread(in, buffer.data(), want, static_cast<off_t>(offset));
-    } while (got < 0 && errno == EINTR);
-    if (got <= 0) return {IoState::closed, 0}; // read error, or the file shrank
-    return send_some(socket, std::string_view(buffer.data(), static_cast<std::size_t>(got)), false);
+}
 #endif
+
+} // namespace
+
+IoResult send_file(const Socket& socket, NativeFile file, std::uint64_t offset, std::uint64_t length,
+                   const Waker&, std::chrono::milliseconds) {
+    if (length == 0) return {IoState::ok, 0};
+    if (offset > static_cast<std::uint64_t>(std::numeric_limits<off_t>::max())) return {IoState::closed, 0};
+#if TABAGENT_LINUX_SENDFILE
+    if (!g_copy_only.load()) return linux_sendfile(static_cast<int>(socket.native()), static_cast<int>(file), offset, length);
+#endif
+    return copy(socket, static_cast<int>(file), offset, length);
 }
 
-std::string_view send_file_method() { return TABAGENT_LINUX_SENDFILE ? "sendfile" : "pread+send"; }
+std::string_view send_file_method() { return TABAGENT_LINUX_SENDFILE && !g_copy_only.load() ? "sendfile" : "pread+send"; }
+
+void set_send_file_copies(bool copy_only) { g_copy_only.store(copy_only); }
 
 void FileToSend::reset() {
     if (m_file != k_no_file) ::close(static_cast<int>(m_file));

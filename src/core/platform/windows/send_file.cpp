@@ -124,6 +124,8 @@ IoResult send_file(const Socket& socket, NativeFile file, std::uint64_t offset, 
 
 std::string_view send_file_method() { return g_copy_only.load() ? "ReadFile+send" : "TransmitFile"; }
 
+void set_send_file_copies(bool copy_only) { g_copy_only.store(copy_only); }
+
 void FileToSend::reset() {
     if (m_file != k_no_file) ::CloseHandle(reinterpret_cast<HANDLE>(m_file));
     m_file = k_no_file;
