@@ -31,8 +31,6 @@ constexpr std::size_t k_copy_step = 64 * 1024;
 // set_send_file_copies(true): the copy even where sendfile(2) exists (tests run both paths).
 std::atomic<bool> g_copy_only{false};
 
-bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
-
 // What macOS can do too (its sendfile(2) has another signature; this copy is the fallback).
 // A short send re-reads the unsent rest on the next call: simpler than keeping a buffer.
 IoResult copy(const Socket& socket, int in, std::uint64_t offset, std::uint64_t length) {
@@ -47,6 +45,8 @@ IoResult copy(const Socket& socket, int in, std::uint64_t offset, std::uint64_t 
 }
 
 #if TABAGENT_LINUX_SENDFILE
+bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
+
 // sendfile moves at most 0x7ffff000 bytes per call anyway; asking for less keeps off_t arithmetic
 // obviously in range.
 constexpr std::uint64_t k_sendfile_step = 1ULL << 30;
