@@ -2,14 +2,11 @@
 
 #include "core/jobs/job_manager.hpp"
 #include "core/service/service.hpp"
-#include "core/util/fd.hpp"
+#include "core/platform/net.hpp"
 #include "host/file_server_rules.hpp"
 #include "host/origin.hpp"
 
 #include <spdlog/spdlog.h>
-
-#include <fcntl.h>
-#include <sys/stat.h>
 
 namespace tabagent::host {
 namespace {
@@ -38,18 +35,6 @@ void answer(http::Response& res, int status, const Error* error = nullptr) {
     nlohmann::json body = {{"error", {{"code", to_string(error->code)}, {"message", error->message}}}};
     if (error->details.contains("knownMissing")) body["error"]["knownMissing"] = true; // from a .no_exist marker
     res.set_body(body.dump(), "application/json");
-}
-
-// The blob as a regular file, never through a link (the Store already refused links leaving the
-// repo; O_NOFOLLOW closes the window between its check and this open).
-Result<util::UniqueFd> open_blob(const std::filesystem::path& path, std::uint64_t& size) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return tl::unexpected(util::errno_error(errno, "cannot open", path));
-    util::UniqueFd owned(fd);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return fail(ErrorCode::not_found, "not a regular file");
-    size = static_cast<std::uint64_t>(st.st_size);
-    return owned;
 }
 
 } // namespace
@@ -144,9 +129,11 @@ void FileServer::handle(const http::Request& req, http::Response& res) {
 }
 
 void FileServer::serve_file(const http::Request& req, http::Response& res, const service::FilePresence& file) {
-    std::uint64_t size = 0;
-    auto fd = open_blob(file.blob_path, size);
-    if (!fd) {
+    // The blob as a regular file, never through a link (the Store already refused links leaving the
+    // repo; opening without following closes the window between its check and this open).
+    // TODO(seam-fs): platform/file.hpp's File once it lands (open_file_to_send is net.hpp's stand-in).
+    auto blob = platform::open_file_to_send(file.blob_path);
+    if (!blob) {
         Error gone{ErrorCode::not_found, "file is not in the cache", {}};
         return answer(res, 404, &gone);
     }
@@ -155,6 +142,7 @@ void FileServer::serve_file(const http::Request& req, http::Response& res, const
         res.set_header("ETag", "\"" + file.blob_path.filename().string() + "\"");
     if (!file.commit.empty()) res.set_header("X-Repo-Commit", file.commit);
     const std::string type(content_type_for(file.path.filename().string()));
+    const std::uint64_t size = blob->size();
 
     RangeAnswer range{RangeAnswer::Kind::whole, 0, size};
     if (auto header = req.header("Range")) range = answer_range(*header, size);
@@ -169,9 +157,9 @@ void FileServer::serve_file(const http::Request& req, http::Response& res, const
                                             std::to_string(range.first + range.length - 1) + "/" + std::to_string(size));
     }
     res.set_header("Content-Type", type);
-    // The server sends this range with sendfile straight from the page cache: no chunk of the file
-    // is ever held in this process (DESIGN §7), whatever its size.
-    res.set_file(std::move(*fd), range.first, range.length);
+    // The server sends this range with sendfile (TransmitFile) straight from the page cache: no chunk
+    // of the file is ever held in this process (DESIGN §7), whatever its size.
+    res.set_file(std::move(*blob), range.first, range.length);
 }
 
 Status FileServer::fetch_missing(const http::Request& req, const std::string& repo, const std::string& revision,

@@ -4,7 +4,8 @@
 // transformers.js can use it as env.remoteHost; a missing file is downloaded through the job
 // manager first when the host is online (a local caching mirror). 127.0.0.1 only, random port,
 // 128-bit token, Host header checked, CORS only for allowed extension origins, GET/HEAD only,
-// single Range requests, file bodies sent with sendfile by the host's own server (host/http).
+// single Range requests, file bodies sent with sendfile (TransmitFile) by the host's own server
+// (host/http).
 #include "core/error.hpp"
 #include "host/http/server.hpp"
 

@@ -1,20 +1,17 @@
 // The loopback HTTP server (host/http) over real sockets: keep-alive, pipelining, HTTP/1.0,
-// refusals, sendfile bodies, timeouts, the connection bound, client_gone and stop().
-#include "core/util/fd.hpp"
+// refusals, sendfile bodies, timeouts, the connection bound, client_gone and stop(). The clients'
+// sockets and the served files go through platform/net.hpp too.
+#include "core/platform/net.hpp"
 #include "host/http/server.hpp"
 
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -22,6 +19,7 @@
 using namespace tabagent;
 using namespace tabagent::host::http;
 using namespace std::chrono_literals;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -32,7 +30,7 @@ std::string file_content() {
     return s;
 }
 
-constexpr off_t k_big_size = 64 << 20;
+constexpr std::uint64_t k_big_size = 64 << 20;
 
 // Longer than any test runs: only what a test sets itself ever times out, so no assertion depends
 // on how quickly a loaded machine gets to its next step.
@@ -45,10 +43,37 @@ Server::Options patient() {
 // Hang guard for waits on the server: only a server that never answers fails it.
 constexpr auto k_guard = 30s;
 
+// A fresh folder under the system's temp folder, removed with everything in it.
+class TempDir {
+public:
+    TempDir() {
+        std::random_device random;
+        m_path = fs::temp_directory_path() / ("tabagent-http-test-" + std::to_string(random()) + std::to_string(random()));
+        REQUIRE(fs::create_directory(m_path));
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(m_path, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return m_path; }
+
+private:
+    fs::path m_path;
+};
+
+platform::FileToSend open_to_send(const fs::path& path) {
+    auto f = platform::open_file_to_send(path);
+    if (!f) throw std::runtime_error(f.error().message);
+    return std::move(*f);
+}
+
 struct Fixture {
     std::string content = file_content();
-    util::UniqueFd file{::memfd_create("http-test", MFD_CLOEXEC)};
-    util::UniqueFd big{::memfd_create("http-test-big", MFD_CLOEXEC)}; // sparse, larger than socket buffers
+    TempDir dir;
+    fs::path file = dir.path() / "file";
+    fs::path big = dir.path() / "big"; // sparse, larger than socket buffers
     std::promise<void> wait_started;
     std::promise<bool> gone_seen;
     std::atomic<bool> gone_reported{false};
@@ -56,9 +81,10 @@ struct Fixture {
     int port = 0;
 
     explicit Fixture(Server::Options options = patient()) {
-        REQUIRE(file);
-        REQUIRE(::write(file.get(), content.data(), content.size()) == static_cast<ssize_t>(content.size()));
-        REQUIRE(::ftruncate(big.get(), k_big_size) == 0);
+        std::ofstream(file, std::ios::binary) << content;
+        REQUIRE(fs::file_size(file) == content.size());
+        std::ofstream{big, std::ios::binary}.close();
+        fs::resize_file(big, k_big_size);
         server = std::make_unique<Server>([this](const Request& req, Response& res) { handle(req, res); }, options);
         auto p = server->start();
         REQUIRE(p);
@@ -69,12 +95,11 @@ struct Fixture {
         const auto& t = req.target();
         if (t == "/small") return res.set_body("hello", "text/plain");
         if (t == "/file" || t == "/part") {
-            util::UniqueFd fd(::dup(file.get()));
-            if (t == "/file") res.set_file(std::move(fd), 0, content.size());
-            else res.set_file(std::move(fd), 10, 100);
+            if (t == "/file") res.set_file(open_to_send(file), 0, content.size());
+            else res.set_file(open_to_send(file), 10, 100);
             return;
         }
-        if (t == "/big") return res.set_file(util::UniqueFd(::dup(big.get())), 0, k_big_size);
+        if (t == "/big") return res.set_file(open_to_send(big), 0, k_big_size);
         if (t == "/throw") throw std::runtime_error("boom");
         if (t == "/wait") { // as the file server does while a download runs
             wait_started.set_value();
@@ -89,29 +114,31 @@ struct Fixture {
 
 class Client {
 public:
-    explicit Client(int port) : m_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        addr.sin_port = htons(static_cast<std::uint16_t>(port));
-        REQUIRE(::connect(m_fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    explicit Client(int port) {
+        auto s = platform::connect_loopback(port);
+        REQUIRE(s);
+        m_socket = std::move(*s);
     }
     void send(const std::string& bytes) {
-        REQUIRE(::send(m_fd.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+        std::string_view rest = bytes;
+        while (!rest.empty()) {
+            auto r = platform::send_some(m_socket, rest, false);
+            REQUIRE(r.state == platform::IoState::ok);
+            rest.remove_prefix(r.bytes);
+        }
     }
     // Everything until the server closes (or `wait` passes without a byte: then `closed` stays false).
     std::string read_all(std::chrono::milliseconds wait = k_guard) {
         std::string out;
         char buf[65536];
         while (true) {
-            pollfd p{m_fd.get(), POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return out;
-            ssize_t n = ::recv(m_fd.get(), buf, sizeof buf, 0);
-            if (n <= 0) {
+            if (!readable(wait)) return out;
+            auto r = platform::recv_some(m_socket, buf);
+            if (r.state != platform::IoState::ok) {
                 closed = true;
                 return out;
             }
-            out.append(buf, static_cast<std::size_t>(n));
+            out.append(buf, r.bytes);
         }
     }
     // Reads until `n` bytes arrived (or the server closed / k_guard passed without a byte).
@@ -119,25 +146,25 @@ public:
         std::string out;
         char buf[65536];
         while (out.size() < n) {
-            pollfd p{m_fd.get(), POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(k_guard).count())) <= 0) break;
-            ssize_t got = ::recv(m_fd.get(), buf, std::min(sizeof buf, n - out.size()), 0);
-            if (got <= 0) break;
-            out.append(buf, static_cast<std::size_t>(got));
+            if (!readable(k_guard)) break;
+            auto r = platform::recv_some(m_socket, std::span<char>(buf, std::min(sizeof buf, n - out.size())));
+            if (r.state != platform::IoState::ok) break;
+            out.append(buf, r.bytes);
         }
         return out;
     }
-    void close() { m_fd.reset(); }
-    // True once the server has closed its end (nothing left to read but the end of the stream).
-    bool closed_by_server() {
-        pollfd p{m_fd.get(), POLLIN, 0};
-        char byte = 0;
-        return ::poll(&p, 1, 0) > 0 && ::recv(m_fd.get(), &byte, 1, MSG_PEEK) == 0;
-    }
+    void close() { m_socket.reset(); }
+    // True once the server has closed its end.
+    bool closed_by_server() { return platform::peer_gone(m_socket); }
     bool closed = false;
 
 private:
-    util::UniqueFd m_fd;
+    bool readable(std::chrono::milliseconds wait) {
+        platform::PollItem item{m_socket.native(), platform::k_readable, 0};
+        auto n = platform::poll(std::span(&item, 1), wait);
+        return n && *n > 0;
+    }
+    platform::Socket m_socket;
 };
 
 std::string get(const std::string& target, const std::string& extra = "") {
@@ -335,10 +362,5 @@ TEST_CASE("host: the HTTP server stops at once with open, idle and half-sent con
     partial.read_all();
     CHECK(partial.closed);
     // The listener is gone: a new connection is refused.
-    util::UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<std::uint16_t>(f.port));
-    CHECK(::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0);
+    CHECK_FALSE(platform::connect_loopback(f.port));
 }

@@ -4,8 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <exception>
 
@@ -19,8 +17,8 @@ constexpr auto k_linger_time = std::chrono::milliseconds(200);
 constexpr std::size_t k_linger_bytes = 256 * 1024;
 
 struct Link {
-    int socket;
-    int wake;
+    const platform::Socket& socket;
+    const platform::Waker& wake;
     const ConnectionLimits& limits;
 };
 
@@ -31,7 +29,7 @@ bool send_response(const Link& link, const Response& response, bool keep_alive, 
     if (response.file && response.file->length > 0) {
         if (send_all(link.socket, head, true, link.wake, stall) != Io::ok) return false;
         const FileBody& f = *response.file;
-        return send_file(link.socket, f.fd.get(), f.offset, f.length, link.wake, stall) == Io::ok;
+        return send_file_range(link.socket, f.file.native(), f.offset, f.length, link.wake, stall) == Io::ok;
     }
     head += response.body; // small bodies (errors, JSON) go out in the same segment as the head
     return send_all(link.socket, head, false, link.wake, stall) == Io::ok;
@@ -40,7 +38,7 @@ bool send_response(const Link& link, const Response& response, bool keep_alive, 
 // Half-closes, then discards what the client still sends for a moment, so that it reads our last
 // response before it sees the connection end.
 void linger(const Link& link) {
-    ::shutdown(link.socket, SHUT_WR);
+    platform::shutdown(link.socket, platform::Shutdown::send);
     const auto deadline = Clock::now() + k_linger_time;
     char sink[4096];
     for (std::size_t drained = 0; drained < k_linger_bytes;) {
@@ -71,8 +69,9 @@ void run_handler(const Handler& handler, const Request& request, Response& respo
 
 } // namespace
 
-void serve_connection(int socket, int wake_fd, const Handler& handler, const ConnectionLimits& limits) {
-    const Link link{socket, wake_fd, limits};
+void serve_connection(const platform::Socket& socket, const platform::Waker& wake, const Handler& handler,
+                      const ConnectionLimits& limits) {
+    const Link link{socket, wake, limits};
     std::string buffer; // received, not yet consumed: the current head and any pipelined requests
     for (int served = 0; served < limits.max_requests; ++served) {
         // Between requests the client may think for idle_timeout; once a head has begun it must
@@ -84,7 +83,7 @@ void serve_connection(int socket, int wake_fd, const Handler& handler, const Con
             const std::size_t old = buffer.size();
             buffer.resize(old + std::min(k_read_step, limits.max_head_bytes - old));
             std::size_t got = 0;
-            Io io = receive_some(socket, buffer.data() + old, buffer.size() - old, got, wake_fd, deadline);
+            Io io = receive_some(socket, buffer.data() + old, buffer.size() - old, got, wake, deadline);
             buffer.resize(old + got);
             if (io == Io::timeout && begun) return refuse(link, 408, "the request head did not arrive in time");
             if (io != Io::ok) return; // idle timeout, client gone or server stopping: just close

@@ -2,6 +2,7 @@
 // One client connection of the loopback HTTP server: reads request heads, hands each to the
 // handler, writes the responses in order (pipelined requests included), keeps the connection
 // alive between requests within the limits below, and refuses anything carrying a body.
+#include "core/platform/net.hpp"
 #include "host/http/message.hpp"
 
 #include <chrono>
@@ -18,7 +19,8 @@ struct ConnectionLimits {
 };
 
 // Serves `socket` (non-blocking) until the client leaves, a limit is reached, an error occurs or
-// `wake_fd` fires (server stopping). Does not close `socket`: its owner does.
-void serve_connection(int socket, int wake_fd, const Handler& handler, const ConnectionLimits& limits);
+// `wake` is raised (server stopping). Does not close `socket`: its owner does.
+void serve_connection(const platform::Socket& socket, const platform::Waker& wake, const Handler& handler,
+                      const ConnectionLimits& limits);
 
 } // namespace tabagent::host::http

@@ -1,7 +1,5 @@
 #include "host/http/message.hpp"
 
-#include <poll.h>
-
 #include <algorithm>
 
 namespace tabagent::host::http {
@@ -15,12 +13,6 @@ bool framing_header(std::string_view name) {
 
 } // namespace
 
-bool Request::client_gone() const {
-    pollfd p{m_socket, POLLRDHUP, 0};
-    if (::poll(&p, 1, 0) <= 0) return false; // nothing to report (or EINTR: ask again later)
-    return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
-}
-
 void Response::set_header(std::string name, std::string value) {
     auto same = [&name](const auto& h) { return iequals(h.first, name); };
     headers.erase(std::remove_if(headers.begin(), headers.end(), same), headers.end());
@@ -33,9 +25,9 @@ void Response::set_body(std::string content, std::string content_type) {
     set_header("Content-Type", std::move(content_type));
 }
 
-void Response::set_file(util::UniqueFd fd, std::uint64_t offset, std::uint64_t length) {
+void Response::set_file(platform::FileToSend source, std::uint64_t offset, std::uint64_t length) {
     body.clear();
-    file = FileBody{std::move(fd), offset, length};
+    file = FileBody{std::move(source), offset, length};
 }
 
 std::string_view reason_phrase(int status) {

@@ -1,8 +1,9 @@
 #pragma once
 // What a handler of the loopback HTTP server sees and fills in: the parsed request, with a way to
 // ask whether its client is still there, and a response whose body is either a small string or a
-// byte range of an open file (sent with sendfile, never copied through user space).
-#include "core/util/fd.hpp"
+// byte range of an open file (sent with sendfile / TransmitFile, never copied through user space
+// where the OS allows).
+#include "core/platform/net.hpp"
 #include "host/http/request_head.hpp"
 
 #include <cstdint>
@@ -17,23 +18,23 @@ namespace tabagent::host::http {
 
 class Request {
 public:
-    Request(const RequestHead& head, int socket) : m_head(head), m_socket(socket) {}
+    Request(const RequestHead& head, const platform::Socket& socket) : m_head(head), m_socket(socket) {}
     const RequestHead& head() const { return m_head; }
     const std::string& method() const { return m_head.method; }
     const std::string& target() const { return m_head.target; }
     std::optional<std::string_view> header(std::string_view name) const { return m_head.header(name); }
     bool has_header(std::string_view name) const { return m_head.has_header(name); }
-    // True once the peer closed or reset the connection. Polls the connection's own socket without
-    // consuming anything, so pipelined requests already sent stay where they are.
-    bool client_gone() const;
+    // True once the peer closed or reset the connection (platform::peer_gone): consumes nothing, so
+    // pipelined requests already sent stay where they are.
+    bool client_gone() const { return platform::peer_gone(m_socket); }
 
 private:
     const RequestHead& m_head;
-    int m_socket;
+    const platform::Socket& m_socket;
 };
 
 struct FileBody {
-    util::UniqueFd fd;
+    platform::FileToSend file;
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
 };
@@ -49,7 +50,7 @@ struct Response {
     // Replaces an earlier header of the same name (case-insensitive).
     void set_header(std::string name, std::string value);
     void set_body(std::string content, std::string content_type);
-    void set_file(util::UniqueFd fd, std::uint64_t offset, std::uint64_t length);
+    void set_file(platform::FileToSend file, std::uint64_t offset, std::uint64_t length);
     std::uint64_t content_length() const { return file ? file->length : body.size(); }
 };
 

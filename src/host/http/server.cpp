@@ -2,38 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 namespace tabagent::host::http {
 namespace {
 
 constexpr int k_backlog = 64;
-// After accept() failed for lack of descriptors, wait this long before trying again rather than spin.
-constexpr int k_accept_retry_ms = 50;
+// After accept() failed (out of descriptors, say), wait this long before trying again rather than spin.
+constexpr auto k_accept_retry = std::chrono::milliseconds(50);
 
-Error socket_error(const char* what) {
-    return Error{ErrorCode::internal, std::string("file server: ") + what + ": " + std::strerror(errno), {}};
-}
-
-// sendfile(2) cannot be told MSG_NOSIGNAL; with SIGPIPE blocked in the threads that write, a
-// client hanging up mid-body is an EPIPE here, whatever the embedding process does with SIGPIPE.
-void block_sigpipe() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
+Error server_error(const Error& e) { return Error{e.code, "file server: " + e.message, e.details}; }
 
 } // namespace
 
@@ -44,21 +20,11 @@ Server::Server(Handler handler, Options options) : m_handler(std::move(handler))
 Server::~Server() { stop(); }
 
 Result<int> Server::bind() {
-    m_wake = util::UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!m_wake) return tl::unexpected(socket_error("eventfd"));
-    m_listener = util::UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!m_listener) return tl::unexpected(socket_error("socket"));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK); // never another interface
-    addr.sin_port = 0;                             // the kernel picks a free port
-    if (::bind(m_listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-        return tl::unexpected(socket_error("bind"));
-    if (::listen(m_listener.get(), k_backlog) != 0) return tl::unexpected(socket_error("listen"));
-    socklen_t len = sizeof addr;
-    if (::getsockname(m_listener.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-        return tl::unexpected(socket_error("getsockname"));
-    m_port = ntohs(addr.sin_port);
+    if (auto opened = m_wake.open(); !opened) return tl::unexpected(server_error(opened.error()));
+    auto listener = platform::listen_loopback(k_backlog); // 127.0.0.1 only, a port the OS picks
+    if (!listener) return tl::unexpected(server_error(listener.error()));
+    m_listener = std::move(listener->socket);
+    m_port = listener->port;
     return m_port;
 }
 
@@ -85,13 +51,10 @@ void Server::stop() {
             m_stopping = true;
             // Wakes workers blocked on their socket (idle keep-alive, slow client, sendfile). The fds
             // are still open: a worker closes its socket only under m_mutex, after leaving the set.
-            for (int fd : m_serving) ::shutdown(fd, SHUT_RDWR);
+            for (const platform::Socket* socket : m_serving) platform::shutdown(*socket, platform::Shutdown::both);
         }
     }
-    if (m_wake) {
-        std::uint64_t one = 1;
-        [[maybe_unused]] auto n = ::write(m_wake.get(), &one, sizeof one); // only fails if already readable
-    }
+    m_wake.raise();
     m_changed.notify_all();
     if (m_acceptor.joinable()) m_acceptor.join();
     m_listener.reset(); // new connections are refused from here on
@@ -109,31 +72,28 @@ void Server::accept_loop() {
             m_changed.wait(lock, [this] { return m_stopping || m_accepted.size() < m_idle_workers; });
             if (m_stopping) return;
         }
-        pollfd fds[2] = {{m_listener.get(), POLLIN, 0}, {m_wake.get(), POLLIN, 0}};
-        if (::poll(fds, 2, -1) < 0) continue; // EINTR
-        if (fds[1].revents != 0) return;
-        int fd = ::accept4(m_listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                spdlog::default_logger()->warn("file server: accept: {}", std::strerror(errno));
-                pollfd wake{m_wake.get(), POLLIN, 0};
-                ::poll(&wake, 1, k_accept_retry_ms);
-            }
-            continue; // EAGAIN, ECONNABORTED, EINTR: nothing to do
+        platform::PollItem items[2] = {{m_listener.native(), platform::k_readable, 0},
+                                       {m_wake.pollable(), platform::k_readable, 0}};
+        auto n = platform::poll(items, std::chrono::milliseconds(-1));
+        if (!n || *n == 0) continue; // EINTR
+        if (items[1].got != 0) return;
+        auto socket = platform::accept(m_listener); // non-blocking, not inherited, Nagle off
+        if (!socket) {
+            spdlog::default_logger()->warn("file server: {}", socket.error().message);
+            platform::PollItem wake{m_wake.pollable(), platform::k_readable, 0};
+            (void)platform::poll(std::span(&wake, 1), k_accept_retry);
+            continue;
         }
-        util::UniqueFd socket(fd);
-        int one = 1; // small heads and error bodies should not wait for Nagle
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (!*socket) continue; // nothing was waiting after all
         std::lock_guard lock(m_mutex);
-        m_accepted.push_back(std::move(socket));
+        m_accepted.push_back(std::move(*socket));
         m_changed.notify_all();
     }
 }
 
 void Server::worker_loop() {
-    block_sigpipe();
     while (true) {
-        util::UniqueFd socket;
+        platform::Socket socket;
         {
             std::unique_lock lock(m_mutex);
             m_changed.wait(lock, [this] { return m_stopping || !m_accepted.empty(); });
@@ -141,11 +101,11 @@ void Server::worker_loop() {
             socket = std::move(m_accepted.front());
             m_accepted.pop_front();
             --m_idle_workers;
-            m_serving.insert(socket.get());
+            m_serving.insert(&socket);
         }
-        serve_connection(socket.get(), m_wake.get(), m_handler, m_options.limits);
+        serve_connection(socket, m_wake, m_handler, m_options.limits);
         std::lock_guard lock(m_mutex);
-        m_serving.erase(socket.get());
+        m_serving.erase(&socket);
         socket.reset(); // under the lock: stop() must never shut down a number reused by another open
         ++m_idle_workers;
         m_changed.notify_all();

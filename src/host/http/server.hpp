@@ -2,13 +2,13 @@
 // A small HTTP/1.1 server for 127.0.0.1 (DESIGN §3 "Why a loopback server", §7): the host's own,
 // so that tabagent-host links no HTTP library (cpp-httplib with OpenSSL, brotli and zlib cost ~7 ms
 // of dynamic loading on every start, though only open_file_server used it) and so that file bodies
-// can go out with sendfile.
+// can go out with sendfile (TransmitFile on Windows). Sockets go through platform/net.hpp.
 //
 // One accept thread and a fixed pool of workers, one connection per worker. When every worker is
 // busy the accept thread stops accepting: further connections wait in the kernel's backlog until
 // a worker is free (no 503s; browsers open at most 6 connections per host anyway).
 #include "core/error.hpp"
-#include "core/util/fd.hpp"
+#include "core/platform/net.hpp"
 #include "host/http/connection.hpp"
 #include "host/http/message.hpp"
 
@@ -54,15 +54,15 @@ private:
     Handler m_handler;
     Options m_options;
     int m_port = 0;
-    util::UniqueFd m_listener;
-    util::UniqueFd m_wake; // eventfd: readable for good once stop() begins
+    platform::Socket m_listener;
+    platform::Waker m_wake; // raised for good once stop() begins
 
     std::mutex m_mutex; // guards everything below
     std::condition_variable m_changed;
     bool m_stopping = false;
-    std::deque<util::UniqueFd> m_accepted; // accepted, not yet picked up by a worker
+    std::deque<platform::Socket> m_accepted; // accepted, not yet picked up by a worker
     std::size_t m_idle_workers = 0;
-    std::set<int> m_serving; // sockets workers are serving; closed only under m_mutex
+    std::set<const platform::Socket*> m_serving; // sockets workers are serving; closed only under m_mutex
 
     std::mutex m_stop_mutex;
     std::thread m_acceptor;

@@ -1,0 +1,28 @@
+#pragma once
+// Inside the Windows side of the seam only: Winsock's headers in the order they need, its start-up
+// and its errors as Error.
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include "core/error.hpp"
+
+#include <winsock2.h> // before windows.h, which would otherwise pull in winsock 1
+#include <ws2tcpip.h>
+#include <windows.h>
+#include <mswsock.h>
+
+namespace tabagent::platform::windows {
+
+// WSAStartup(2.2) once per process (a function-local static, so threads race safely). Never
+// WSACleanup: sockets may still be closing in other threads when statics are destroyed, and the
+// process's end releases everything anyway.
+Status start_winsock();
+
+// `what`: the Winsock error text (FormatMessage) with its number.
+Error wsa_error(ErrorCode code, const char* what, int err = ::WSAGetLastError());
+Error last_error(ErrorCode code, const char* what, DWORD err = ::GetLastError());
+
+} // namespace tabagent::platform::windows
