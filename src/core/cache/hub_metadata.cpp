@@ -54,7 +54,7 @@ bool repo_folder_exists(const Store& store, std::string_view repo) {
 Status ensure_cachedir_tag(const fs::path& root) {
     std::error_code ec;
     fs::create_directories(root, ec);
-    if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot create the cache folder", root));
+    if (ec) return tl::unexpected(util::fs_error(ec, "cannot create the cache folder", root));
     auto created = util::create_new_file(root / std::string(k_cachedir_tag_name), k_cachedir_tag_content);
     if (!created) return tl::unexpected(created.error());
     return {};
@@ -111,7 +111,7 @@ Result<bool> write_tree_cache(const Store& store, const model::RepoListing& list
     for (auto& [name, info] : files) doc["files"][name] = std::move(info);
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
-    if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot create the trees folder", path.parent_path()));
+    if (ec) return tl::unexpected(util::fs_error(ec, "cannot create the trees folder", path.parent_path()));
     // ensure_ascii, as Python's json.dump does by default.
     if (auto st = util::write_file_atomically(path, doc.dump(1, ' ', true)); !st) return tl::unexpected(st.error());
     return true;
@@ -141,7 +141,7 @@ Status write_no_exist(const Store& store, std::string_view repo, std::string_vie
     fs::create_directories(marker.parent_path(), ec);
     if (ec)
         return tl::unexpected(
-            util::errno_error(ec.value(), "cannot create the .no_exist folder", marker.parent_path()));
+            util::fs_error(ec, "cannot create the .no_exist folder", marker.parent_path()));
     auto created = util::create_new_file(marker, "");
     if (!created) return tl::unexpected(created.error());
     return {};
