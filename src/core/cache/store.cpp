@@ -104,9 +104,7 @@ Status Store::write_ref(std::string_view repo, std::string_view revision, std::s
     if (auto st = validate_revision(revision); !st) return st;
     if (auto st = validate_commit(commit); !st) return st;
     auto path = ref_path(repo, revision);
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    if (ec) return tl::unexpected(util::fs_error(ec, "cannot create refs folder", path.parent_path()));
+    if (auto made = platform::create_directories(path.parent_path()); !made) return made;
     // A ref names the snapshot every reader resolves: it must survive a power cut once written
     // (huggingface_hub reads it too), so both the file and the rename are flushed.
     return util::write_file_atomically(path, commit, {.durability = util::Durability::file_and_directory});
@@ -192,9 +190,7 @@ bool Store::has_blob(std::string_view repo, std::string_view etag, std::optional
 
 Result<bool> Store::create_link(const fs::path& link, const fs::path& blob, bool new_blob) const {
     auto parent = link.parent_path();
-    std::error_code ec;
-    fs::create_directories(parent, ec);
-    if (ec) return tl::unexpected(util::fs_error(ec, "cannot create snapshot folder", parent));
+    if (auto made = platform::create_directories(parent); !made) return tl::unexpected(made.error());
     // Relative, like huggingface_hub: the cache stays valid when its root is moved or mounted
     // elsewhere. ../../blobs/<etag> plus one ../ per nested folder.
     auto target = blob.lexically_relative(parent);
@@ -244,9 +240,7 @@ Result<CachedFile> Store::publish(std::string_view repo, std::string_view commit
         // complete-looking blob with holes.
         if (auto st = fd->sync(); !st) return tl::unexpected(st.error());
     }
-    std::error_code ec;
-    fs::create_directories(blobs_dir(repo), ec);
-    if (ec) return tl::unexpected(util::fs_error(ec, "cannot create blobs folder", blobs_dir(repo)));
+    if (auto made = platform::create_directories(blobs_dir(repo)); !made) return tl::unexpected(made.error());
     auto existing = detail::lstat_path(blob);
     const bool new_blob = !(existing && existing->kind == Kind::regular && existing->size == file.size);
     if (!new_blob) {

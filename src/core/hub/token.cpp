@@ -62,8 +62,7 @@ Status store_token(const std::filesystem::path& data_dir, std::string_view token
         return fail(ErrorCode::bad_request, "token contains a line break");
     std::error_code ec;
     if (!std::filesystem::exists(data_dir, ec)) {
-        std::filesystem::create_directories(data_dir, ec);
-        if (ec) return tl::unexpected(util::fs_error(ec, "cannot create", data_dir));
+        if (auto made = platform::create_directories(data_dir); !made) return made;
         std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
     }
     // 0600 from the creation on (a chmod after the write would leave a readable window; on Windows

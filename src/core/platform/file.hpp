@@ -16,13 +16,9 @@
 
 namespace tabagent::platform {
 
-#if defined(_WIN32)
-using NativeFile = void*; // HANDLE; nullptr when closed (INVALID_HANDLE_VALUE never stored)
-inline constexpr NativeFile k_no_file = nullptr;
-#else
-using NativeFile = int;
-inline constexpr NativeFile k_no_file = -1;
-#endif
+// An fd on POSIX, a HANDLE on Windows (INVALID_HANDLE_VALUE is -1 there too); the same alias as
+// platform/net.hpp's (a second identical alias is legal C++), so File::get() goes to send_file().
+using NativeFile = std::intptr_t;
 
 // An OS error as the protocol sees it: no space / quota -> DISK_FULL, no such file or folder ->
 // NOT_FOUND, anything else INTERNAL. The message is "<what>: <OS text>" (the OS text alone when
@@ -37,7 +33,7 @@ std::uint64_t pid_for_temp_names();
 class File {
 public:
     File() = default;
-    // Takes ownership; an invalid handle (-1, INVALID_HANDLE_VALUE, nullptr) makes a closed File.
+    // Takes ownership; an invalid handle (-1 / INVALID_HANDLE_VALUE, or a null HANDLE) makes a closed File.
     explicit File(NativeFile handle);
     ~File() { reset(); }
     File(File&& o) noexcept : m_handle(o.release()) {}
@@ -57,13 +53,14 @@ public:
     static Result<std::optional<File>> create_new(const std::filesystem::path& path, int mode = 0644);
 
     NativeFile get() const { return m_handle; }
-    explicit operator bool() const { return m_handle != k_no_file; }
+    static constexpr NativeFile k_closed = -1;
+    explicit operator bool() const { return m_handle != k_closed; }
     NativeFile release() {
         NativeFile h = m_handle;
-        m_handle = k_no_file;
+        m_handle = k_closed;
         return h;
     }
-    void reset(NativeFile handle = k_no_file);
+    void reset(NativeFile handle = k_closed);
     // Closes and reports what the close says (a network filesystem may report a failed write only
     // there). The file is closed whatever the result.
     Status close();
@@ -86,7 +83,7 @@ public:
     void start_writeback(std::uint64_t offset, std::uint64_t length) const;
 
 private:
-    NativeFile m_handle = k_no_file;
+    NativeFile m_handle = k_closed;
 };
 
 // The lock files huggingface_hub's `filelock` takes, so both tools exclude each other. POSIX:

@@ -61,6 +61,10 @@ struct RetryBudget {
 };
 inline const RetryBudget k_default_retry{};
 
+// mkdir -p: creates `path` and its missing parents (Windows: CreateDirectoryW on the `\\?\` form, so
+// beyond MAX_PATH too). An existing folder is success; errors are os_error()s naming the folder.
+Status create_directories(const std::filesystem::path& path);
+
 // rename(2) / MoveFileExW(MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH): `to` is replaced
 // atomically when it exists (a file, or on POSIX an empty folder).
 Status rename_replace(const std::filesystem::path& from, const std::filesystem::path& to,

@@ -1,5 +1,6 @@
 // POSIX side of platform/file.hpp (Linux, macOS).
 #include "core/platform/file.hpp"
+#include "core/platform/fs.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -30,18 +31,23 @@ Error os_error(std::error_code ec, std::string what, const std::filesystem::path
 
 std::error_code last_error() { return {errno, std::generic_category()}; }
 
+namespace {
+// The fd inside a NativeFile (which is wide enough for a Windows HANDLE).
+int fd_of(NativeFile handle) { return static_cast<int>(handle); }
+} // namespace
+
 std::uint64_t pid_for_temp_names() { return static_cast<std::uint64_t>(::getpid()); }
 
-File::File(NativeFile handle) : m_handle(handle < 0 ? k_no_file : handle) {}
+File::File(NativeFile handle) : m_handle(handle < 0 ? k_closed : handle) {}
 
 void File::reset(NativeFile handle) {
-    if (m_handle >= 0) ::close(m_handle);
-    m_handle = handle;
+    if (m_handle >= 0) ::close(static_cast<int>(m_handle));
+    m_handle = handle < 0 ? k_closed : handle;
 }
 
 Status File::close() {
     if (m_handle < 0) return {};
-    const int fd = release();
+    const auto fd = static_cast<int>(release());
     // EINTR: the fd is gone all the same (Linux, and POSIX.1-2024 for the interrupted close).
     if (::close(fd) != 0 && errno != EINTR) return tl::unexpected(os_error(last_error(), "close", {}));
     return {};
@@ -68,13 +74,13 @@ Result<std::optional<File>> File::create_new(const std::filesystem::path& path, 
 
 Result<std::uint64_t> File::size() const {
     struct stat st {};
-    if (::fstat(m_handle, &st) != 0) return tl::unexpected(os_error(last_error(), "fstat", {}));
+    if (::fstat(fd_of(m_handle), &st) != 0) return tl::unexpected(os_error(last_error(), "fstat", {}));
     return static_cast<std::uint64_t>(st.st_size);
 }
 
 Result<std::size_t> File::pread_some(std::span<std::byte> buffer, std::uint64_t offset) const {
     while (true) {
-        ssize_t n = ::pread(m_handle, buffer.data(), buffer.size(), static_cast<off_t>(offset));
+        ssize_t n = ::pread(fd_of(m_handle), buffer.data(), buffer.size(), static_cast<off_t>(offset));
         if (n >= 0) return static_cast<std::size_t>(n);
         if (errno != EINTR) return tl::unexpected(os_error(last_error(), "read", {}));
     }
@@ -83,7 +89,7 @@ Result<std::size_t> File::pread_some(std::span<std::byte> buffer, std::uint64_t 
 Status File::pwrite_all(const void* data, std::size_t size, std::uint64_t offset) const {
     const auto* p = static_cast<const char*>(data);
     while (size > 0) {
-        ssize_t n = ::pwrite(m_handle, p, size, static_cast<off_t>(offset));
+        ssize_t n = ::pwrite(fd_of(m_handle), p, size, static_cast<off_t>(offset));
         if (n < 0) {
             if (errno == EINTR) continue;
             return tl::unexpected(os_error(last_error(), "write", {}));
@@ -96,30 +102,30 @@ Status File::pwrite_all(const void* data, std::size_t size, std::uint64_t offset
 }
 
 Status File::truncate(std::uint64_t size) const {
-    if (::ftruncate(m_handle, static_cast<off_t>(size)) != 0)
+    if (::ftruncate(fd_of(m_handle), static_cast<off_t>(size)) != 0)
         return tl::unexpected(os_error(last_error(), "cannot truncate", {}));
     return {};
 }
 
 Status File::sync() const {
-    if (::fsync(m_handle) != 0) return tl::unexpected(os_error(last_error(), "fsync", {}));
+    if (::fsync(fd_of(m_handle)) != 0) return tl::unexpected(os_error(last_error(), "fsync", {}));
     return {};
 }
 
 Status File::sync_data() const {
 #if defined(__linux__) && !defined(TABAGENT_POSIX_FALLBACKS)
-    const int rc = ::fdatasync(m_handle);
+    const int rc = ::fdatasync(fd_of(m_handle));
 #else
     // macOS declares fdatasync only in recent SDKs; fsync is everywhere (and on macOS neither
     // reaches the platter, F_FULLFSYNC would: not needed for "old or new, never empty").
-    const int rc = ::fsync(m_handle);
+    const int rc = ::fsync(fd_of(m_handle));
 #endif
     if (rc != 0) return tl::unexpected(os_error(last_error(), "cannot sync", {}));
     return {};
 }
 
 Result<File> File::duplicate() const {
-    int fd = ::fcntl(m_handle, F_DUPFD_CLOEXEC, 0);
+    int fd = ::fcntl(fd_of(m_handle), F_DUPFD_CLOEXEC, 0);
     if (fd < 0) return tl::unexpected(os_error(last_error(), "dup", {}));
     return File(fd);
 }
@@ -127,7 +133,7 @@ Result<File> File::duplicate() const {
 void File::start_writeback(std::uint64_t offset, std::uint64_t length) const {
 #if defined(__linux__) && !defined(TABAGENT_POSIX_FALLBACKS)
     // Only queues the I/O (no wait for it): the final fsync finds little left to do.
-    ::sync_file_range(m_handle, static_cast<off_t>(offset), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
+    ::sync_file_range(fd_of(m_handle), static_cast<off_t>(offset), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
 #else
     (void)offset;
     (void)length; // a hint only; the fsync before publishing does the work
@@ -135,15 +141,13 @@ void File::start_writeback(std::uint64_t offset, std::uint64_t length) const {
 }
 
 Result<FileLock> FileLock::try_lock(const std::filesystem::path& lock_path) {
-    std::error_code ec;
-    std::filesystem::create_directories(lock_path.parent_path(), ec);
-    // Report why the folder is missing (EROFS, EACCES, ENOSPC), not the ENOENT that follows,
+    // Reports why the folder is missing (EROFS, EACCES, ENOSPC), not the ENOENT that would follow,
     // which would read as NOT_FOUND: "the file is not on the Hub".
-    if (ec) return tl::unexpected(os_error(ec, "cannot create the lock folder", lock_path.parent_path()));
+    if (auto made = platform::create_directories(lock_path.parent_path()); !made) return tl::unexpected(made.error());
     auto file = File::open_write(lock_path, 0644);
     if (!file) return tl::unexpected(file.error());
     FileLock lock;
-    if (::flock(file->get(), LOCK_EX | LOCK_NB) == 0) lock.m_file = std::move(*file);
+    if (::flock(fd_of(file->get()), LOCK_EX | LOCK_NB) == 0) lock.m_file = std::move(*file);
     else if (errno != EWOULDBLOCK)
         return tl::unexpected(os_error(last_error(), "flock", lock_path));
     return lock;
@@ -156,8 +160,8 @@ Result<bool> FileLock::held_elsewhere(const std::filesystem::path& lock_path) {
         if (errno == ENOENT || errno == ENOTDIR) return false;
         return tl::unexpected(os_error(last_error(), "cannot open lock file", lock_path));
     }
-    if (::flock(file.get(), LOCK_EX | LOCK_NB) == 0) {
-        ::flock(file.get(), LOCK_UN);
+    if (::flock(fd_of(file.get()), LOCK_EX | LOCK_NB) == 0) {
+        ::flock(fd_of(file.get()), LOCK_UN);
         return false;
     }
     if (errno == EWOULDBLOCK) return true;
@@ -166,7 +170,7 @@ Result<bool> FileLock::held_elsewhere(const std::filesystem::path& lock_path) {
 
 void FileLock::unlock() {
     if (m_file) {
-        ::flock(m_file.get(), LOCK_UN);
+        ::flock(fd_of(m_file.get()), LOCK_UN);
         m_file.reset();
     }
 }

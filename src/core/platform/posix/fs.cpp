@@ -78,6 +78,13 @@ Status set_file_times(const fs::path& path, TimePoint atime, TimePoint mtime) {
     return {};
 }
 
+Status create_directories(const fs::path& path) {
+    std::error_code ec;
+    fs::create_directories(path, ec);
+    if (ec) return tl::unexpected(os_error(ec, "cannot create folder", path));
+    return {};
+}
+
 Status rename_replace(const fs::path& from, const fs::path& to, const RetryBudget&) {
     if (::rename(from.c_str(), to.c_str()) != 0) return tl::unexpected(os_error(last_error(), "cannot rename", to));
     return {};

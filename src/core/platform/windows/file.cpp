@@ -1,5 +1,6 @@
 // Windows side of platform/file.hpp.
 #include "core/platform/file.hpp"
+#include "core/platform/fs.hpp"
 
 #include "core/platform/windows/win.hpp"
 
@@ -14,6 +15,9 @@ namespace {
 // Others may read, write, rename and delete what we hold open, as on POSIX (a reader of a blob
 // must not stop a `delete` or a `clean`, nor a rename into place stop on our own handle).
 constexpr DWORD k_share_all = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+
+HANDLE handle_of(NativeFile file) { return reinterpret_cast<HANDLE>(file); }
+NativeFile native_of(HANDLE h) { return reinterpret_cast<NativeFile>(h); }
 
 std::string win_message(DWORD code) {
     wchar_t* buffer = nullptr;
@@ -42,7 +46,7 @@ Result<File> open_with(const fs::path& path, DWORD access, DWORD disposition, co
     HANDLE h = ::CreateFileW(win::long_path(path).c_str(), access, k_share_all, nullptr, disposition,
                              FILE_ATTRIBUTE_NORMAL, nullptr);
     if (h == INVALID_HANDLE_VALUE) return tl::unexpected(os_error(win::last(), what, path));
-    return File(h);
+    return File(native_of(h));
 }
 
 OVERLAPPED at(std::uint64_t offset) {
@@ -77,16 +81,17 @@ std::error_code last_error() { return win::last(); }
 
 std::uint64_t pid_for_temp_names() { return ::GetCurrentProcessId(); }
 
-File::File(NativeFile handle) : m_handle(handle == INVALID_HANDLE_VALUE ? nullptr : handle) {}
+// A null HANDLE is as invalid as INVALID_HANDLE_VALUE (-1, k_closed): both make a closed File.
+File::File(NativeFile handle) : m_handle(handle == 0 ? k_closed : handle) {}
 
 void File::reset(NativeFile handle) {
-    if (m_handle) ::CloseHandle(m_handle);
-    m_handle = handle == INVALID_HANDLE_VALUE ? nullptr : handle;
+    if (m_handle != k_closed) ::CloseHandle(handle_of(m_handle));
+    m_handle = handle == 0 ? k_closed : handle;
 }
 
 Status File::close() {
-    if (!m_handle) return {};
-    if (!::CloseHandle(release())) return tl::unexpected(os_error(win::last(), "close", {}));
+    if (m_handle == k_closed) return {};
+    if (!::CloseHandle(handle_of(release()))) return tl::unexpected(os_error(win::last(), "close", {}));
     return {};
 }
 
@@ -99,7 +104,7 @@ Result<File> File::open_write(const fs::path& path, int) {
 Result<std::optional<File>> File::create_new(const fs::path& path, int) {
     HANDLE h = ::CreateFileW(win::long_path(path).c_str(), GENERIC_READ | GENERIC_WRITE, k_share_all, nullptr,
                              CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr);
-    if (h != INVALID_HANDLE_VALUE) return std::optional<File>(File(h));
+    if (h != INVALID_HANDLE_VALUE) return std::optional<File>(File(native_of(h)));
     const DWORD code = ::GetLastError();
     if (code == ERROR_FILE_EXISTS || code == ERROR_ALREADY_EXISTS) return std::optional<File>();
     return tl::unexpected(os_error(win::error(code), "cannot create", path));
@@ -107,7 +112,7 @@ Result<std::optional<File>> File::create_new(const fs::path& path, int) {
 
 Result<std::uint64_t> File::size() const {
     LARGE_INTEGER size{};
-    if (!::GetFileSizeEx(m_handle, &size)) return tl::unexpected(os_error(win::last(), "GetFileSizeEx", {}));
+    if (!::GetFileSizeEx(handle_of(m_handle), &size)) return tl::unexpected(os_error(win::last(), "GetFileSizeEx", {}));
     return static_cast<std::uint64_t>(size.QuadPart);
 }
 
@@ -115,7 +120,7 @@ Result<std::size_t> File::pread_some(std::span<std::byte> buffer, std::uint64_t 
     OVERLAPPED ov = at(offset);
     DWORD got = 0;
     const auto want = static_cast<DWORD>(std::min<std::size_t>(buffer.size(), 1u << 30));
-    if (!::ReadFile(m_handle, buffer.data(), want, &got, &ov)) {
+    if (!::ReadFile(handle_of(m_handle), buffer.data(), want, &got, &ov)) {
         if (::GetLastError() == ERROR_HANDLE_EOF) return std::size_t{0};
         return tl::unexpected(os_error(win::last(), "read", {}));
     }
@@ -128,7 +133,7 @@ Status File::pwrite_all(const void* data, std::size_t size, std::uint64_t offset
         OVERLAPPED ov = at(offset);
         DWORD put = 0;
         const auto chunk = static_cast<DWORD>(std::min<std::size_t>(size, 1u << 30));
-        if (!::WriteFile(m_handle, p, chunk, &put, &ov)) return tl::unexpected(os_error(win::last(), "write", {}));
+        if (!::WriteFile(handle_of(m_handle), p, chunk, &put, &ov)) return tl::unexpected(os_error(win::last(), "write", {}));
         if (put == 0) return fail(ErrorCode::internal, "write: no progress");
         p += put;
         size -= put;
@@ -140,24 +145,30 @@ Status File::pwrite_all(const void* data, std::size_t size, std::uint64_t offset
 Status File::truncate(std::uint64_t size) const {
     FILE_END_OF_FILE_INFO info{};
     info.EndOfFile.QuadPart = static_cast<LONGLONG>(size);
-    if (!::SetFileInformationByHandle(m_handle, FileEndOfFileInfo, &info, sizeof info))
+    if (!::SetFileInformationByHandle(handle_of(m_handle), FileEndOfFileInfo, &info, sizeof info))
         return tl::unexpected(os_error(win::last(), "cannot truncate", {}));
     return {};
 }
 
 Status File::sync() const {
-    if (!::FlushFileBuffers(m_handle)) return tl::unexpected(os_error(win::last(), "FlushFileBuffers", {}));
-    return {};
+    if (::FlushFileBuffers(handle_of(m_handle))) return {};
+    // FlushFileBuffers needs write access; a file opened for reading (Store::publish flushes the
+    // partial it opened so) is flushed through a second, writable handle on the same file.
+    if (::GetLastError() == ERROR_ACCESS_DENIED) {
+        win::Handle writable(::ReOpenFile(handle_of(m_handle), GENERIC_WRITE, k_share_all, 0));
+        if (writable && ::FlushFileBuffers(writable.get())) return {};
+    }
+    return tl::unexpected(os_error(win::last(), "FlushFileBuffers", {}));
 }
 
 Status File::sync_data() const { return sync(); } // Windows has no data-only flush
 
 Result<File> File::duplicate() const {
     HANDLE copy = nullptr;
-    if (!::DuplicateHandle(::GetCurrentProcess(), m_handle, ::GetCurrentProcess(), &copy, 0, FALSE,
+    if (!::DuplicateHandle(::GetCurrentProcess(), handle_of(m_handle), ::GetCurrentProcess(), &copy, 0, FALSE,
                            DUPLICATE_SAME_ACCESS))
         return tl::unexpected(os_error(win::last(), "DuplicateHandle", {}));
-    return File(copy);
+    return File(native_of(copy));
 }
 
 // The cache manager's lazy writer already writes dirty pages back within seconds; FlushFileBuffers
@@ -178,9 +189,9 @@ void unlock_byte0(HANDLE h) {
 } // namespace
 
 Result<FileLock> FileLock::try_lock(const fs::path& lock_path) {
-    std::error_code ec;
-    fs::create_directories(lock_path.parent_path(), ec);
-    if (ec) return tl::unexpected(os_error(ec, "cannot create the lock folder", lock_path.parent_path()));
+    // Reports why the folder is missing (EROFS, EACCES, ENOSPC), not the ENOENT that would follow,
+    // which would read as NOT_FOUND: "the file is not on the Hub".
+    if (auto made = platform::create_directories(lock_path.parent_path()); !made) return tl::unexpected(made.error());
     HANDLE h = INVALID_HANDLE_VALUE;
     // ERROR_ACCESS_DENIED also means "delete pending": filelock unlinks its lock file on release, and
     // the name is unusable until every handle on it closes. A sharing violation is a peer that opened
@@ -197,7 +208,7 @@ Result<FileLock> FileLock::try_lock(const fs::path& lock_path) {
         if (::GetLastError() == ERROR_SHARING_VIOLATION) return lock;
         return tl::unexpected(os_error(win::last(), "cannot open lock file", lock_path));
     }
-    File file(h);
+    File file(native_of(h));
     if (lock_byte0(h)) lock.m_file = std::move(file);
     else if (::GetLastError() != ERROR_LOCK_VIOLATION && ::GetLastError() != ERROR_IO_PENDING)
         return tl::unexpected(os_error(win::last(), "LockFileEx", lock_path));
@@ -206,16 +217,16 @@ Result<FileLock> FileLock::try_lock(const fs::path& lock_path) {
 
 Result<bool> FileLock::held_elsewhere(const fs::path& lock_path) {
     // No OPEN_ALWAYS: probing must not create the file; the link itself, not a target.
-    File file(::CreateFileW(win::long_path(lock_path).c_str(), GENERIC_READ, k_share_all, nullptr, OPEN_EXISTING,
-                            FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+    File file(native_of(::CreateFileW(win::long_path(lock_path).c_str(), GENERIC_READ, k_share_all, nullptr,
+                                      OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, nullptr)));
     if (!file) {
         const DWORD code = ::GetLastError();
         if (code == ERROR_FILE_NOT_FOUND || code == ERROR_PATH_NOT_FOUND) return false;
         if (code == ERROR_SHARING_VIOLATION) return true;
         return tl::unexpected(os_error(win::error(code), "cannot open lock file", lock_path));
     }
-    if (lock_byte0(file.get())) {
-        unlock_byte0(file.get());
+    if (lock_byte0(handle_of(file.get()))) {
+        unlock_byte0(handle_of(file.get()));
         return false;
     }
     if (::GetLastError() == ERROR_LOCK_VIOLATION) return true;
@@ -224,7 +235,7 @@ Result<bool> FileLock::held_elsewhere(const fs::path& lock_path) {
 
 void FileLock::unlock() {
     if (m_file) {
-        unlock_byte0(m_file.get());
+        unlock_byte0(handle_of(m_file.get()));
         m_file.reset();
     }
 }

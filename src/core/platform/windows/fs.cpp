@@ -113,14 +113,71 @@ Status set_file_times(const fs::path& path, TimePoint atime, TimePoint mtime) {
     return {};
 }
 
+Status create_directories(const fs::path& path) {
+    const auto wide = win::long_path(path);
+    // Every prefix after the `\\?\C:\` or `\\?\UNC\server\share\` root, shortest first.
+    std::size_t start = wide.rfind(L"\\\\?\\UNC\\", 0) == 0 ? wide.find(L'\\', wide.find(L'\\', 8) + 1) : 7;
+    if (start == std::wstring::npos || start > wide.size()) start = wide.size();
+    for (std::size_t i = start; i <= wide.size(); ++i) {
+        if (i != wide.size() && wide[i] != L'\\') continue;
+        const auto prefix = wide.substr(0, i);
+        if (prefix.size() <= 7) continue;
+        if (::CreateDirectoryW(prefix.c_str(), nullptr)) continue;
+        const DWORD code = ::GetLastError();
+        if (code == ERROR_ALREADY_EXISTS) {
+            const DWORD attributes = ::GetFileAttributesW(prefix.c_str());
+            if (attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY)) continue;
+        } else if (code == ERROR_ACCESS_DENIED && i < wide.size()) {
+            continue; // a parent we may not create but may enter (a drive root, a share)
+        }
+        return tl::unexpected(os_error(win::error(code), "cannot create folder", path));
+    }
+    return {};
+}
+
+namespace {
+
+// SetFileInformationByHandle(FileRenameInfoEx, REPLACE_IF_EXISTS | POSIX_SEMANTICS) (Windows 10 1607+,
+// NTFS): the target is replaced even while a reader holds it open with FILE_SHARE_DELETE, as
+// rename(2) does; MoveFileExW refuses that (ERROR_ACCESS_DENIED) until the reader closes. False with
+// ERROR_INVALID_PARAMETER / ERROR_NOT_SUPPORTED where the OS or filesystem lacks it (Wine 8, FAT).
+bool rename_posix(const std::wstring& from, const std::wstring& to) {
+    constexpr auto k_file_rename_info_ex = static_cast<FILE_INFO_BY_HANDLE_CLASS>(22); // FileRenameInfoEx
+    constexpr DWORD k_replace_if_exists = 0x1, k_posix_semantics = 0x2;
+    win::Handle h(::CreateFileW(from.c_str(), DELETE | SYNCHRONIZE, k_share_all, nullptr, OPEN_EXISTING,
+                                FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS, nullptr));
+    if (!h) return false;
+    const std::size_t name_bytes = to.size() * sizeof(wchar_t);
+    std::vector<char> buffer(sizeof(FILE_RENAME_INFO) + name_bytes);
+    auto* info = reinterpret_cast<FILE_RENAME_INFO*>(buffer.data());
+    info->Flags = k_replace_if_exists | k_posix_semantics;
+    info->RootDirectory = nullptr;
+    info->FileNameLength = static_cast<DWORD>(name_bytes);
+    std::memcpy(info->FileName, to.data(), name_bytes);
+    if (!::SetFileInformationByHandle(h.get(), k_file_rename_info_ex, info, static_cast<DWORD>(buffer.size())))
+        return false;
+    // The rename's durability: MOVEFILE_WRITE_THROUGH's counterpart is a flush of the file's volume
+    // metadata, which NTFS logs before SetFileInformationByHandle returns.
+    return true;
+}
+
+bool unsupported(DWORD code) { return code == ERROR_INVALID_PARAMETER || code == ERROR_NOT_SUPPORTED; }
+
+} // namespace
+
 Status rename_replace(const fs::path& from, const fs::path& to, const RetryBudget& retry) {
     const auto wide_from = win::long_path(from), wide_to = win::long_path(to);
-    // WRITE_THROUGH: returns once the rename is on the disk (what the POSIX side's folder fsync gives).
-    if (!win::with_retry(retry, [&] {
-            return ::MoveFileExW(wide_from.c_str(), wide_to.c_str(),
-                                 MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) != 0;
-        }))
-        return tl::unexpected(os_error(win::last(), "cannot rename " + u8string(from) + " to", to));
+    bool posix = true;
+    const bool renamed = win::with_retry(retry, [&] {
+        if (posix) {
+            if (rename_posix(wide_from, wide_to)) return true;
+            if (!unsupported(::GetLastError())) return false;
+            posix = false;
+        }
+        // WRITE_THROUGH: returns once the rename is on the disk (what the POSIX side's folder fsync gives).
+        return ::MoveFileExW(wide_from.c_str(), wide_to.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH) != 0;
+    });
+    if (!renamed) return tl::unexpected(os_error(win::last(), "cannot rename " + u8string(from) + " to", to));
     return {};
 }
 
