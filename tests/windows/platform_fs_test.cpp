@@ -236,7 +236,9 @@ TEST_CASE("windows fs: publishing links the blob, or moves it into the snapshot 
     const std::string content = "weights of a model";
     // Store::publish trusts the caller's hash check (the download engine's): any sha256-shaped etag.
     const std::string etag(64, 'e');
-    const model::RepoFile file{"onnx/model.onnx", content.size(), etag, true};
+    // A repo file name outside ASCII (and outside Latin-1): UTF-8 in the seam, UTF-16 on disk.
+    const std::string name = "onnx/mod\xC3\xA8le-\xE6\x97\xA5\xE6\x9C\xAC.onnx"; // onnx/modèle-日本.onnx
+    const model::RepoFile file{name, content.size(), etag, true};
     const auto partial = store.partial_path("o/n", file.etag);
     REQUIRE(platform::create_directories(partial.parent_path()));
     put(partial, content);
@@ -255,6 +257,8 @@ TEST_CASE("windows fs: publishing links the blob, or moves it into the snapshot 
     REQUIRE(scan->revisions.size() == 1);
     REQUIRE(scan->revisions[0].files.size() == 1);
     CHECK(scan->revisions[0].files[0].present);
+    CHECK(scan->revisions[0].files[0].path == name);
+    CHECK(names_in(entry.parent_path()) == std::vector<std::string>{"mod\xC3\xA8le-\xE6\x97\xA5\xE6\x9C\xAC.onnx"});
     const auto stats = cache::stats(tmp.path());
     if (*supported) {
         CHECK(platform::lstat(entry)->kind == platform::Kind::symlink);

@@ -78,7 +78,7 @@ struct Cleaner {
         for (const auto& p : r.partials) {
             if (p.last_modified >= cutoff) continue;
             if (partial_in_use(store, r.repo, p)) continue;
-            const auto path = r.dir / p.file;
+            const auto path = r.dir / platform::u8path(p.file);
             const auto prefix = path.filename().string();
             std::uint64_t bytes = 0;
             std::error_code ec;

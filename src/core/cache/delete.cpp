@@ -84,7 +84,7 @@ Result<std::uint64_t> delete_files(const fs::path& root, std::string_view repo,
         auto snap = snapshots_dir / rev.commit;
         for (const auto& file : rev.files) {
             if (!wanted.count(file.path)) continue;
-            auto entry = snap / file.path;
+            auto entry = snap / platform::u8path(file.path);
             auto st = detail::lstat_path(entry);
             if (!st || st->kind == Kind::directory) continue;
             if (auto removed = platform::remove_file(entry); !removed) return tl::unexpected(removed.error());

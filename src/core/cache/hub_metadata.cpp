@@ -115,7 +115,7 @@ Result<bool> write_tree_cache(const Store& store, const model::RepoListing& list
 }
 
 fs::path no_exist_path(const Store& store, std::string_view repo, std::string_view commit, std::string_view path) {
-    return store.repo_dir(repo) / ".no_exist" / std::string(commit) / std::string(path);
+    return store.repo_dir(repo) / ".no_exist" / std::string(commit) / platform::u8path(path);
 }
 
 bool is_known_missing(const Store& store, std::string_view repo, std::string_view path, std::string_view revision) {

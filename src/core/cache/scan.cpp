@@ -180,7 +180,7 @@ void scan_snapshot(ScannedRepo& repo, ScannedRevision& rev, const Directory& sna
                 etag = std::string(*fast);
             } else {
                 // Unusual text (absolute link, odd ../ count): resolve lexically, never follow.
-                auto link = fs::path(snap_path) / rel;
+                auto link = platform::u8path(snap_path) / platform::u8path(rel);
                 auto resolved = detail::resolve_link_lexically(link, *target);
                 if (!detail::lexically_within(repo.dir, resolved)) {
                     escaped = true;

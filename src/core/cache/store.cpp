@@ -79,7 +79,7 @@ fs::path Store::snapshot_dir(std::string_view repo, std::string_view commit) con
 }
 fs::path Store::snapshot_file_path(std::string_view repo, std::string_view commit,
                                    std::string_view path) const {
-    return snapshot_dir(repo, commit) / std::string(path);
+    return snapshot_dir(repo, commit) / platform::u8path(path); // UTF-8 on every platform
 }
 fs::path Store::ref_path(std::string_view repo, std::string_view revision) const {
     return repo_dir(repo) / "refs" / std::string(revision);
