@@ -118,6 +118,7 @@ export interface RepoStats extends LegacyTimes, LegacyPartialBytes {
 export interface StatsPayload extends LegacyCacheRoot, LegacyPartialBytes {
   totalRepos: number; total_repos: number; totalSize: number; total_size: number;
   diskFree: number | null; disk_free: number | null;
+  linkMode: "symlinks" | "degraded" | "unknown";
   repos: RepoStats[]; warnings: string[];
 }
 // clean, and `tabagent-cache clean --json`.

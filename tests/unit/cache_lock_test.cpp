@@ -4,11 +4,14 @@
 
 #include <doctest/doctest.h>
 
-#include <fcntl.h>
 #include <future>
+#include <thread>
+
+// Another process holding the lock: fork, and flock as filelock's UnixFileLock takes it.
+#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/wait.h>
-#include <thread>
+#include <unistd.h>
 
 using namespace cache_test;
 using namespace tabagent;

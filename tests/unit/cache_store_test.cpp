@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h> // st_ino: the kept blob is the same file
+
 using namespace cache_test;
 using namespace tabagent;
 using tabagent::cache::Store;

@@ -3,6 +3,7 @@
 // way to place files exactly as a download would (partial -> publish).
 #include "core/cache/store.hpp"
 #include "core/model/repo_file.hpp"
+#include "core/platform/fs.hpp"
 #include "core/util/hash.hpp"
 
 #include <doctest/doctest.h>
@@ -11,10 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
-#include <sys/stat.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace cache_test {
 
@@ -30,18 +29,23 @@ class TempDir {
 public:
     // `base` overrides $TMPDIR (e.g. /dev/shm for a test that creates 40 000 entries).
     explicit TempDir(const char* base = nullptr) {
-        if (!base || !*base) base = std::getenv("TMPDIR");
-        std::string tmpl = std::string(base && *base ? base : "/tmp") + "/tabagent-cache-test-XXXXXX";
-        char* made = ::mkdtemp(tmpl.data());
-        REQUIRE(made != nullptr);
-        m_path = made;
+        std::error_code ec;
+        const fs::path parent = base && *base ? fs::path(base) : fs::temp_directory_path(ec); // $TMPDIR
+        REQUIRE_FALSE(ec);
+        std::random_device random;
+        for (int attempt = 0; attempt < 100 && m_path.empty(); ++attempt) {
+            auto candidate = parent / ("tabagent-cache-test-" + std::to_string(random()));
+            if (fs::create_directory(candidate, ec)) m_path = candidate; // false when it already existed
+        }
+        REQUIRE_FALSE(m_path.empty());
     }
     ~TempDir() {
         std::error_code ec;
         // Restore permissions a test may have removed, so cleanup always succeeds.
         for (fs::recursive_directory_iterator it(m_path, fs::directory_options::skip_permission_denied, ec), end;
              !ec && it != end; it.increment(ec))
-            if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0755);
+            if (it->is_directory(ec) && !it->is_symlink(ec))
+                fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
         fs::remove_all(m_path, ec);
     }
     TempDir(const TempDir&) = delete;
@@ -93,16 +97,7 @@ inline RepoFile put(const Store& store, const std::string& repo, const std::stri
 
 inline void set_times(const fs::path& path, std::chrono::system_clock::time_point atime,
                       std::chrono::system_clock::time_point mtime) {
-    using namespace std::chrono;
-    auto to_ts = [](system_clock::time_point t) {
-        auto ns = duration_cast<nanoseconds>(t.time_since_epoch()).count();
-        struct timespec ts {};
-        ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-        ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-        return ts;
-    };
-    struct timespec times[2] = {to_ts(atime), to_ts(mtime)};
-    REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) == 0);
+    REQUIRE(tabagent::platform::set_file_times(path, atime, mtime));
 }
 
 inline std::chrono::system_clock::time_point days_ago(int days) {

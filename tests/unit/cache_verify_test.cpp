@@ -4,8 +4,7 @@
 
 #include <doctest/doctest.h>
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "core/platform/file.hpp"
 
 using namespace cache_test;
 using namespace tabagent;
@@ -13,14 +12,15 @@ using namespace tabagent;
 namespace {
 const std::string k_repo = "org/model";
 
-void flip_byte(const fs::path& path, off_t offset) {
-    int fd = ::open(path.c_str(), O_RDWR);
-    REQUIRE(fd >= 0);
-    char c = 0;
-    REQUIRE(::pread(fd, &c, 1, offset) == 1);
-    c = static_cast<char>(c ^ 0x01);
-    REQUIRE(::pwrite(fd, &c, 1, offset) == 1);
-    ::close(fd);
+void flip_byte(const fs::path& path, std::uint64_t offset) {
+    auto file = platform::File::open_write(path);
+    REQUIRE(file);
+    std::byte c{};
+    auto got = file->pread_some(std::span(&c, 1), offset);
+    REQUIRE(got);
+    REQUIRE(*got == 1);
+    c ^= std::byte{0x01};
+    REQUIRE(file->pwrite_all(&c, 1, offset));
 }
 
 const cache::BlobCheck* find(const cache::VerifyReport& r, const std::string& etag) {

@@ -5,10 +5,9 @@
 #include "core/cache/lock.hpp"
 #include "core/cache/partials.hpp"
 #include "core/cache/store.hpp"
+#include "core/platform/fs.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <unistd.h>
 
 namespace tabagent::cache {
 namespace fs = std::filesystem;
@@ -79,7 +78,7 @@ struct Cleaner {
         for (const auto& p : r.partials) {
             if (p.last_modified >= cutoff) continue;
             if (partial_in_use(store, r.repo, p)) continue;
-            const auto path = r.dir / p.file;
+            const auto path = r.dir / platform::u8path(p.file);
             const auto prefix = path.filename().string();
             std::uint64_t bytes = 0;
             std::error_code ec;
@@ -89,7 +88,7 @@ struct Cleaner {
                 if (name.rfind(prefix, 0) != 0 || name.ends_with(".lock")) continue;
                 auto st = detail::lstat_path(it->path());
                 if (!st || st->kind != detail::Kind::regular) continue;
-                if (!options.dry_run && ::unlink(it->path().c_str()) != 0) {
+                if (!options.dry_run && !platform::remove_file(it->path())) {
                     report.warnings.push_back("cannot remove " + it->path().string());
                     continue;
                 }

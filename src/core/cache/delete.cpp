@@ -4,11 +4,10 @@
 #include "core/cache/scan.hpp"
 #include "core/cache/store.hpp"
 #include "core/names.hpp"
+#include "core/platform/fs.hpp"
 #include "core/util/fd.hpp"
 
-#include <cerrno>
 #include <set>
-#include <unistd.h>
 
 namespace tabagent::cache {
 namespace fs = std::filesystem;
@@ -33,15 +32,22 @@ void prune_empty(fs::path dir, const fs::path& stop) {
     std::error_code ec;
     while (dir != stop && detail::lexically_within(stop, dir)) {
         if (!fs::is_empty(dir, ec) || ec) return;
-        if (::rmdir(dir.c_str()) != 0) return;
+        if (!platform::remove_empty_dir(dir)) return;
         dir = dir.parent_path();
     }
 }
 
 Status remove_tree(const fs::path& path) {
+    // A link is removed as a link, never its target's content: asked first through the seam, since
+    // libstdc++'s remove_all on Windows cannot tell a directory link from a folder.
+    if (auto st = detail::lstat_path(path); st && st->kind == Kind::symlink) {
+        auto removed = platform::remove_file(path);
+        if (!removed) return tl::unexpected(removed.error());
+        return {};
+    }
     std::error_code ec;
-    fs::remove_all(path, ec); // removes symlinks as links, never their targets
-    if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot remove", path));
+    fs::remove_all(path, ec);
+    if (ec) return tl::unexpected(util::fs_error(ec, "cannot remove", path));
     return {};
 }
 
@@ -78,11 +84,10 @@ Result<std::uint64_t> delete_files(const fs::path& root, std::string_view repo,
         auto snap = snapshots_dir / rev.commit;
         for (const auto& file : rev.files) {
             if (!wanted.count(file.path)) continue;
-            auto entry = snap / file.path;
+            auto entry = snap / platform::u8path(file.path);
             auto st = detail::lstat_path(entry);
             if (!st || st->kind == Kind::directory) continue;
-            if (::unlink(entry.c_str()) != 0)
-                return tl::unexpected(util::errno_error(errno, "cannot remove snapshot entry", entry));
+            if (auto removed = platform::remove_file(entry); !removed) return tl::unexpected(removed.error());
             if (file.is_copy) freed += st->size;
             else if (!file.etag.empty()) candidate_blobs.insert(file.etag);
             prune_empty(entry.parent_path(), snapshots_dir);
@@ -106,8 +111,7 @@ Result<std::uint64_t> delete_files(const fs::path& root, std::string_view repo,
         auto blob = blobs_dir / etag;
         auto st = detail::lstat_path(blob);
         if (!st || st->kind != Kind::regular) continue;
-        if (::unlink(blob.c_str()) != 0)
-            return tl::unexpected(util::errno_error(errno, "cannot remove blob", blob));
+        if (auto removed = platform::remove_file(blob); !removed) return tl::unexpected(removed.error());
         freed += st->size;
     }
 

@@ -1,60 +1,12 @@
 #include "core/cache/fs_detail.hpp"
 
 #include "core/names.hpp"
+#include "core/platform/file.hpp"
 
 #include <atomic>
-#include <cerrno>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace tabagent::cache::detail {
 namespace fs = std::filesystem;
-namespace {
-
-TimePoint to_time_point(const struct timespec& ts) {
-    using namespace std::chrono;
-    return TimePoint(duration_cast<system_clock::duration>(seconds(ts.tv_sec) + nanoseconds(ts.tv_nsec)));
-}
-
-Stat from_stat(const struct stat& st) {
-    Stat out;
-    if (S_ISREG(st.st_mode)) out.kind = Kind::regular;
-    else if (S_ISDIR(st.st_mode)) out.kind = Kind::directory;
-    else if (S_ISLNK(st.st_mode)) out.kind = Kind::symlink;
-    out.size = static_cast<std::uint64_t>(st.st_size);
-#ifdef __APPLE__
-    out.atime = to_time_point(st.st_atimespec);
-    out.mtime = to_time_point(st.st_mtimespec);
-#else
-    out.atime = to_time_point(st.st_atim);
-    out.mtime = to_time_point(st.st_mtim);
-#endif
-    return out;
-}
-
-} // namespace
-
-std::optional<Stat> lstat_path(const fs::path& path, int* err) {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) {
-        if (err) *err = errno;
-        return std::nullopt;
-    }
-    return from_stat(st);
-}
-
-std::optional<Stat> lstat_at(int dirfd, const char* name) {
-    struct stat st {};
-    if (::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return std::nullopt;
-    return from_stat(st);
-}
-
-std::optional<Stat> stat_path(const fs::path& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-    return from_stat(st);
-}
 
 bool lexically_within(const fs::path& base, const fs::path& p) {
     auto b = base.lexically_normal();
@@ -95,7 +47,7 @@ fs::path temp_sibling(const fs::path& final_path) {
     static std::atomic<unsigned> counter{0};
     // The stem is cut so the name stays under NAME_MAX even for long file names.
     auto name = std::string(k_temp_prefix) + final_path.filename().string().substr(0, 100) + "-" +
-                std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+                std::to_string(platform::pid_for_temp_names()) + "-" + std::to_string(counter.fetch_add(1));
     return final_path.parent_path() / name;
 }
 

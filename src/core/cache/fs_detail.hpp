@@ -3,6 +3,7 @@
 // lexical link resolution. Kept lexical on purpose: a scan of 20 000 links must
 // not pay one realpath() per entry.
 #include "core/error.hpp"
+#include "core/platform/fs.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -15,21 +16,13 @@ namespace tabagent::cache::detail {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
-enum class Kind { regular, directory, symlink, other };
+using Kind = platform::Kind;
+using Stat = platform::FileInfo;
 
-struct Stat {
-    Kind kind = Kind::other;
-    std::uint64_t size = 0;
-    TimePoint atime{};
-    TimePoint mtime{};
-};
-
-// lstat(2); nullopt when the path does not exist or cannot be stat'ed (errno left in `err`).
-std::optional<Stat> lstat_path(const std::filesystem::path& path, int* err = nullptr);
-// fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW): the cheap form for walking a folder.
-std::optional<Stat> lstat_at(int dirfd, const char* name);
-// stat(2) (follows links).
-std::optional<Stat> stat_path(const std::filesystem::path& path);
+// lstat (platform::lstat); nullopt when the path does not exist or cannot be stat'ed.
+inline std::optional<Stat> lstat_path(const std::filesystem::path& path) { return platform::lstat(path); }
+// stat (follows links).
+inline std::optional<Stat> stat_path(const std::filesystem::path& path) { return platform::stat(path); }
 
 // True when `p` is `base` or below it; both are compared lexically after normalisation.
 bool lexically_within(const std::filesystem::path& base, const std::filesystem::path& p);

@@ -3,6 +3,7 @@
 #include "core/cache/fs_detail.hpp"
 #include "core/cache/store.hpp"
 #include "core/names.hpp"
+#include "core/platform/fs.hpp"
 #include "core/util/atomic_file.hpp"
 #include "core/util/fd.hpp"
 
@@ -52,9 +53,7 @@ bool repo_folder_exists(const Store& store, std::string_view repo) {
 }
 
 Status ensure_cachedir_tag(const fs::path& root) {
-    std::error_code ec;
-    fs::create_directories(root, ec);
-    if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot create the cache folder", root));
+    if (auto made = platform::create_directories(root); !made) return made;
     auto created = util::create_new_file(root / std::string(k_cachedir_tag_name), k_cachedir_tag_content);
     if (!created) return tl::unexpected(created.error());
     return {};
@@ -109,16 +108,14 @@ Result<bool> write_tree_cache(const Store& store, const model::RepoListing& list
     doc["format_version"] = k_tree_format_version;
     doc["files"] = nlohmann::ordered_json::object();
     for (auto& [name, info] : files) doc["files"][name] = std::move(info);
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot create the trees folder", path.parent_path()));
+    if (auto made = platform::create_directories(path.parent_path()); !made) return tl::unexpected(made.error());
     // ensure_ascii, as Python's json.dump does by default.
     if (auto st = util::write_file_atomically(path, doc.dump(1, ' ', true)); !st) return tl::unexpected(st.error());
     return true;
 }
 
 fs::path no_exist_path(const Store& store, std::string_view repo, std::string_view commit, std::string_view path) {
-    return store.repo_dir(repo) / ".no_exist" / std::string(commit) / std::string(path);
+    return store.repo_dir(repo) / ".no_exist" / std::string(commit) / platform::u8path(path);
 }
 
 bool is_known_missing(const Store& store, std::string_view repo, std::string_view path, std::string_view revision) {
@@ -137,11 +134,7 @@ Status write_no_exist(const Store& store, std::string_view repo, std::string_vie
     if (auto st = validate_file_path(path); !st) return st;
     if (!is_commit_hash(commit)) return fail(ErrorCode::bad_request, "commit must be 40 lower-case hex characters");
     const auto marker = no_exist_path(store, repo, commit, path);
-    std::error_code ec;
-    fs::create_directories(marker.parent_path(), ec);
-    if (ec)
-        return tl::unexpected(
-            util::errno_error(ec.value(), "cannot create the .no_exist folder", marker.parent_path()));
+    if (auto made = platform::create_directories(marker.parent_path()); !made) return made;
     auto created = util::create_new_file(marker, "");
     if (!created) return tl::unexpected(created.error());
     return {};

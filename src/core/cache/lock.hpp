@@ -1,8 +1,9 @@
 #pragma once
-// Per-blob inter-process lock (DESIGN §4, §10): flock on <root>/.locks/models--o--n/<etag>.lock,
-// the same file huggingface_hub's filelock uses, so the two tools also exclude each other.
+// Per-blob inter-process lock (DESIGN §4, §10) on <root>/.locks/models--o--n/<etag>.lock, the same
+// file and the same lock huggingface_hub's filelock takes (flock on POSIX, LockFileEx of byte 0 on
+// Windows: platform::FileLock), so the two tools also exclude each other.
 // The lock only saves duplicate work; integrity never depends on it (only verified blobs are
-// renamed into place). flock locks vanish with their process, so there is no "stale lock" to
+// renamed into place). Such locks vanish with their process, so there is no "stale lock" to
 // break: a bounded wait is all the staleness handling needed.
 #include "core/error.hpp"
 #include "core/util/fd.hpp"

@@ -2,6 +2,7 @@
 
 #include "core/cache/scan.hpp"
 #include "core/cache/store.hpp"
+#include "core/platform/fs.hpp"
 #include "core/util/fd.hpp"
 
 namespace tabagent::cache {
@@ -56,12 +57,12 @@ bool is_partial_side_file(std::string_view name) {
 std::vector<fs::path> partial_lock_paths(const Store& store, std::string_view repo, const ScannedPartial& partial) {
     std::vector<fs::path> out;
     if (!partial.etag.empty()) out.push_back(store.lock_path(repo, partial.etag));
-    const auto file = store.repo_dir(repo) / partial.file;
-    out.push_back(file.string() + ".lock");
+    const auto file = store.repo_dir(repo) / platform::u8path(partial.file);
+    out.push_back(platform::u8path(platform::u8string(file) + ".lock"));
     if (partial.kind == PartialKind::llama_cpp) {
-        auto final_path = file.string();
+        auto final_path = platform::u8string(file);
         final_path.resize(final_path.size() - k_llama_partial_suffix.size());
-        out.push_back(final_path + ".lock");
+        out.push_back(platform::u8path(final_path + ".lock"));
     }
     return out;
 }

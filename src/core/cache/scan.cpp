@@ -2,24 +2,19 @@
 
 #include "core/cache/fs_detail.hpp"
 #include "core/names.hpp"
+#include "core/platform/fs.hpp"
 #include "core/util/atomic_file.hpp"
-#include "core/util/fd.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <dirent.h>
-#include <fcntl.h>
 #include <set>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace tabagent::cache {
 namespace fs = std::filesystem;
 using detail::Kind;
 
 // Performance note: this walk is the hot path of `list`, `stats` and `clean`. It works on
-// directory fds (openat / fstatat / readlinkat, so the kernel never re-walks long paths), keeps
+// open folders (platform::Directory: openat / fstatat / readlinkat on POSIX, so the kernel never
+// re-walks long paths; FindFirstFileExW with large fetches on Windows), keeps
 // paths as strings, and resolves the usual link text "../../blobs/<etag>" by pattern, falling
 // back to lexical normalisation only for unusual links.
 namespace {
@@ -38,103 +33,46 @@ public:
         if (m_out.size() < k_max_warnings_per_repo) m_out.push_back(std::move(text));
         else ++m_dropped;
     }
-    void cannot_read(const std::string& path, int err) { add("cannot read " + path + ": " + std::strerror(err)); }
+    void cannot_read(const std::string& path, const Error& err) { add("cannot read " + path + ": " + err.message); }
 
 private:
     std::vector<std::string>& m_out;
     std::size_t m_dropped = 0;
 };
 
-struct Entry {
-    std::string name;
-    Kind kind = Kind::other;
-};
+using Entry = platform::DirEntry;
+using platform::Directory;
 
-util::UniqueFd open_dir_at(int at, const char* name, int& err) {
-    int fd = ::openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) err = errno;
-    return util::UniqueFd(fd);
-}
-
-// readdir over a dup of `fd` (fdopendir takes ownership). d_type saves one fstatat per entry on
-// the filesystems that provide it.
-bool list_dir(int fd, std::vector<Entry>& out, int& err) {
-    out.clear();
-    int dup_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0) {
-        err = errno;
-        return false;
-    }
-    DIR* dir = ::fdopendir(dup_fd);
-    if (!dir) {
-        err = errno;
-        ::close(dup_fd);
-        return false;
-    }
-    ::rewinddir(dir);
-    errno = 0;
-    while (dirent* d = ::readdir(dir)) {
-        const char* n = d->d_name;
-        if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0'))) continue;
-        Entry e{n, Kind::other};
-        switch (d->d_type) {
-        case DT_REG: e.kind = Kind::regular; break;
-        case DT_DIR: e.kind = Kind::directory; break;
-        case DT_LNK: e.kind = Kind::symlink; break;
-        case DT_UNKNOWN:
-            if (auto st = detail::lstat_at(fd, n)) e.kind = st->kind;
-            break;
-        default: break;
-        }
-        out.push_back(std::move(e));
-        errno = 0;
-    }
-    err = errno;
-    ::closedir(dir);
-    return err == 0;
-}
+bool not_found(const Error& error) { return error.code == ErrorCode::not_found; }
 
 // A writer's temp link (Store::create_link) or temp ref (util::write_file_atomically).
 bool is_temp(std::string_view name) {
     return name.substr(0, detail::k_temp_prefix.size()) == detail::k_temp_prefix || util::is_atomic_temp_name(name);
 }
 
-std::optional<std::string> read_link_at(int fd, const char* name) {
-    char buf[4096];
-    auto n = ::readlinkat(fd, name, buf, sizeof buf);
-    if (n < 0 || static_cast<std::size_t>(n) >= sizeof buf) return std::nullopt;
-    return std::string(buf, static_cast<std::size_t>(n));
-}
-
-std::optional<std::string> read_small_at(int fd, const char* name) {
-    int f = ::openat(fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (f < 0) return std::nullopt;
-    util::UniqueFd owned(f);
-    char buf[128];
-    auto n = ::read(f, buf, sizeof buf);
-    if (n < 0) return std::nullopt;
-    std::string text(buf, static_cast<std::size_t>(n));
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+std::optional<std::string> read_small(const Directory& dir, const std::string& name) {
+    auto text = dir.read_child(name, 128);
+    if (!text) return std::nullopt;
+    while (!text->empty() && (text->back() == '\n' || text->back() == '\r' || text->back() == ' ')) text->pop_back();
     return text;
 }
 
-// Calls visit(dirfd, name, relative_path, kind) for every non-directory below the folder open at
-// `fd`, recursing into real folders only (never through a symlinked folder).
+// Calls visit(dir, name, relative_path, kind) for every non-directory below the open folder
+// `dir`, recursing into real folders only (never through a symlinked folder).
 template <class Visit>
-void walk(int fd, const std::string& dir_path, const std::string& prefix, Warnings& warnings, Visit&& visit) {
+void walk(const Directory& dir, const std::string& dir_path, const std::string& prefix, Warnings& warnings,
+          Visit&& visit) {
     std::vector<Entry> entries;
-    int err = 0;
-    if (!list_dir(fd, entries, err)) warnings.cannot_read(dir_path, err);
+    if (auto listed = dir.list(entries); !listed) warnings.cannot_read(dir_path, listed.error());
     for (const auto& e : entries) {
         if (is_temp(e.name)) continue;
         auto rel = prefix.empty() ? e.name : prefix + "/" + e.name;
         if (e.kind == Kind::directory) {
-            int sub_err = 0;
-            auto sub = open_dir_at(fd, e.name.c_str(), sub_err);
-            if (!sub) warnings.cannot_read(dir_path + "/" + e.name, sub_err);
-            else walk(sub.get(), dir_path + "/" + e.name, rel, warnings, visit);
+            auto sub = dir.open_child(e.name);
+            if (!sub) warnings.cannot_read(dir_path + "/" + e.name, sub.error());
+            else walk(*sub, dir_path + "/" + e.name, rel, warnings, visit);
         } else {
-            visit(fd, e.name, rel, e.kind);
+            visit(dir, e.name, rel, e.kind);
         }
     }
 }
@@ -152,21 +90,20 @@ std::optional<std::string_view> canonical_link_etag(std::string_view target, std
     return target;
 }
 
-void scan_refs(ScannedRepo& repo, int repo_fd, Warnings& warnings) {
-    int err = 0;
-    auto fd = open_dir_at(repo_fd, "refs", err);
-    if (!fd) {
-        if (err != ENOENT) warnings.cannot_read(repo.dir.string() + "/refs", err);
+void scan_refs(ScannedRepo& repo, const Directory& repo_dir, Warnings& warnings) {
+    auto dir = repo_dir.open_child("refs");
+    if (!dir) {
+        if (!not_found(dir.error())) warnings.cannot_read(repo.dir.string() + "/refs", dir.error());
         return;
     }
-    walk(fd.get(), repo.dir.string() + "/refs", "", warnings,
-         [&](int dfd, const std::string& name, const std::string& rel, Kind kind) {
+    walk(*dir, repo.dir.string() + "/refs", "", warnings,
+         [&](const Directory& parent, const std::string& name, const std::string& rel, Kind kind) {
              auto path = repo.dir.string() + "/refs/" + rel;
              if (kind != Kind::regular) {
                  warnings.add("not a ref file: " + path);
                  return;
              }
-             auto commit = read_small_at(dfd, name.c_str());
+             auto commit = read_small(parent, name);
              if (!commit || !is_commit_hash(*commit)) {
                  warnings.add("ref does not hold a commit hash: " + path);
                  return;
@@ -175,19 +112,18 @@ void scan_refs(ScannedRepo& repo, int repo_fd, Warnings& warnings) {
          });
 }
 
-void scan_blobs(ScannedRepo& repo, int repo_fd, Warnings& warnings) {
-    int err = 0;
+void scan_blobs(ScannedRepo& repo, const Directory& repo_dir, Warnings& warnings) {
     const auto blobs_path = repo.dir.string() + "/blobs";
-    auto fd = open_dir_at(repo_fd, "blobs", err);
-    if (!fd) {
-        if (err != ENOENT) warnings.cannot_read(blobs_path, err);
+    auto dir = repo_dir.open_child("blobs");
+    if (!dir) {
+        if (!not_found(dir.error())) warnings.cannot_read(blobs_path, dir.error());
         return;
     }
     std::vector<Entry> entries;
-    if (!list_dir(fd.get(), entries, err)) warnings.cannot_read(blobs_path, err);
+    if (auto listed = dir->list(entries); !listed) warnings.cannot_read(blobs_path, listed.error());
     for (const auto& e : entries) {
         const auto& name = e.name;
-        auto st = detail::lstat_at(fd.get(), name.c_str());
+        auto st = dir->lstat_child(name);
         if (!st) continue; // vanished meanwhile
         if (auto partial = parse_partial_name(name); partial && st->kind == Kind::regular) {
             repo.partials.push_back({partial->etag, "blobs/" + name, partial->kind, st->size, st->mtime});
@@ -208,17 +144,18 @@ void scan_blobs(ScannedRepo& repo, int repo_fd, Warnings& warnings) {
     }
 }
 
-void scan_snapshot(ScannedRepo& repo, ScannedRevision& rev, int snap_fd, Warnings& warnings,
+void scan_snapshot(ScannedRepo& repo, ScannedRevision& rev, const Directory& snap_dir, Warnings& warnings,
                    std::set<std::string>& present_paths) {
     const auto snap_path = repo.dir.string() + "/snapshots/" + rev.commit;
     const auto blobs_dir = repo.dir / "blobs";
     std::set<std::string_view> counted;
-    walk(snap_fd, snap_path, "", warnings, [&](int dfd, const std::string& name, const std::string& rel, Kind kind) {
+    walk(snap_dir, snap_path, "", warnings, [&](const Directory& dir, const std::string& name, const std::string& rel,
+                                                Kind kind) {
         ScannedFile file;
         file.path = rel;
         if (kind == Kind::regular && name.ends_with(k_llama_partial_suffix)) {
             // llama.cpp without symlinks downloads into the snapshot path itself.
-            if (auto st = detail::lstat_at(dfd, name.c_str())) {
+            if (auto st = dir.lstat_child(name)) {
                 repo.partials.push_back(
                     {"", "snapshots/" + rev.commit + "/" + rel, PartialKind::llama_cpp, st->size, st->mtime});
                 repo.partial_bytes += st->size;
@@ -226,7 +163,7 @@ void scan_snapshot(ScannedRepo& repo, ScannedRevision& rev, int snap_fd, Warning
             return;
         }
         if (kind == Kind::regular) {
-            auto st = detail::lstat_at(dfd, name.c_str());
+            auto st = dir.lstat_child(name);
             if (!st) return;
             file.is_copy = file.present = true;
             file.size = st->size;
@@ -234,7 +171,7 @@ void scan_snapshot(ScannedRepo& repo, ScannedRevision& rev, int snap_fd, Warning
             rev.size += st->size;
             repo.last_accessed = std::max(repo.last_accessed, st->atime);
         } else if (kind == Kind::symlink) {
-            auto target = read_link_at(dfd, name.c_str());
+            auto target = dir.read_link_child(name);
             if (!target) return;
             auto depth = static_cast<std::size_t>(std::count(rel.begin(), rel.end(), '/'));
             std::string etag;
@@ -243,7 +180,7 @@ void scan_snapshot(ScannedRepo& repo, ScannedRevision& rev, int snap_fd, Warning
                 etag = std::string(*fast);
             } else {
                 // Unusual text (absolute link, odd ../ count): resolve lexically, never follow.
-                auto link = fs::path(snap_path) / rel;
+                auto link = platform::u8path(snap_path) / platform::u8path(rel);
                 auto resolved = detail::resolve_link_lexically(link, *target);
                 if (!detail::lexically_within(repo.dir, resolved)) {
                     escaped = true;
@@ -273,31 +210,30 @@ void scan_snapshot(ScannedRepo& repo, ScannedRevision& rev, int snap_fd, Warning
               [](const ScannedFile& a, const ScannedFile& b) { return a.path < b.path; });
 }
 
-void scan_snapshots(ScannedRepo& repo, int repo_fd, Warnings& warnings, std::set<std::string>& present_paths) {
-    int err = 0;
+void scan_snapshots(ScannedRepo& repo, const Directory& repo_dir, Warnings& warnings,
+                    std::set<std::string>& present_paths) {
     const auto snapshots_path = repo.dir.string() + "/snapshots";
-    auto fd = open_dir_at(repo_fd, "snapshots", err);
-    if (!fd) {
-        if (err != ENOENT) warnings.cannot_read(snapshots_path, err);
+    auto dir = repo_dir.open_child("snapshots");
+    if (!dir) {
+        if (!not_found(dir.error())) warnings.cannot_read(snapshots_path, dir.error());
         return;
     }
     std::vector<Entry> entries;
-    if (!list_dir(fd.get(), entries, err)) warnings.cannot_read(snapshots_path, err);
+    if (auto listed = dir->list(entries); !listed) warnings.cannot_read(snapshots_path, listed.error());
     for (const auto& e : entries) {
         if (e.kind != Kind::directory || !is_commit_hash(e.name)) {
             warnings.add("not a snapshot folder: " + snapshots_path + "/" + e.name);
             continue;
         }
-        int sub_err = 0;
-        auto snap_fd = open_dir_at(fd.get(), e.name.c_str(), sub_err);
-        if (!snap_fd) {
-            warnings.cannot_read(snapshots_path + "/" + e.name, sub_err);
+        auto snap_dir = dir->open_child(e.name);
+        if (!snap_dir) {
+            warnings.cannot_read(snapshots_path + "/" + e.name, snap_dir.error());
             continue;
         }
         ScannedRevision rev;
         rev.commit = e.name;
-        if (auto st = detail::lstat_at(fd.get(), e.name.c_str())) rev.last_modified = st->mtime;
-        scan_snapshot(repo, rev, snap_fd.get(), warnings, present_paths);
+        if (auto st = dir->lstat_child(e.name)) rev.last_modified = st->mtime;
+        scan_snapshot(repo, rev, *snap_dir, warnings, present_paths);
         repo.last_modified = std::max(repo.last_modified, rev.last_modified);
         repo.revisions.push_back(std::move(rev));
     }
@@ -308,18 +244,16 @@ ScannedRepo scan_repo_dir(const fs::path& dir, std::string repo_id) {
     repo.repo = std::move(repo_id);
     repo.dir = dir.lexically_normal();
     Warnings warnings(repo.warnings);
-    int err = 0;
     // The repo folder itself may be a symlink (moved to another disk): follow that one.
-    util::UniqueFd repo_fd(::open(repo.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!repo_fd) {
-        err = errno;
-        warnings.cannot_read(repo.dir.string(), err);
+    auto repo_dir = Directory::open(repo.dir);
+    if (!repo_dir) {
+        warnings.cannot_read(repo.dir.string(), repo_dir.error());
         return repo;
     }
-    scan_refs(repo, repo_fd.get(), warnings);
-    scan_blobs(repo, repo_fd.get(), warnings);
+    scan_refs(repo, *repo_dir, warnings);
+    scan_blobs(repo, *repo_dir, warnings);
     std::set<std::string> present_paths;
-    scan_snapshots(repo, repo_fd.get(), warnings, present_paths);
+    scan_snapshots(repo, *repo_dir, warnings, present_paths);
     repo.file_count = present_paths.size();
     for (auto& rev : repo.revisions)
         for (const auto& [name, commit] : repo.refs)
@@ -353,17 +287,15 @@ std::optional<ScannedRepo> scan_repo(const fs::path& root, std::string_view repo
 CacheScan scan_cache(const fs::path& root_in) {
     CacheScan scan;
     scan.root = absolute_root(root_in);
-    int err = 0;
-    util::UniqueFd root_fd(::open(scan.root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!root_fd) {
-        err = errno;
-        if (err != ENOENT) // no cache yet: empty, not an error
-            scan.warnings.push_back("cannot read cache root " + scan.root.string() + ": " + std::strerror(err));
+    auto root_dir = Directory::open(scan.root);
+    if (!root_dir) {
+        if (!not_found(root_dir.error())) // no cache yet: empty, not an error
+            scan.warnings.push_back("cannot read cache root " + scan.root.string() + ": " + root_dir.error().message);
         return scan;
     }
     std::vector<Entry> entries;
-    if (!list_dir(root_fd.get(), entries, err))
-        scan.warnings.push_back("cannot read cache root " + scan.root.string() + ": " + std::strerror(err));
+    if (auto listed = root_dir->list(entries); !listed)
+        scan.warnings.push_back("cannot read cache root " + scan.root.string() + ": " + listed.error().message);
     for (const auto& e : entries) {
         const auto& name = e.name;
         if (name.front() == '.') continue; // .locks, editors' and tools' dot files

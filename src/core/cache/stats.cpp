@@ -1,10 +1,8 @@
 #include "core/cache/stats.hpp"
 
-#include "core/util/fd.hpp"
+#include "core/platform/fs.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <sys/statvfs.h>
 
 namespace tabagent::cache {
 namespace fs = std::filesystem;
@@ -14,14 +12,27 @@ Result<std::uint64_t> disk_free(const fs::path& path_in) {
     auto path = fs::absolute(path_in, ec);
     if (ec) path = path_in;
     while (true) {
-        struct statvfs sv {};
-        if (::statvfs(path.c_str(), &sv) == 0)
-            return static_cast<std::uint64_t>(sv.f_bavail) * static_cast<std::uint64_t>(sv.f_frsize);
-        int err = errno;
-        if (err != ENOENT || !path.has_relative_path() || path == path.parent_path())
-            return tl::unexpected(util::errno_error(err, "statvfs", path));
+        auto free = platform::disk_free(path);
+        if (free || free.error().code != ErrorCode::not_found || !path.has_relative_path() ||
+            path == path.parent_path())
+            return free;
         path = path.parent_path();
     }
+}
+
+LinkMode link_mode(const fs::path& root) {
+    auto supported = platform::symlinks_supported(root);
+    if (!supported) return LinkMode::unknown;
+    return *supported ? LinkMode::symlinks : LinkMode::degraded;
+}
+
+std::string_view to_string(LinkMode mode) {
+    switch (mode) {
+    case LinkMode::symlinks: return "symlinks";
+    case LinkMode::degraded: return "degraded";
+    case LinkMode::unknown: return "unknown";
+    }
+    return "unknown";
 }
 
 CacheStats stats_from_scan(const CacheScan& scan) {
@@ -37,6 +48,11 @@ CacheStats stats_from_scan(const CacheScan& scan) {
     std::stable_sort(out.repos.begin(), out.repos.end(),
                      [](const RepoStats& a, const RepoStats& b) { return a.size > b.size; });
     if (auto free = disk_free(scan.root)) out.disk_free = *free;
+    out.link_mode = link_mode(scan.root);
+    if (out.link_mode == LinkMode::degraded)
+        out.warnings.push_back("symbolic links cannot be created in " + scan.root.string() +
+                               " (on Windows: Developer Mode is off and this is not an administrator): new "
+                               "files are stored as copies in their snapshot, degraded as with huggingface_hub");
     return out;
 }
 

@@ -3,14 +3,12 @@
 #include "core/cache/fs_detail.hpp"
 #include "core/cache/partials.hpp"
 #include "core/names.hpp"
+#include "core/platform/fs.hpp"
 #include "core/util/atomic_file.hpp"
 #include "core/util/fd.hpp"
 
-#include <cerrno>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 namespace tabagent::cache {
 namespace fs = std::filesystem;
@@ -49,14 +47,13 @@ std::string trim(std::string s) {
 // Real location check: the kernel's view of `p` must be inside the repo's real directory and
 // agree with the lexical view, so a symlinked sub-folder cannot smuggle a foreign file in.
 bool really_inside(const fs::path& repo_dir, const fs::path& entry, const fs::path& lexical) {
-    std::error_code ec;
-    auto real_repo = fs::canonical(repo_dir, ec);
-    if (ec) return false;
-    auto real_entry = fs::canonical(entry, ec);
-    if (ec) return false;
-    if (!detail::lexically_within(real_repo, real_entry)) return false;
-    auto real_lexical = fs::canonical(lexical, ec);
-    return !ec && real_lexical == real_entry;
+    auto real_repo = platform::canonical(repo_dir);
+    if (!real_repo) return false;
+    auto real_entry = platform::canonical(entry);
+    if (!real_entry) return false;
+    if (!detail::lexically_within(*real_repo, *real_entry)) return false;
+    auto real_lexical = platform::canonical(lexical);
+    return real_lexical && *real_lexical == *real_entry;
 }
 
 } // namespace
@@ -82,7 +79,7 @@ fs::path Store::snapshot_dir(std::string_view repo, std::string_view commit) con
 }
 fs::path Store::snapshot_file_path(std::string_view repo, std::string_view commit,
                                    std::string_view path) const {
-    return snapshot_dir(repo, commit) / std::string(path);
+    return snapshot_dir(repo, commit) / platform::u8path(path); // UTF-8 on every platform
 }
 fs::path Store::ref_path(std::string_view repo, std::string_view revision) const {
     return repo_dir(repo) / "refs" / std::string(revision);
@@ -107,9 +104,7 @@ Status Store::write_ref(std::string_view repo, std::string_view revision, std::s
     if (auto st = validate_revision(revision); !st) return st;
     if (auto st = validate_commit(commit); !st) return st;
     auto path = ref_path(repo, revision);
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot create refs folder", path.parent_path()));
+    if (auto made = platform::create_directories(path.parent_path()); !made) return made;
     // A ref names the snapshot every reader resolves: it must survive a power cut once written
     // (huggingface_hub reads it too), so both the file and the rename are flushed.
     return util::write_file_atomically(path, commit, {.durability = util::Durability::file_and_directory});
@@ -144,10 +139,9 @@ std::optional<CachedFile> Store::inspect_entry(std::string_view repo, std::strin
         return out;
     }
     if (st->kind != Kind::symlink) return std::nullopt;
-    std::error_code ec;
-    auto target = fs::read_symlink(entry, ec);
-    if (ec) return std::nullopt;
-    auto blob = detail::resolve_link_lexically(entry, target);
+    auto target = platform::read_symlink(entry);
+    if (!target) return std::nullopt;
+    auto blob = detail::resolve_link_lexically(entry, fs::path(*target));
     // Security: never follow a link out of the repo dir, whatever it points at.
     if (!detail::lexically_within(dir, blob)) return std::nullopt;
     auto bst = detail::lstat_path(blob);
@@ -194,26 +188,40 @@ bool Store::has_blob(std::string_view repo, std::string_view etag, std::optional
     return st && st->kind == Kind::regular && (!size || st->size == *size);
 }
 
-Status Store::create_link(const fs::path& link, const fs::path& blob) const {
+Result<bool> Store::create_link(const fs::path& link, const fs::path& blob, bool new_blob) const {
     auto parent = link.parent_path();
-    std::error_code ec;
-    fs::create_directories(parent, ec);
-    if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot create snapshot folder", parent));
+    if (auto made = platform::create_directories(parent); !made) return tl::unexpected(made.error());
     // Relative, like huggingface_hub: the cache stays valid when its root is moved or mounted
     // elsewhere. ../../blobs/<etag> plus one ../ per nested folder.
     auto target = blob.lexically_relative(parent);
-    auto existing = fs::read_symlink(link, ec);
-    if (!ec && existing == target) return {};
+    if (auto existing = platform::read_symlink(link); existing && *existing == target.generic_string()) return true;
     auto tmp = detail::temp_sibling(link);
-    fs::remove(tmp, ec);
-    if (::symlink(target.c_str(), tmp.c_str()) != 0)
-        return tl::unexpected(util::errno_error(errno, "cannot create snapshot link", tmp));
-    if (::rename(tmp.c_str(), link.c_str()) != 0) {
-        int err = errno;
-        fs::remove(tmp, ec);
-        return tl::unexpected(util::errno_error(err, "cannot rename snapshot link into place", link));
+    (void)platform::remove_file(tmp);
+    auto made = platform::create_symlink(target, tmp);
+    if (!made) return tl::unexpected(made.error());
+    if (*made == platform::LinkResult::unsupported) {
+        // No links for this user here (Windows without Developer Mode, a FAT disk): what
+        // huggingface_hub's _create_symlink does then (file_download.py): a new blob is moved into the
+        // snapshot, an existing one (perhaps shared with another snapshot) copied.
+        if (new_blob) {
+            if (auto moved = platform::rename_replace(blob, link); !moved) return tl::unexpected(moved.error());
+        } else {
+            auto copied = platform::copy_file(blob, tmp);
+            if (copied) copied = platform::rename_replace(tmp, link);
+            if (!copied) {
+                (void)platform::remove_file(tmp);
+                return tl::unexpected(copied.error());
+            }
+        }
+        if (auto st = util::fsync_directory(parent); !st) return tl::unexpected(st.error());
+        return false;
     }
-    return util::fsync_directory(parent);
+    if (auto renamed = platform::rename_replace(tmp, link); !renamed) {
+        (void)platform::remove_file(tmp);
+        return tl::unexpected(renamed.error());
+    }
+    if (auto st = util::fsync_directory(parent); !st) return tl::unexpected(st.error());
+    return true;
 }
 
 Result<CachedFile> Store::publish(std::string_view repo, std::string_view commit,
@@ -232,19 +240,26 @@ Result<CachedFile> Store::publish(std::string_view repo, std::string_view commit
         // complete-looking blob with holes.
         if (auto st = fd->sync(); !st) return tl::unexpected(st.error());
     }
-    std::error_code ec;
-    fs::create_directories(blobs_dir(repo), ec);
-    if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot create blobs folder", blobs_dir(repo)));
+    if (auto made = platform::create_directories(blobs_dir(repo)); !made) return tl::unexpected(made.error());
     auto existing = detail::lstat_path(blob);
-    if (existing && existing->kind == Kind::regular && existing->size == file.size) {
+    const bool new_blob = !(existing && existing->kind == Kind::regular && existing->size == file.size);
+    if (!new_blob) {
         // Another writer (or revision) got there first; both are verified, keep the old one.
-        fs::remove(partial, ec);
-    } else if (::rename(partial.c_str(), blob.c_str()) != 0) {
-        return tl::unexpected(util::errno_error(errno, "cannot rename blob into place", blob));
+        (void)platform::remove_file(partial);
+    } else if (auto renamed = platform::rename_replace(partial, blob); !renamed) {
+        return tl::unexpected(renamed.error());
     }
     if (auto st = util::fsync_directory(blobs_dir(repo)); !st) return tl::unexpected(st.error());
     auto link = snapshot_file_path(repo, commit, file.path);
-    if (auto st = create_link(link, blob); !st) return tl::unexpected(st.error());
+    return placed(link, blob, commit, file, new_blob);
+}
+
+Result<CachedFile> Store::placed(const fs::path& link, const fs::path& blob, std::string_view commit,
+                                 const model::RepoFile& file, bool new_blob) const {
+    auto linked = create_link(link, blob, new_blob);
+    if (!linked) return tl::unexpected(linked.error());
+    // A copy is its own blob, as find_file() reports it.
+    if (!*linked) return CachedFile{link, link, file.size, std::string(commit), {}};
     return CachedFile{link, blob, file.size, std::string(commit), file.etag};
 }
 
@@ -255,9 +270,7 @@ Result<CachedFile> Store::link_existing_blob(std::string_view repo, std::string_
     if (!has_blob(repo, file.etag, file.size))
         return fail(ErrorCode::not_found, "blob is not in the cache",
                     {{"file", file.path}, {"etag", file.etag}});
-    auto link = snapshot_file_path(repo, commit, file.path);
-    if (auto st = create_link(link, blob); !st) return tl::unexpected(st.error());
-    return CachedFile{link, blob, file.size, std::string(commit), file.etag};
+    return placed(snapshot_file_path(repo, commit, file.path), blob, commit, file, false);
 }
 
 } // namespace tabagent::cache

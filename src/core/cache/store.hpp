@@ -67,7 +67,9 @@ public:
 
     // Places a finished, already verified download: fsync the partial, rename it to
     // blobs/<etag> (an existing complete blob is kept and the partial dropped), fsync blobs/,
-    // then atomically create the relative snapshot link (temp link + rename). Refs are left to
+    // then atomically create the relative snapshot link (temp link + rename); where the OS refuses
+    // links (Windows without Developer Mode) the blob is moved into the snapshot instead, or copied
+    // when it was already there (huggingface_hub's fallback; stats() says "degraded"). Refs are left to
     // write_ref. Errors: INVALID_* on bad names, NOT_FOUND when the partial is missing,
     // INTEGRITY when its size differs from file.size (the partial is left for the caller),
     // DISK_FULL / INTERNAL from the OS. The hash is NOT checked here: the download engine
@@ -88,7 +90,12 @@ public:
 private:
     std::optional<CachedFile> inspect_entry(std::string_view repo, std::string_view commit,
                                             std::string_view path) const;
-    Status create_link(const std::filesystem::path& link, const std::filesystem::path& blob) const;
+    // The snapshot entry `link` for `blob`: true for a link; false for a copy where links cannot be
+    // made (then a `new_blob` is moved into the snapshot, anything else copied: huggingface_hub's way).
+    Result<bool> create_link(const std::filesystem::path& link, const std::filesystem::path& blob,
+                             bool new_blob) const;
+    Result<CachedFile> placed(const std::filesystem::path& link, const std::filesystem::path& blob,
+                              std::string_view commit, const model::RepoFile& file, bool new_blob) const;
 
     std::filesystem::path m_root;
 };

@@ -2,15 +2,14 @@
 
 #include "core/cache/scan.hpp"
 #include "core/names.hpp"
+#include "core/platform/fs.hpp"
 #include "core/util/fd.hpp"
 #include "core/util/hash.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <map>
 #include <set>
-#include <unistd.h>
 
 namespace tabagent::cache {
 namespace fs = std::filesystem;
@@ -92,7 +91,7 @@ void verify_repo(const ScannedRepo& repo, bool remove_bad, Hashing& h, VerifyRep
             } else if (**digest != lower) {
                 check.state = BlobState::bad;
                 if (remove_bad) {
-                    if (::unlink(check.path.c_str()) == 0) check.removed = true;
+                    if (auto removed = platform::remove_file(check.path); removed && *removed) check.removed = true;
                     else report.warnings.push_back("cannot remove bad blob " + check.path.string());
                 }
             }

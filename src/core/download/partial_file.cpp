@@ -2,28 +2,31 @@
 
 #include "core/download/journal.hpp"
 #include "core/hub/http.hpp"
+#include "core/platform/fs.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <sys/statvfs.h>
-#include <unistd.h>
 
 namespace tabagent::download {
 namespace {
 
 // DISK_FULL when the missing bytes do not fit in the partial's directory; unknown free space
-// (statvfs failing) lets the download try.
+// (statvfs / GetDiskFreeSpaceExW failing) lets the download try.
 Status check_free_space(const std::filesystem::path& partial, std::uint64_t missing) {
-    struct statvfs fs {};
     const auto dir = partial.has_parent_path() ? partial.parent_path() : std::filesystem::path(".");
-    if (::statvfs(dir.c_str(), &fs) != 0) return {};
-    const auto free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+    auto free = platform::disk_free(dir);
+    if (!free) return {};
+    const auto free_bytes = *free;
     if (free_bytes >= missing) return {};
     return fail(ErrorCode::disk_full, "not enough free disk space for the download",
                 {{"needed", missing}, {"free", free_bytes}, {"path", dir.string()}});
+}
+
+Error with_path(Error error, const std::filesystem::path& path) {
+    error.details["path"] = path.string();
+    return error;
 }
 
 } // namespace
@@ -48,8 +51,8 @@ Result<PartialFile> PartialFile::open(const FileRequest& request, Clock::time_po
         // Unknown or different content: start clean.
         std::error_code ec;
         std::filesystem::remove(journal, ec);
-        if (::ftruncate(fd->get(), 0) != 0)
-            return tl::unexpected(util::errno_error(errno, "cannot truncate", request.partial));
+        if (auto truncated = fd->truncate(0); !truncated)
+            return tl::unexpected(with_path(truncated.error(), request.partial));
     }
     if (auto space = check_free_space(request.partial, request.size - file.m_done.covered()); !space) {
         if (!existed) { // "nothing started": no empty partial left behind
@@ -127,8 +130,7 @@ Result<PartialFile::Verdict> PartialFile::verify() {
     if (actual == expected) {
         // The fsync before the rename is cache::Store::publish's; the writeback thread has been
         // pushing the bytes to disk since the download began, so it has little left to do.
-        if (::ftruncate(m_fd.get(), static_cast<off_t>(m_size)) != 0)
-            return tl::unexpected(util::errno_error(errno, "cannot truncate", m_path));
+        if (auto truncated = m_fd.truncate(m_size); !truncated) return tl::unexpected(with_path(truncated.error(), m_path));
         std::filesystem::remove(journal, ec);
         m_fd.reset();
         return Verdict::verified;
@@ -139,8 +141,7 @@ Result<PartialFile::Verdict> PartialFile::verify() {
         // Bad data is removed and the file fetched once more from scratch.
         m_integrity_retried = true;
         std::filesystem::remove(journal, ec);
-        if (::ftruncate(m_fd.get(), 0) != 0)
-            return tl::unexpected(util::errno_error(errno, "cannot truncate", m_path));
+        if (auto truncated = m_fd.truncate(0); !truncated) return tl::unexpected(with_path(truncated.error(), m_path));
         m_done.clear();
         m_hashed = 0;
         m_written_back = 0;

@@ -38,7 +38,7 @@ public:
 
     const RangeSet& done() const { return m_done; }
     std::uint64_t size() const { return m_size; }
-    int fd() const { return m_fd.get(); }
+    const util::UniqueFd& fd() const { return m_fd; } // the open partial (for the writeback thread)
     bool is_open() const { return static_cast<bool>(m_fd); }
     const std::filesystem::path& path() const { return m_path; }
 

@@ -1,8 +1,5 @@
 #include "core/download/writeback.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 namespace tabagent::download {
 
 Writeback::Writeback() : m_thread([this](std::stop_token stop) { run(stop); }) {}
@@ -12,13 +9,13 @@ Writeback::~Writeback() {
     m_cv.notify_all();
 }
 
-void Writeback::request(int fd, std::uint64_t offset, std::uint64_t length) {
-    util::UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
-    if (!copy || length == 0)
-        return; // best effort: the fsync at publish time still happens
+void Writeback::request(const util::UniqueFd& file, std::uint64_t offset, std::uint64_t length) {
+    if (!file || length == 0) return;
+    auto copy = file.duplicate();
+    if (!copy) return; // best effort: the fsync at publish time still happens
     {
         std::lock_guard lock(m_mutex);
-        m_items.push_back({std::move(copy), offset, length});
+        m_items.push_back({std::move(*copy), offset, length});
     }
     m_cv.notify_one();
 }
@@ -33,8 +30,7 @@ void Writeback::run(std::stop_token stop) {
             item = std::move(m_items.front());
             m_items.pop_front();
         }
-        ::sync_file_range(item.fd.get(), static_cast<off_t>(item.offset),
-                          static_cast<off_t>(item.length), SYNC_FILE_RANGE_WRITE);
+        item.fd.start_writeback(item.offset, item.length);
     }
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // Starts the kernel's writeback of the finished prefix of a partial file while the download goes
 // on (DESIGN §4: "flushed progressively while downloading so the final fsync is short"). Runs
-// sync_file_range(SYNC_FILE_RANGE_WRITE) on its own thread: the call only queues the I/O, but it
-// can block on a busy disk, and the engine's loop must never wait for the disk.
+// platform::File::start_writeback (Linux: sync_file_range(SYNC_FILE_RANGE_WRITE)) on its own thread:
+// the call only queues the I/O, but it can block on a busy disk, and the engine's loop must never
+// wait for the disk.
 #include "core/util/fd.hpp"
 
 #include <condition_variable>
@@ -20,8 +21,8 @@ class Writeback {
     Writeback(const Writeback &) = delete;
     Writeback &operator=(const Writeback &) = delete;
 
-    // Queues [offset, offset + length) of `fd` (duplicated, so the caller may close it).
-    void request(int fd, std::uint64_t offset, std::uint64_t length);
+    // Queues [offset, offset + length) of `file` (duplicated, so the caller may close it).
+    void request(const util::UniqueFd& file, std::uint64_t offset, std::uint64_t length);
 
   private:
     struct Item {

@@ -1,11 +1,10 @@
 #include "core/hub/token.hpp"
 
+#include "core/platform/fs.hpp"
 #include "core/util/atomic_file.hpp"
 #include "core/util/fd.hpp"
 
-#include <cerrno>
 #include <fstream>
-#include <unistd.h>
 
 namespace tabagent::hub {
 namespace {
@@ -63,11 +62,11 @@ Status store_token(const std::filesystem::path& data_dir, std::string_view token
         return fail(ErrorCode::bad_request, "token contains a line break");
     std::error_code ec;
     if (!std::filesystem::exists(data_dir, ec)) {
-        std::filesystem::create_directories(data_dir, ec);
-        if (ec) return tl::unexpected(util::errno_error(ec.value(), "cannot create", data_dir));
+        if (auto made = platform::create_directories(data_dir); !made) return made;
         std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all, ec);
     }
-    // 0600 from the creation on (a chmod after the write would leave a readable window); synced
+    // 0600 from the creation on (a chmod after the write would leave a readable window; on Windows
+    // the file inherits the ACL of %LOCALAPPDATA%, the user's own); synced
     // because a token the user typed once cannot be fetched again.
     return util::write_file_atomically(data_dir / "token", value,
                                        {.durability = util::Durability::file, .mode = 0600});
@@ -75,8 +74,7 @@ Status store_token(const std::filesystem::path& data_dir, std::string_view token
 
 Status clear_token(const std::filesystem::path& data_dir) {
     const auto target = data_dir / "token";
-    if (::unlink(target.c_str()) != 0 && errno != ENOENT)
-        return tl::unexpected(util::errno_error(errno, "cannot remove", target));
+    if (auto removed = platform::remove_file(target); !removed) return tl::unexpected(removed.error());
     return {};
 }
 

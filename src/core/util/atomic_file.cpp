@@ -2,11 +2,10 @@
 
 #include "core/util/random.hpp"
 
+#include "core/platform/fs.hpp"
+
 #include <algorithm>
-#include <cerrno>
-#include <fcntl.h>
 #include <string>
-#include <unistd.h>
 
 namespace tabagent::util {
 namespace fs = std::filesystem;
@@ -20,7 +19,7 @@ Result<fs::path> unique_temp_for(const fs::path& target) {
     auto random = random_hex(k_random_bytes);
     if (!random) return tl::unexpected(random.error());
     auto name = target.filename().string().substr(0, k_max_name_kept);
-    name += std::string(k_temp_marker) + "." + std::to_string(::getpid()) + "." + *random;
+    name += std::string(k_temp_marker) + "." + std::to_string(platform::pid_for_temp_names()) + "." + *random;
     return target.parent_path() / name;
 }
 
@@ -64,20 +63,24 @@ Status write_file_atomically(const fs::path& target, const TempWriter& write, co
     if (!temp) return tl::unexpected(temp.error());
     // O_EXCL: the name is this writer's alone; a clash (same pid and 64 random bits) fails loudly
     // instead of sharing a file with another writer.
-    UniqueFd fd(::open(temp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, options.mode));
-    if (!fd) return tl::unexpected(errno_error(errno, "cannot create", *temp));
+    auto created = platform::File::create_new(*temp, options.mode);
+    if (!created) return tl::unexpected(created.error());
+    if (!*created) return fail(ErrorCode::internal, "temp file already exists", {{"path", temp->string()}});
+    UniqueFd fd = std::move(**created);
     auto discard = [&](Error error) -> Status {
         fd.reset();
-        ::unlink(temp->c_str());
+        (void)platform::remove_file(*temp);
         return tl::unexpected(std::move(error));
     };
     if (auto written = write(fd); !written) return discard(about(written.error(), target));
-    if (options.durability != Durability::none && ::fdatasync(fd.get()) != 0)
-        return discard(errno_error(errno, "cannot sync", *temp));
+    if (options.durability != Durability::none)
+        if (auto synced = fd.sync_data(); !synced) return discard(about(synced.error(), *temp));
     // close(2) can be where a network filesystem reports a failed write (EIO, ENOSPC).
-    if (::close(fd.release()) != 0 && errno != EINTR) return discard(errno_error(errno, "cannot write", *temp));
-    if (::rename(temp->c_str(), target.c_str()) != 0)
-        return discard(errno_error(errno, "cannot rename into place", target));
+    if (auto closed = fd.close(); !closed) return discard(about(closed.error(), *temp));
+    // Windows: a reader holding the target open without FILE_SHARE_DELETE makes the replace wait
+    // (platform::RetryBudget); on POSIX the rename never waits.
+    if (auto renamed = platform::rename_replace(*temp, target); !renamed)
+        return discard(renamed.error());
     if (options.durability == Durability::file_and_directory) return fsync_directory(target.parent_path());
     return {};
 }

@@ -64,6 +64,7 @@ nlohmann::json to_json(const cache::CacheStats& stats) {
                          {"totalSize", stats.total_size},
                          {"partialBytes", stats.partial_bytes},
                          {"diskFree", optional_number(stats.disk_free)},
+                         {"linkMode", std::string(cache::to_string(stats.link_mode))},
                          {"repos", std::move(repos)},
                          {"warnings", stats.warnings}});
 }
