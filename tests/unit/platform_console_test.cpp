@@ -1,5 +1,6 @@
 // platform/console.hpp: pipes, waits and the interrupt watch, the same on every side of the seam.
 #include "core/platform/console.hpp"
+#include "core/platform/process.hpp"
 
 #include <doctest/doctest.h>
 
