@@ -96,6 +96,12 @@ def check_host(host, env):
         check(reply.get("messageId") == "1" and reply.get("status") == "success" and "version" in reply,
               f"handshake: version {reply.get('version')}, pid {reply.get('pid')}")
 
+        frames.send_body(json.dumps({"action": "get_system_info", "messageId": "2"}).encode())
+        _, body = frames.read()
+        info = json.loads(body)
+        check(info.get("messageId") == "2" and str(info.get("os", "")).startswith("Windows ") and info.get("ram", 0) > 0,
+              f"get_system_info: {info.get('os')}, {info.get('arch')}, {info.get('cpu')!r}, ram {info.get('ram')}")
+
         # A body with CR LF (JSON whitespace) whose length is 0x0A0D: header 0D 0A 00 00.
         head = b'{"action":"ping",\r\n"messageId":"crlf"'
         padded = head + b" " * (0x0A0D - len(head) - 1) + b"}"

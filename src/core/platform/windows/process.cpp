@@ -94,14 +94,16 @@ std::optional<std::filesystem::path> environment_path(const char* name) {
 Status set_environment_variable(const char* name, const std::optional<std::string>& value) {
     const std::wstring wide_name = to_utf16(name);
     const std::wstring wide_value = value ? to_utf16(*value) : std::wstring();
-    // The process environment (what GetEnvironmentVariableW and child processes see), then the C
-    // runtime's copy (what getenv reads); "NAME=" removes it there.
-    if (!::SetEnvironmentVariableW(wide_name.c_str(), value ? wide_value.c_str() : nullptr)) {
-        const DWORD error = ::GetLastError();
-        return fail(ErrorCode::internal, std::string("cannot set ") + name + ": " + error_text(error));
-    }
+    // The C runtime's copy first (what getenv reads): it cannot hold an empty value, "NAME="
+    // removes the variable there, and _wputenv updates the process environment too. Then the
+    // process environment itself (GetEnvironmentVariableW, child processes), which can.
     std::wstring assignment = wide_name + L"=" + wide_value;
     if (::_wputenv(assignment.c_str()) != 0) return fail(ErrorCode::internal, std::string("cannot set ") + name);
+    if (!::SetEnvironmentVariableW(wide_name.c_str(), value ? wide_value.c_str() : nullptr)) {
+        const DWORD error = ::GetLastError();
+        if (!value && error == ERROR_ENVVAR_NOT_FOUND) return {}; // already gone
+        return fail(ErrorCode::internal, std::string("cannot set ") + name + ": " + error_text(error));
+    }
     return {};
 }
 
