@@ -23,7 +23,10 @@ std::filesystem::path setup_logging(const std::filesystem::path& logs_dir, bool 
             (void)platform::create_private_directory(data_dir); // create_directories reports failures
         }
         std::filesystem::create_directories(logs_dir);
-        sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file.string(), 5 * 1024 * 1024, 3));
+        // The path's own form (UTF-16 on Windows, where spdlog takes wide file names: a profile
+        // folder named outside the ANSI code page must not lose the log).
+        const spdlog::filename_t name = file.native();
+        sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(name, 5 * 1024 * 1024, 3));
     } catch (const std::exception&) {
         file.clear();
     }
