@@ -2,8 +2,9 @@
 
 #include "cli/exit_codes.hpp"
 
+#include "core/platform/console.hpp"
+
 #include <iostream>
-#include <unistd.h>
 
 namespace tabagent::cli {
 
@@ -29,8 +30,8 @@ Result<Config> make_config(const GlobalOptions& o) {
 }
 
 Context::Context(GlobalOptions options, Config config)
-    : m_options(std::move(options)), m_config(std::move(config)), m_stderr_tty(::isatty(STDERR_FILENO) == 1),
-      m_stdin_tty(::isatty(STDIN_FILENO) == 1) {}
+    : m_options(std::move(options)), m_config(std::move(config)), m_stderr_tty(platform::is_terminal(platform::k_stderr)),
+      m_stdin_tty(platform::is_terminal(platform::k_stdin)) {}
 
 std::ostream& Context::out() const { return std::cout; }
 

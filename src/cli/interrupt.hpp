@@ -1,9 +1,13 @@
 #pragma once
-// Ctrl-C (SIGINT) and SIGTERM while long work runs: the handler only writes a byte to a pipe
-// (async-signal-safe); a watcher thread turns it into a stop request and a callback. The first
-// signal asks the work to stop cleanly; a second one gets the default action (terminate).
+// Ctrl-C (SIGINT and SIGTERM on POSIX, the console's Ctrl-C and Ctrl-Break on Windows) while long
+// work runs: platform::InterruptWatch wakes a watcher thread, which turns it into a stop request
+// and a callback. The first one asks the work to stop cleanly; a second one gets the default
+// action (terminate).
+#include "core/platform/console.hpp"
+
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <stop_token>
 #include <thread>
 
@@ -21,7 +25,7 @@ public:
     bool interrupted() const { return m_interrupted.load(); }
 
 private:
-    int m_pipe[2] = {-1, -1};
+    std::unique_ptr<platform::InterruptWatch> m_watch; // null: Ctrl-C keeps its default action
     std::stop_source m_source;
     std::atomic<bool> m_interrupted{false};
     std::function<void()> m_on_interrupt;

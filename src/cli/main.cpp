@@ -5,10 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include "core/hub/curl_library.hpp"
+#include "core/platform/process.hpp"
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <csignal>
 #include <functional>
 #include <iostream>
 #include <set>
@@ -148,7 +148,7 @@ void add_subcommands(CLI::App& app, CommandArgs& args, Action& action) {
 } // namespace
 
 int main(int argc, char** argv) {
-    std::signal(SIGPIPE, SIG_IGN);
+    platform::ignore_broken_pipe(); // `tabagent-cache list | head`: EPIPE, not a signal
     CLI::App app{"Manage the TabAgent / Hugging Face model cache.\n"
                  "Exit codes: 0 ok, 1 other error, 2 usage, 3 not found, 4 auth, 5 network/offline/rate limit,\n"
                  "6 integrity, 7 disk full, 130 interrupted.",

@@ -2,10 +2,10 @@
 
 #include "cli/format.hpp"
 
+#include "core/platform/console.hpp"
+
 #include <algorithm>
 #include <cmath>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 namespace tabagent::cli {
 namespace {
@@ -51,13 +51,17 @@ ProgressView::Mode progress_mode(bool quiet, bool stderr_tty) {
 }
 
 ProgressView::ProgressView(Mode mode, std::string title, std::FILE* out)
-    : m_mode(mode), m_title(std::move(title)), m_out(out) {}
+    : m_mode(mode), m_title(std::move(title)), m_out(out) {
+    // Bars redraw in place with VT sequences; a console that cannot take them (Windows before
+    // 10) gets the plain lines instead of escape codes shown as text.
+    if (m_mode == Mode::tty && !platform::enable_vt_sequences(platform::descriptor_of(m_out))) m_mode = Mode::plain;
+}
 
 ProgressView::~ProgressView() { finish(); }
 
 int ProgressView::width() const {
-    winsize ws{};
-    if (::ioctl(::fileno(m_out), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) return std::min<int>(ws.ws_col, 160);
+    if (auto columns = platform::terminal_width(platform::descriptor_of(m_out)); columns && *columns >= 40)
+        return std::min(*columns, 160);
     return 100;
 }
 

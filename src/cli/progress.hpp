@@ -19,6 +19,8 @@ namespace tabagent::cli {
 class ProgressView {
 public:
     enum class Mode { off, tty, plain };
+    // Mode::tty falls back to Mode::plain when `out` takes no VT sequences
+    // (platform::enable_vt_sequences).
     ProgressView(Mode mode, std::string title, std::FILE* out = stderr);
     ~ProgressView();
     ProgressView(const ProgressView&) = delete;

@@ -1,18 +1,19 @@
 #include "core/config.hpp"
 
+#include "core/platform/process.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 
 namespace tabagent {
 namespace fs = std::filesystem;
 
 std::optional<std::string> env_string(const char* name) {
-    const char* v = std::getenv(name);
-    if (v == nullptr || *v == '\0') return std::nullopt;
-    return std::string(v);
+    auto v = platform::environment_variable(name);
+    if (!v || v->empty()) return std::nullopt;
+    return v;
 }
 
 bool env_flag(const char* name) {
@@ -82,30 +83,28 @@ std::optional<std::chrono::seconds> parse_age(std::string_view text) {
 }
 
 namespace {
-fs::path home_dir() {
-    if (auto h = env_string("HOME")) return *h;
-    return fs::temp_directory_path();
+std::optional<fs::path> env_path(const char* name) {
+    auto v = platform::environment_path(name);
+    if (!v || v->empty()) return std::nullopt;
+    return v;
 }
 
+// huggingface_hub's constants.py: HF_HUB_CACHE, else HF_HOME/hub, else
+// $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub, on every platform (on Windows
+// "~" is %USERPROFILE%: platform::home_directory).
 fs::path default_cache_root() {
-    if (auto v = env_string("TABAGENT_CACHE")) return *v;
-    if (auto v = env_string("HF_HUB_CACHE")) return *v;
-    if (auto v = env_string("HF_HOME")) return fs::path(*v) / "hub";
-    if (auto v = env_string("XDG_CACHE_HOME")) return fs::path(*v) / "huggingface" / "hub";
-    return home_dir() / ".cache" / "huggingface" / "hub";
+    if (auto v = env_path("TABAGENT_CACHE")) return *v;
+    if (auto v = env_path("HF_HUB_CACHE")) return *v;
+    if (auto v = env_path("HF_HOME")) return *v / "hub";
+    if (auto v = env_path("XDG_CACHE_HOME")) return *v / "huggingface" / "hub";
+    return platform::home_directory() / ".cache" / "huggingface" / "hub";
 }
 
+// TABAGENT_HOME, else the platform's per-user data folder: ~/.local/share/TabAgent (or
+// $XDG_DATA_HOME/TabAgent), ~/Library/Application Support/TabAgent, %LOCALAPPDATA%\TabAgent.
 fs::path default_data_dir() {
-    if (auto v = env_string("TABAGENT_HOME")) return *v;
-#if defined(__APPLE__)
-    return home_dir() / "Library" / "Application Support" / "TabAgent";
-#elif defined(_WIN32)
-    if (auto v = env_string("LOCALAPPDATA")) return fs::path(*v) / "TabAgent";
-    return home_dir() / "AppData" / "Local" / "TabAgent";
-#else
-    if (auto v = env_string("XDG_DATA_HOME")) return fs::path(*v) / "TabAgent";
-    return home_dir() / ".local" / "share" / "TabAgent";
-#endif
+    if (auto v = env_path("TABAGENT_HOME")) return *v;
+    return platform::user_data_directory() / "TabAgent";
 }
 
 int env_int(const char* name, int fallback, int lo, int hi) {

@@ -10,7 +10,7 @@ namespace tabagent {
 struct SystemInfo {
     std::string os;        // "Linux 6.1.0-18-amd64"
     std::string arch;      // "x86_64"
-    std::string cpu_model; // from /proc/cpuinfo or sysctl
+    std::string cpu_model; // /proc/cpuinfo, the registry (platform::machine_info)
     int cpu_cores = 0;
     std::uint64_t ram_total = 0;
     std::uint64_t ram_available = 0;

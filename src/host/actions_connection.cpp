@@ -2,33 +2,33 @@
 #include "host/actions.hpp"
 
 #include "core/cache/stats.hpp"
+#include "core/platform/process.hpp"
 #include "core/system_info.hpp"
 #include "host/context.hpp"
 #include "host/fields.hpp"
 
 #include <deque>
 #include <fstream>
-#include <unistd.h>
 
 namespace tabagent::host::actions {
 
 Result<Reply> handshake(const Request&, HostContext& ctx) {
     Reply r;
     r.payload = {{"version", TABAGENT_VERSION},
-                 {"pid", ::getpid()},
+                 {"pid", platform::process_id()},
                  {"protocolVersion", k_protocol_version},
                  {"capabilities", ctx.router ? ctx.router->actions() : std::vector<std::string>{}},
                  {"cacheRoot", ctx.config.cache_root.string()},
                  {"dataDir", ctx.config.data_dir.string()},
                  {"offline", ctx.config.offline},
                  {"endpoint", ctx.config.endpoint}};
-    r.top = {{"version", TABAGENT_VERSION}, {"pid", ::getpid()}};
+    r.top = {{"version", TABAGENT_VERSION}, {"pid", platform::process_id()}};
     return r;
 }
 
 Result<Reply> ping(const Request&, HostContext&) {
     Reply r;
-    r.payload = {{"response", "pong"}, {"version", TABAGENT_VERSION}, {"pid", ::getpid()}};
+    r.payload = {{"response", "pong"}, {"version", TABAGENT_VERSION}, {"pid", platform::process_id()}};
     r.top = r.payload;
     return r;
 }

@@ -1,9 +1,9 @@
 #include "host/framing.hpp"
 
+#include "core/platform/console.hpp"
+
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <unistd.h>
 
 namespace tabagent::host {
 
@@ -18,13 +18,10 @@ std::string encode_frame(std::string_view body) {
 long FrameReader::read_fully(char* out, std::size_t size) {
     std::size_t got = 0;
     while (got < size) {
-        ssize_t n = ::read(m_fd, out + got, size - got);
-        if (n == 0) break;
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        got += static_cast<std::size_t>(n);
+        auto n = platform::read_some(m_fd, std::span<char>(out + got, size - got));
+        if (!n) return -1;
+        if (*n == 0) break;
+        got += *n;
     }
     return static_cast<long>(got);
 }

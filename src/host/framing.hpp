@@ -27,7 +27,8 @@ struct ReadResult {
     std::uint64_t declared = 0;
 };
 
-// Reads frames from a file descriptor (blocking).
+// Reads frames from a descriptor (blocking): stdin, a pipe (platform::read_some; on Windows the
+// OS handle behind it, so no text-mode translation).
 class FrameReader {
 public:
     FrameReader(int fd, std::uint32_t max_bytes) : m_fd(fd), m_max(max_bytes) {}

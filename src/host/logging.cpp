@@ -1,13 +1,12 @@
 #include "host/logging.hpp"
 
 #include "core/config.hpp"
+#include "core/platform/process.hpp"
 
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <sys/stat.h>
 
 namespace tabagent::host {
 
@@ -15,16 +14,19 @@ std::filesystem::path setup_logging(const std::filesystem::path& logs_dir, bool 
     std::vector<spdlog::sink_ptr> sinks;
     std::filesystem::path file = logs_dir / "tabagent-host.log";
     try {
-        // The data dir holds the token and the logs: when it is ours to create, it is 0700 (the
-        // logs would otherwise be first to make it, with the umask's 0755).
+        // The data dir holds the token and the logs: when it is ours to create, it is private
+        // (0700 on POSIX; the logs would otherwise be first to make it, with the umask's 0755).
         const auto data_dir = logs_dir.parent_path();
         std::error_code ec;
         if (!data_dir.empty() && !std::filesystem::exists(data_dir, ec)) {
             if (data_dir.has_parent_path()) std::filesystem::create_directories(data_dir.parent_path(), ec);
-            ::mkdir(data_dir.c_str(), 0700);
+            (void)platform::create_private_directory(data_dir); // create_directories reports failures
         }
         std::filesystem::create_directories(logs_dir);
-        sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file.string(), 5 * 1024 * 1024, 3));
+        // The path's own form (UTF-16 on Windows, where spdlog takes wide file names: a profile
+        // folder named outside the ANSI code page must not lose the log).
+        const spdlog::filename_t name = file.native();
+        sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(name, 5 * 1024 * 1024, 3));
     } catch (const std::exception&) {
         file.clear();
     }

@@ -12,32 +12,21 @@
 #include "host/writer.hpp"
 
 #include "core/hub/curl_library.hpp"
+#include "core/platform/console.hpp"
+#include "core/platform/process.hpp"
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
-#include <csignal>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <poll.h>
-#include <unistd.h>
 
 using namespace tabagent;
 using namespace tabagent::host;
 
 namespace {
 
-bool write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-}
+bool write_all(int fd, std::string_view data) { return platform::write_all(fd, data).has_value(); }
 
 std::uint32_t max_input_bytes() {
     if (auto v = env_string("TABAGENT_MAX_MESSAGE_BYTES"))
@@ -50,15 +39,14 @@ std::uint32_t max_input_bytes() {
 int refuse_caller(const Caller& caller) {
     spdlog::warn("refusing caller {}", caller.origin);
     RequestId id;
-    pollfd pfd{STDIN_FILENO, POLLIN, 0};
-    if (::poll(&pfd, 1, 2000) > 0) {
-        FrameReader reader(STDIN_FILENO, max_input_bytes());
+    if (platform::wait_readable(platform::k_stdin, std::chrono::milliseconds(2000))) {
+        FrameReader reader(platform::k_stdin, max_input_bytes());
         auto frame = reader.next();
         if (frame.kind == ReadResult::Kind::frame) (void)parse_request(frame.body, id);
     }
     Error err{ErrorCode::forbidden_origin, "this extension is not allowed to use the TabAgent host",
               {{"origin", caller.origin}}};
-    write_all(STDOUT_FILENO, encode_frame(FrameWriter::serialize(error_reply(id, err))));
+    write_all(platform::k_stdout, encode_frame(FrameWriter::serialize(error_reply(id, err))));
     return 1;
 }
 
@@ -78,7 +66,7 @@ int main(int argc, char** argv) {
         }
         if (a == "--verbose" || a == "-v") verbose = true;
     }
-    std::signal(SIGPIPE, SIG_IGN); // a closed port shows up as EPIPE on write, not a signal
+    platform::ignore_broken_pipe(); // a closed port shows up as EPIPE on write, not a signal
 
     HostContext ctx;
     ctx.config = Config::from_environment();
@@ -86,7 +74,7 @@ int main(int argc, char** argv) {
 
     if (auto rc = run_registration_command(args, ctx.config, std::cout)) return *rc; // --install/--uninstall/--check
 
-    if (::isatty(STDIN_FILENO)) {
+    if (platform::is_terminal(platform::k_stdin)) {
         // Started from a terminal: frames would never come. Explain instead of hanging.
         print_help(std::cout);
         std::cout << "\n";
@@ -94,15 +82,21 @@ int main(int argc, char** argv) {
         return 0;
     }
 
+    // From here on stdin/stdout carry frames, which are binary: on Windows the C runtime's text
+    // mode would turn "\n" into "\r\n" (and drop "\r" on input) inside lengths and bodies. The
+    // frames go through platform::read_some/write_all (the OS handles) anyway; this also covers
+    // anything that writes through the C runtime. A no-op on POSIX.
+    platform::set_binary_mode(platform::k_stdin);
+    platform::set_binary_mode(platform::k_stdout);
     Caller caller = caller_from_args(args);
     ctx.origin = caller.origin;
     if (!is_allowed(caller, allowed_extension_ids(ctx.config.data_dir))) return refuse_caller(caller);
 
-    spdlog::info("tabagent-host {} started (pid {}) for {}", TABAGENT_VERSION, ::getpid(),
+    spdlog::info("tabagent-host {} started (pid {}) for {}", TABAGENT_VERSION, platform::process_id(),
                  caller.origin.empty() ? "a local caller" : caller.origin);
     hub::CurlSession curl_session; // libcurl itself loads on the first network request
 
-    FrameWriter writer([](std::string_view frame) { return write_all(STDOUT_FILENO, frame); });
+    FrameWriter writer([](std::string_view frame) { return write_all(platform::k_stdout, frame); });
     Router router;
     register_all_actions(router);
     ctx.writer = &writer;
@@ -115,7 +109,7 @@ int main(int argc, char** argv) {
     Host::Outcome outcome;
     {
         Host host(ctx, router, max_input_bytes());
-        outcome = host.run(STDIN_FILENO);
+        outcome = host.run(platform::k_stdin);
         // Journals stay: unfinished jobs resume at the next start. The file server stops first.
         services.shutdown();
         if (!outcome.finished) {

@@ -1,9 +1,8 @@
 #include "core/config.hpp"
 #include "core/names.hpp"
+#include "env_var.hpp"
 
 #include <doctest/doctest.h>
-
-#include <cstdlib>
 
 using namespace tabagent;
 
@@ -49,46 +48,37 @@ TEST_CASE("config: sizes parse with binary units") {
 }
 
 TEST_CASE("config: the cache root follows the documented order") {
-    auto save = [](const char* n) { const char* v = std::getenv(n); return v ? std::optional<std::string>(v) : std::nullopt; };
-    const char* names[] = {"TABAGENT_CACHE", "HF_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME", "HOME"};
-    std::vector<std::optional<std::string>> saved;
-    for (auto n : names) saved.push_back(save(n));
-    for (auto n : names) unsetenv(n);
-    setenv("HOME", "/h", 1);
+    // "~" is HOME on POSIX and USERPROFILE on Windows (platform::home_directory): set both.
+    test::EnvVar cache("TABAGENT_CACHE", nullptr), hub("HF_HUB_CACHE", nullptr), hf_home("HF_HOME", nullptr),
+        xdg("XDG_CACHE_HOME", nullptr), home("HOME", "/h"), profile("USERPROFILE", "/h");
     CHECK(Config::from_environment().cache_root == "/h/.cache/huggingface/hub");
-    setenv("XDG_CACHE_HOME", "/x", 1);
+    xdg.set("/x");
     CHECK(Config::from_environment().cache_root == "/x/huggingface/hub");
-    setenv("HF_HOME", "/hf", 1);
+    hf_home.set("/hf");
     CHECK(Config::from_environment().cache_root == "/hf/hub");
-    setenv("HF_HUB_CACHE", "/hub", 1);
+    hub.set("/hub");
     CHECK(Config::from_environment().cache_root == "/hub");
-    setenv("TABAGENT_CACHE", "/t", 1);
+    cache.set("/t");
     CHECK(Config::from_environment().cache_root == "/t");
-    for (std::size_t i = 0; i < saved.size(); ++i) {
-        if (saved[i]) setenv(names[i], saved[i]->c_str(), 1);
-        else unsetenv(names[i]);
-    }
+}
+
+TEST_CASE("config: the data dir is TABAGENT_HOME, else TabAgent in the user's data folder") {
+    // The data folder is XDG_DATA_HOME on Linux and LOCALAPPDATA on Windows: set both.
+    test::EnvVar tabagent_home("TABAGENT_HOME", nullptr), xdg("XDG_DATA_HOME", "/d"), local("LOCALAPPDATA", "/d");
+    CHECK(Config::from_environment().data_dir == "/d/TabAgent");
+    tabagent_home.set("/th");
+    CHECK(Config::from_environment().data_dir == "/th");
 }
 
 TEST_CASE("config: download silences come from TABAGENT_FIRST_BYTE_TIMEOUT_MS and TABAGENT_STALL_TIMEOUT_MS") {
-    const char* names[] = {"TABAGENT_FIRST_BYTE_TIMEOUT_MS", "TABAGENT_STALL_TIMEOUT_MS"};
-    std::vector<std::optional<std::string>> saved;
-    for (auto n : names) {
-        const char* v = std::getenv(n);
-        saved.push_back(v ? std::optional<std::string>(v) : std::nullopt);
-        unsetenv(n);
-    }
+    test::EnvVar first("TABAGENT_FIRST_BYTE_TIMEOUT_MS", nullptr), stall("TABAGENT_STALL_TIMEOUT_MS", nullptr);
     // Defaults: a Xet bridge may need a minute for its first byte (issue 13); a body that stops, 10 s.
     CHECK(Config::from_environment().first_byte_timeout == std::chrono::milliseconds(120'000));
     CHECK(Config::from_environment().stall_timeout == std::chrono::milliseconds(10'000));
-    setenv("TABAGENT_FIRST_BYTE_TIMEOUT_MS", "3000", 1);
-    setenv("TABAGENT_STALL_TIMEOUT_MS", "1000", 1);
+    first.set("3000");
+    stall.set("1000");
     CHECK(Config::from_environment().first_byte_timeout == std::chrono::milliseconds(3000));
     CHECK(Config::from_environment().stall_timeout == std::chrono::milliseconds(1000));
-    setenv("TABAGENT_STALL_TIMEOUT_MS", "soon", 1); // not a number: the default
+    stall.set("soon"); // not a number: the default
     CHECK(Config::from_environment().stall_timeout == std::chrono::milliseconds(10'000));
-    for (std::size_t i = 0; i < saved.size(); ++i) {
-        if (saved[i]) setenv(names[i], saved[i]->c_str(), 1);
-        else unsetenv(names[i]);
-    }
 }

@@ -1,3 +1,4 @@
+#include "core/platform/console.hpp"
 #include "host/framing.hpp"
 
 #include <doctest/doctest.h>
@@ -6,25 +7,19 @@
 #include <string>
 #include <thread>
 #include <vector>
-#include <unistd.h>
 
 using namespace tabagent::host;
 
 namespace {
 // Feeds `bytes` through a pipe and returns every ReadResult until the stream ends.
 std::vector<ReadResult> read_all(const std::string& bytes, std::uint32_t limit = k_default_max_input_bytes) {
-    int fds[2];
-    REQUIRE(pipe(fds) == 0);
+    auto pipe = tabagent::platform::open_pipe();
+    REQUIRE(pipe);
     std::thread feeder([&] {
-        std::size_t off = 0;
-        while (off < bytes.size()) {
-            auto n = write(fds[1], bytes.data() + off, bytes.size() - off);
-            if (n <= 0) break;
-            off += static_cast<std::size_t>(n);
-        }
-        close(fds[1]);
+        (void)tabagent::platform::write_all(pipe->write_end.get(), bytes);
+        pipe->write_end.reset(); // the end of the stream
     });
-    FrameReader reader(fds[0], limit);
+    FrameReader reader(pipe->read_end.get(), limit);
     std::vector<ReadResult> out;
     while (true) {
         auto r = reader.next();
@@ -33,7 +28,6 @@ std::vector<ReadResult> read_all(const std::string& bytes, std::uint32_t limit =
         if (kind != ReadResult::Kind::frame) break;
     }
     feeder.join();
-    close(fds[0]);
     return out;
 }
 
@@ -82,4 +76,19 @@ TEST_CASE("framing: truncated header and truncated body are reported as such") {
     auto big = read_all(header(60u << 20) + "0123456789");
     CHECK(big[0].kind == ReadResult::Kind::truncated);
     CHECK(big[0].body.capacity() <= (2u << 20));
+}
+
+TEST_CASE("framing: CR, LF and ^Z bytes in lengths and bodies pass through untouched") {
+    // A C runtime in text mode (Windows' default for stdin/stdout) turns "\n" into "\r\n" on
+    // output, drops "\r" before "\n" and stops at ^Z on input: each would corrupt a frame. The
+    // reader goes through platform::read_some (the OS handle), the pipe is in binary mode.
+    std::string body = "{\"a\":\"x\"}\r\n\x1a\n\r";
+    body.resize(0x0A0D, ' '); // the length's bytes are 0D 0A 00 00
+    const std::string second = "\n";
+    auto results = read_all(encode_frame(body) + encode_frame(second));
+    REQUIRE(results.size() == 3);
+    CHECK(results[0].kind == ReadResult::Kind::frame);
+    CHECK(results[0].body == body);
+    CHECK(results[1].body == second);
+    CHECK(results[2].kind == ReadResult::Kind::eof);
 }

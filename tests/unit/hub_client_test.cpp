@@ -3,6 +3,7 @@
 #include "core/hub/http.hpp"
 #include "core/hub/token.hpp"
 #include "download_test_server.hpp"
+#include "env_var.hpp"
 
 #include <doctest/doctest.h>
 
@@ -30,20 +31,7 @@ struct TempDir {
     }
 };
 
-// Sets an environment variable for one scope and restores it.
-struct EnvVar {
-    std::string name;
-    std::optional<std::string> old;
-    EnvVar(std::string n, const char* value) : name(std::move(n)) {
-        if (const char* v = std::getenv(name.c_str())) old = v;
-        if (value) ::setenv(name.c_str(), value, 1);
-        else ::unsetenv(name.c_str());
-    }
-    ~EnvVar() {
-        if (old) ::setenv(name.c_str(), old->c_str(), 1);
-        else ::unsetenv(name.c_str());
-    }
-};
+using tabagent::test::EnvVar;
 
 const std::string k_sha = "0123456789abcdef0123456789abcdef01234567";
 const std::string k_lfs = std::string(64, 'a');

@@ -1,4 +1,5 @@
 #include "core/jobs/job_manager.hpp"
+#include "core/platform/process.hpp"
 
 #include <doctest/doctest.h>
 
@@ -6,7 +7,6 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
-#include <unistd.h>
 
 using namespace tabagent;
 using namespace tabagent::jobs;
@@ -92,7 +92,7 @@ JobSpec spec_for(const std::string& file) {
 struct TempDir {
     std::filesystem::path path;
     TempDir() {
-        path = std::filesystem::temp_directory_path() / ("jobs-test-" + std::to_string(::getpid()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+        path = std::filesystem::temp_directory_path() / ("jobs-test-" + std::to_string(platform::process_id()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
         std::filesystem::create_directories(path);
     }
     ~TempDir() { std::filesystem::remove_all(path); }

@@ -1,6 +1,6 @@
 #include "core/hub/curl_library.hpp"
 
-#include "core/util/shared_library.hpp"
+#include "core/hub/curl_binding.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -12,41 +12,25 @@
 namespace tabagent::hub {
 namespace {
 
-#ifdef __APPLE__
-#define TABAGENT_LIBCURL_NAMES "libcurl.4.dylib", "libcurl.dylib"
-#else
-#define TABAGENT_LIBCURL_NAMES "libcurl.so.4", "libcurl-gnutls.so.4"
-#endif
-
 struct Loaded {
-    std::optional<util::SharedLibrary> library;
     CurlApi api;
+    std::string name;
     std::optional<Error> error;
     bool initialised = false;
 };
 
 Loaded load() {
     Loaded loaded;
-    auto library = util::SharedLibrary::open({TABAGENT_LIBCURL_NAMES});
-    if (!library) {
-        loaded.error = Error{ErrorCode::internal, "libcurl is not installed (" + library.error().message + ")", {}};
+    if (auto bound = detail::bind_curl(loaded.api, loaded.name); !bound) {
+        loaded.error = bound.error();
         return loaded;
     }
-#define TABAGENT_CURL_RESOLVE(fn)                                                                        \
-    loaded.api.fn = reinterpret_cast<decltype(loaded.api.fn)>(library->symbol("curl_" #fn));             \
-    if (!loaded.api.fn) {                                                                                \
-        loaded.error = Error{ErrorCode::internal, library->name() + " lacks curl_" #fn, {}};             \
-        return loaded;                                                                                   \
-    }
-    TABAGENT_CURL_FUNCTIONS(TABAGENT_CURL_RESOLVE)
-#undef TABAGENT_CURL_RESOLVE
     if (CURLcode rc = loaded.api.global_init(CURL_GLOBAL_DEFAULT); rc != CURLE_OK) {
         loaded.error = Error{ErrorCode::internal, std::string("curl_global_init failed: ") + loaded.api.easy_strerror(rc), {}};
         return loaded;
     }
     loaded.initialised = true;
-    loaded.library = std::move(*library);
-    spdlog::debug("loaded {}", loaded.library->name());
+    spdlog::debug("loaded {}", loaded.name);
     return loaded;
 }
 

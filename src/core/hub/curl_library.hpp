@@ -4,7 +4,9 @@
 // cost ~9 ms of dynamic loading before main() on every start; the host must answer its first
 // handshake within 5 ms, and most starts never touch the network.
 //
-// The headers still come from <curl/curl.h>; the functions are called through this table:
+// On Windows the static libcurl (Schannel) is linked in instead and the table holds its functions
+// (curl_binding.hpp; CMake's TABAGENT_CURL_LINKED picks). The headers come from <curl/curl.h>;
+// the functions are called through this table:
 //     const auto& curl = hub::curl();
 //     curl.easy_setopt(handle, CURLOPT_URL, url);
 #include "core/error.hpp"
@@ -26,7 +28,7 @@ struct CurlApi {
 #undef TABAGENT_CURL_POINTER
 };
 
-// Loads libcurl and runs curl_global_init, once per process (thread-safe); later calls return
+// Binds libcurl (curl_binding.hpp) and runs curl_global_init, once per process (thread-safe); later calls return
 // the same table or the same error. INTERNAL when the library or one of its functions is missing.
 Result<const CurlApi*> load_curl();
 

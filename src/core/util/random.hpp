@@ -1,6 +1,7 @@
 #pragma once
-// Random bytes from the kernel's CSPRNG (getrandom(2)): no libcrypto, no seeding, safe to call from
-// any thread. For secrets (the file server's token) and unique names (atomic_file's temp files).
+// Random bytes from the system CSPRNG (platform::random_bytes: getrandom(2), BCryptGenRandom): no
+// libcrypto, no seeding, safe to call from any thread. For secrets (the file server's token) and
+// unique names (atomic_file's temp files).
 #include "core/error.hpp"
 
 #include <cstddef>

@@ -19,7 +19,6 @@
 #include <spdlog/details/thread_pool-inl.h>
 #include <spdlog/logger-inl.h>
 #include <spdlog/pattern_formatter-inl.h>
-#include <spdlog/sinks/ansicolor_sink-inl.h>
 #include <spdlog/sinks/base_sink-inl.h>
 #include <spdlog/sinks/basic_file_sink-inl.h>
 #include <spdlog/sinks/rotating_file_sink-inl.h>
@@ -46,7 +45,8 @@ template FMT_API auto locale_ref::get<std::locale>() const -> std::locale;
 } // namespace detail
 FMT_END_NAMESPACE
 
-// spdlog: the sinks and factories the host, the CLI and the test tools use.
+// spdlog: the sinks and factories the host, the CLI and the test tools use. The colour console
+// sinks differ per platform (ansicolor_sink, wincolor_sink): platform/{posix,windows}/spdlog_sinks.cpp.
 template class SPDLOG_API spdlog::sinks::base_sink<std::mutex>;
 template class SPDLOG_API spdlog::sinks::base_sink<spdlog::details::null_mutex>;
 template class SPDLOG_API spdlog::sinks::rotating_file_sink<std::mutex>;
@@ -54,8 +54,5 @@ template class SPDLOG_API spdlog::sinks::basic_file_sink<std::mutex>;
 template class SPDLOG_API spdlog::sinks::stdout_sink_base<spdlog::details::console_mutex>;
 template class SPDLOG_API spdlog::sinks::stdout_sink<spdlog::details::console_mutex>;
 template class SPDLOG_API spdlog::sinks::stderr_sink<spdlog::details::console_mutex>;
-template class SPDLOG_API spdlog::sinks::ansicolor_sink<spdlog::details::console_mutex>;
-template class SPDLOG_API spdlog::sinks::ansicolor_stdout_sink<spdlog::details::console_mutex>;
-template class SPDLOG_API spdlog::sinks::ansicolor_stderr_sink<spdlog::details::console_mutex>;
 template SPDLOG_API std::shared_ptr<spdlog::logger>
 spdlog::stderr_color_mt<spdlog::synchronous_factory>(const std::string& logger_name, color_mode mode);
