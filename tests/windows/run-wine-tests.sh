@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The Windows test set (issue 14 item 5): the cross-built executables of the `windows` preset run
-# under Wine, driven by the same Python tests as on Linux; the fake hub and the test drivers stay
-# native (tests/integration/target.py starts a .exe through wine and hands it Windows paths).
+# under Wine; the fake hub and the test drivers stay native (tests/integration/target.py starts a
+# .exe through wine and hands it Windows paths).
 # Usage: bash tests/windows/run-wine-tests.sh [windows-build-dir] [native-build-dir]
 #   defaults: build/windows and build/ci. Exit status 0 when every part passed.
-# Tests that cannot run under Wine are listed, with the reason, in docs/WINDOWS.md ("Wine test set").
+# What runs today and what does not yet (with the reasons): docs/WINDOWS.md, "The Wine test set".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -31,24 +31,26 @@ part() {  # part NAME COMMAND...: runs one part, remembers a failure, goes on wi
   if "$@"; then echo "--- wine: $name: ok"; else echo "--- wine: $name: FAILED"; failed+=("$name"); fi
 }
 
-tests/windows/check-imports.sh "$host_exe" "$cli_exe" || failed+=("imports")
-if [ -e "$win/tests/unit_tests.exe" ]; then
-  part "unit tests" wine "$win/tests/unit_tests.exe" $(cat tests/windows/unit-exclusions.txt 2>/dev/null | grep -v '^#' | tr '\n' ' ')
-fi
-part "replay fixtures" python3 tests/replay/run_replay.py --host "$host_exe" \
-  --fakehub "$native/tests/fakehub/fakehub" --fakehub-gen "$native/tests/fakehub/fakehub-gen"
-(
-  cd tests/integration
-  export TABAGENT_HOST="$host_exe" TABAGENT_CLI="$cli_exe" TABAGENT_UNDER_WINE=1 \
-    FAKEHUB="$native/tests/fakehub/fakehub" FAKEHUB_GEN="$native/tests/fakehub/fakehub-gen"
-  for module in $(grep -v '^#' "$root/tests/windows/wine-integration.txt"); do
-    part "integration $module" python3 -m unittest "$module"
-  done
-  [ ${#failed[@]} -eq 0 ]
-) || failed+=("integration")
+part "imports (no DLL besides Windows' own)" tests/windows/check-imports.sh "$host_exe" "$cli_exe"
+for t in fs/platform_fs_test net/platform_net_test proc/platform_proc_test; do
+  part "seam tests: $t" wine "$win/tests/windows/$t.exe"
+done
+part "framing over pipes, handshake, CLI" python3 tests/windows/handshake.py "$win"
+part "registration seams (registry, spawn)" bash tests/windows/registration/run.sh
+part "--install / --check / --uninstall through HKCU" \
+  bash tests/windows/registration/host_roundtrip.sh "$host_exe"
+# Replay fixtures: every case but those tests/windows/replay-skip.txt names (each with its reason).
+skip=$(sed -e 's/#.*//' tests/windows/replay-skip.txt | tr -s ' \n' ' ')
+cases=()
+for f in tests/replay/cases/*.in; do
+  name=$(basename "$f" .in)
+  [[ " $skip " == *" $name "* ]] || cases+=("$name")
+done
+part "replay fixtures (${#cases[@]} cases)" python3 tests/replay/run_replay.py --host "$host_exe" \
+  --fakehub "$native/tests/fakehub/fakehub" --fakehub-gen "$native/tests/fakehub/fakehub-gen" "${cases[@]}"
 
 if [ ${#failed[@]} -ne 0 ]; then
-  echo "run-wine-tests: failed: ${failed[*]}"
+  printf 'run-wine-tests: failed: %s\n' "${failed[*]}"
   exit 1
 fi
 echo "run-wine-tests: all parts passed"
