@@ -118,6 +118,11 @@ class HostProcess:
                 pass
 
 
+def local(path, binary=None):
+    """A path the host reported, as this machine spells it (a Windows host under Wine says Z:\\...)."""
+    return target.from_target_path(path, binary or HOST)
+
+
 def temp_dirs(test):
     tmp = tempfile.TemporaryDirectory(prefix="tabagent-it-")
     test.addCleanup(tmp.cleanup)

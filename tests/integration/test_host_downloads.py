@@ -4,7 +4,7 @@ import os
 import time
 import unittest
 
-from hostproc import (FAKEHUB_GEN, HostProcess, SharedHubTestCase, clean_env, progress_values,
+from hostproc import (FAKEHUB_GEN, HostProcess, SharedHubTestCase, clean_env, local, progress_values,
                       sha256_of)
 import fakehub as fh  # noqa: E402  (hostproc puts tests/fakehub on the path)
 
@@ -58,7 +58,7 @@ class DownloadTest(SharedHubTestCase):
         for path in ("onnx/model_q4f16.onnx", "config.json", "tokenizer.json", "tokenizer_config.json"):
             has = self.host.call("has_file", repo=REPO, file=path)["payload"]
             self.assertTrue(has["exists"], path)
-            self.assertEqual(sha256_of(has["path"]), sha256_of(self.hub_file(REPO, path)))
+            self.assertEqual(sha256_of(local(has["path"])), sha256_of(self.hub_file(REPO, path)))
         self.assertFalse(self.host.call("has_file", repo=REPO, file="onnx/model.onnx")["payload"]["exists"])
         self.host.wait_for(lambda f: f.get("type") == "manifestUpdated" and f["payload"]["repo"] == REPO)
         ref = (self.cache / "models--onnx-community--tiny-model" / "refs" / "main").read_text()
@@ -101,7 +101,7 @@ class DownloadTest(SharedHubTestCase):
         # Another tool deletes a blob: the manifest does not lie.
         blobs = self.cache / "models--onnx-community--tiny-model" / "blobs"
         has = self.host.call("has_file", repo=REPO, file="onnx/model_q4f16.onnx")["payload"]
-        os.remove(os.path.realpath(has["path"]))
+        os.remove(os.path.realpath(local(has["path"])))
         native = self.host.call("get_manifest", repo=REPO)["payload"]["manifest"]
         self.assertNotEqual(native["quants"]["q4f16"]["status"], "downloaded")
         self.assertTrue(blobs.exists())
@@ -132,7 +132,7 @@ class DownloadTest(SharedHubTestCase):
         missing = self.host.call("get_file", repo="org/fifty", file="nope.bin")
         self.assertEqual(missing["error"]["code"], "NOT_FOUND")
         path = self.host.call("get_file_path", repo="org/fifty", file="big.bin")["payload"]
-        self.assertEqual(os.path.getsize(path["path"]), 50 << 20)
+        self.assertEqual(os.path.getsize(local(path["path"])), 50 << 20)
 
     def test_delete_one_variant_keeps_shared_files(self):
         self.run_job("download_quant", repo=REPO, quant="q4f16")
@@ -172,7 +172,7 @@ class DownloadTest(SharedHubTestCase):
         loaded = self.host.call("load_model", modelPath=f"{BIG}/config.json")
         self.assertTrue(loaded["payload"]["isReady"])
         self.assertEqual(loaded["payload"]["size"], len('{"model_type":"x"}'))
-        self.assertTrue(os.path.exists(loaded["payload"]["path"]))
+        self.assertTrue(os.path.exists(local(loaded["payload"]["path"])))
         r = self.host.call("pull_model", repoId=REPO, variant="uint8")
         self.assertEqual(self.host.events(r["payload"]["jobId"])[-1]["payload"]["status"], "done")
         self.assertTrue(self.host.call("has_file", repo=REPO, file="onnx/model_uint8.onnx")["payload"]["exists"])
@@ -297,7 +297,7 @@ class DownloadTest(SharedHubTestCase):
         self.assertEqual(events[-1]["payload"]["status"], "done")
         self.assertIsNone(events[-1]["requestId"])
         has = self.host.call("has_file", repo=BIG, file="weights.bin")["payload"]
-        self.assertEqual(sha256_of(has["path"]), sha256_of(self.hub_file(BIG, "weights.bin")))
+        self.assertEqual(sha256_of(local(has["path"])), sha256_of(self.hub_file(BIG, "weights.bin")))
         self.assertFalse((self.dir / "home" / "jobs" / f"{job}.json").exists())
 
     def test_offline_mode_serves_the_cache_and_fails_downloads_fast(self):
