@@ -34,7 +34,6 @@ class HostProcess:
     """A running host with a frame reader. Frames are read on demand with timeouts."""
 
     def __init__(self, env, args=(TABAGENT_ORIGIN,), binary=HOST):
-        self.binary = binary
         self.proc = subprocess.Popen(target.command(binary, *args), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=target.target_env(env, binary))
         self._buf = b""
