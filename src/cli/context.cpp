@@ -1,6 +1,7 @@
 #include "cli/context.hpp"
 
 #include "cli/exit_codes.hpp"
+#include "core/config_overrides.hpp"
 
 #include "core/platform/console.hpp"
 
@@ -9,24 +10,13 @@
 namespace tabagent::cli {
 
 Result<Config> make_config(const GlobalOptions& o) {
-    Config c = Config::from_environment();
-    if (!o.cache_dir.empty()) c.cache_root = o.cache_dir;
-    if (!o.endpoint.empty()) {
-        std::string e = o.endpoint;
-        while (e.size() > 1 && e.back() == '/') e.pop_back();
-        if (!e.starts_with("http://") && !e.starts_with("https://"))
-            return fail(ErrorCode::bad_request, "--endpoint must be an http:// or https:// URL", {{"endpoint", o.endpoint}});
-        c.endpoint = e;
-    }
-    if (o.offline) c.offline = true;
-    if (o.token) c.explicit_token = *o.token;
-    if (!o.limit_rate.empty()) {
-        auto rate = parse_size(o.limit_rate);
-        if (!rate) return fail(ErrorCode::bad_request, "--limit-rate wants a size per second such as 10M or 500K",
-                               {{"limit-rate", o.limit_rate}});
-        c.rate_limit_bytes_per_second = *rate;
-    }
-    return c;
+    ConfigOverrides overrides;
+    overrides.cache_dir = o.cache_dir;
+    overrides.endpoint = o.endpoint;
+    overrides.token = o.token;
+    if (o.offline) overrides.offline = true;
+    overrides.limit_rate = o.limit_rate;
+    return apply_overrides(Config::from_environment(), overrides);
 }
 
 Context::Context(GlobalOptions options, Config config)

@@ -5,6 +5,7 @@
 // continues where it stopped.
 #include "cli/context.hpp"
 #include "cli/progress.hpp"
+#include "core/service/job_result.hpp"
 #include "core/service/runtime.hpp"
 
 #include <condition_variable>
@@ -39,8 +40,8 @@ private:
     service::Runtime m_runtime; // last: its job threads stop before the members they call
 };
 
-// The JSON of a job's outcome and the human summary line; shared by download and jobs resume.
-nlohmann::json job_result_json(service::ModelService& models, const jobs::JobEvent& event);
+// The JSON of a job's outcome (core) and the human summary line; shared by download and jobs resume.
+using service::job_result_json;
 int finish_job(const Context& ctx, service::ModelService& models, const std::string& job_id,
                const std::optional<jobs::JobEvent>& terminal);
 
