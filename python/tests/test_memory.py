@@ -39,6 +39,7 @@ def test_ten_thousand_calls_leave_rss_flat(cache: ModelCache) -> None:
     round_of_calls(10000)
     gc.collect()
     grown = rss_bytes() - before
+    print("RSS growth over 10 000 rounds (40 000 calls): %d KiB" % (grown // 1024))
     assert grown < 4 << 20, "RSS grew by %d bytes over 10 000 rounds" % grown
 
 
@@ -73,6 +74,7 @@ def test_iter_file_over_one_gib_keeps_rss_under_64_mib(ws: Workspace, tmp_path: 
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=ws.env, timeout=600,
                          check=True)
     total, peak, digest = out.stdout.split()
+    print("iter_file over 1 GiB: peak RSS %.1f MiB" % (int(peak) / (1 << 20)))
     assert int(total) == 1 << 30
     assert int(peak) < 64 << 20, "peak RSS %d bytes" % int(peak)
     expected = hashlib.sha256()

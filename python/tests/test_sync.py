@@ -57,11 +57,11 @@ def test_download_quant_then_read_it_every_way(cache: ModelCache) -> None:
     assert cache.get_file(TINY, name, offset=len(whole) - 3, length=100) == whole[-3:]
     assert cache.get_file(TINY, name, offset=len(whole) + 5) == b""
 
-    with cache.open_file(TINY, name) as f:
-        assert isinstance(f, CachedFile) and not f.writable()
-        f.seek(5)
-        assert f.read(7) == whole[5:12]
-        view = f.memoryview()
+    with cache.open_file(TINY, name) as opened:
+        assert isinstance(opened, CachedFile) and not opened.writable()
+        opened.seek(5)
+        assert opened.read(7) == whole[5:12]
+        view = opened.memoryview()
         assert view.readonly and view.nbytes == len(whole)
         assert view[100:200] == whole[100:200]
         view.release()
