@@ -1,11 +1,13 @@
 """``ModelCache``: the Python face of the core the native host and ``tabagent-cache`` run."""
 from __future__ import annotations
 
+import atexit
 import datetime
 import os
 import pathlib
 import threading
 import time
+import weakref
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Union, cast
 
 from . import _core
@@ -22,6 +24,14 @@ _core.set_error_factory(error_from_core)
 PathArg = Union[str, "os.PathLike[str]"]
 #: How long one wait for events blocks before Python looks at signals (Ctrl-C) again.
 _WAIT_SLICE = 0.25
+#: Caches still open: closed at interpreter exit so that no job thread outlives Python.
+_OPEN: "weakref.WeakSet[ModelCache]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_caches() -> None:
+    for cache in list(_OPEN):
+        cache.close()
 
 
 class ModelCache(AsyncMixin):
@@ -44,6 +54,7 @@ class ModelCache(AsyncMixin):
         self._core = _core.Core(os.fspath(cache_dir) if cache_dir is not None else None, endpoint, token, offline)
         self._lock = threading.Lock()
         AsyncMixin.__init__(self)
+        _OPEN.add(self)
         settings = self._core.config()
         self.cache_dir: pathlib.Path = pathlib.Path(settings["cacheDir"])
         self.data_dir: pathlib.Path = pathlib.Path(settings["dataDir"])
