@@ -90,3 +90,28 @@ def test_a_partial_left_by_the_cli_resumes_from_python(hub: Hub, ws: Workspace) 
     ranges: List[str] = [r.get("range", "") for r in hub.hub.requests() if r.get("endpoint") == "cdn"]
     assert any(r.startswith("bytes=%d-" % (1 << 20)) or (r.startswith("bytes=") and not r.startswith("bytes=0-"))
                for r in ranges), ranges
+
+
+def test_a_download_python_left_after_kill_9_resumes_in_the_cli(hub: Hub, ws: Workspace) -> None:
+    rule = hub.hub.hold("model.safetensors", after_bytes=1 << 20)
+    script = ("from tabagent_cache import ModelCache\n"
+              "cache = ModelCache()\n"
+              "job = cache.start_download_files(%r, ['model.safetensors'])\n"
+              "for event in cache.iter_events(job):\n"
+              "    if event['loaded'] > 0:\n"
+              "        print(job, flush=True)\n"
+              "        break\n"
+              "import time\n"
+              "time.sleep(3600)\n" % BIG)
+    proc = subprocess.Popen([sys.executable, "-c", script], env=ws.env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        job = proc.stdout.readline().strip()  # the job is transferring
+    finally:
+        proc.kill()  # kill -9
+        proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    hub.hub.remove_fault(rule)
+    doc = cli_json(ws, "download", BIG, "--file", "model.safetensors")
+    assert doc["jobId"] == job and doc["status"] == "done"
