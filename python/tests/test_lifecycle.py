@@ -2,6 +2,7 @@
 resumable; a process that exits without closing ends cleanly too."""
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import textwrap
@@ -49,3 +50,34 @@ def test_exit_without_close_during_a_download(hub: Hub, ws: Workspace) -> None:
     assert out.returncode == 0, out.stderr
     with ModelCache() as cache:
         assert [j["jobId"] for j in cache.list_downloads()] == [out.stdout.strip()]
+
+
+def test_ctrl_c_during_a_blocking_download_pauses_the_job(hub: Hub, ws: Workspace) -> None:
+    rule = hub.hub.hold("model.safetensors", after_bytes=512 * 1024)
+    script = textwrap.dedent("""
+        import sys
+        from tabagent_cache import ModelCache
+        def progress(event):
+            if event["loaded"] > 0:
+                print("moving", flush=True)
+        with ModelCache() as cache:
+            try:
+                cache.download_file("%s", "model.safetensors", progress=progress)
+            except KeyboardInterrupt:
+                print(cache.list_downloads()[0]["status"], flush=True)
+    """ % BIG)
+    proc = subprocess.Popen([sys.executable, "-c", script], env=ws.env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "moving"
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    hub.hub.remove_fault(rule)
+    assert proc.returncode == 0
+    assert out.split()[-1] == "paused"
+    with ModelCache() as cache:
+        assert cache.download_file(BIG, "model.safetensors")["status"] == "done"

@@ -203,15 +203,25 @@ class ModelCache(AsyncMixin):
         try:
             self._wait_terminal(job_id, reporter)
         except KeyboardInterrupt:
-            try:
-                self.pause(job_id)
-            except CacheError:
-                pass
+            self._pause_settled(job_id)
             raise
         finally:
             if reporter is not None:
                 reporter.close()
         return self._c().job_result(job_id)
+
+    def _pause_settled(self, job_id: str, guard: float = 10.0) -> None:
+        """Pauses the job and waits (up to ``guard`` seconds) until its runner has stopped."""
+        try:
+            self.pause(job_id)
+            deadline = time.monotonic() + guard
+            cursor = 0
+            while time.monotonic() < deadline:
+                _, cursor, terminal = self._c().wait_events(job_id, cursor, _WAIT_SLICE, 0.0)
+                if terminal or self._c().get_job(job_id)["status"] != "running":
+                    return
+        except CacheError:
+            pass
 
     def _wait_terminal(self, job_id: str, reporter: Optional[Reporter]) -> None:
         cursor, last, known = 0, float("-inf"), False
