@@ -50,10 +50,11 @@ def test_tqdm_bars_per_file_and_total(hub: Hub, cache: ModelCache, monkeypatch: 
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(tqdm_auto, "tqdm", Captured)
-    hub.hub.add_fault(kind="rate", bytes_per_second=8 << 20, path_contains="model_q4f16", times=-1)
+    hub.hub.add_fault(kind="rate", bytes_per_second=512 << 10, path_contains="model_q4f16", times=-1)
     result = cache.download_quant(TINY, "q4f16", progress=True)
     text = stream.getvalue()
     assert TINY in text  # the total bar
+    assert "model_q4f16.onnx" in text  # the bar of the file in flight
     assert "files" in text
     assert result["status"] == "done"
 
