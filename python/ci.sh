@@ -19,7 +19,7 @@ for bin in tests/fakehub/fakehub tests/fakehub/fakehub-gen src/cli/tabagent-cach
   [ -x "$root/build/ci/$bin" ] || { echo "python/ci.sh: build the ci preset first (missing build/ci/$bin)" >&2; exit 2; }
 done
 step() { printf '\n== python: %s\n' "$*"; }
-rm -rf "$out"
+rm -rf "$out" "$here/build" "$here"/src/*.egg-info  # no stale setuptools output in the wheel
 mkdir -p "$out"
 
 step "wheel (python3 -m build --no-isolation --wheel)"
