@@ -28,7 +28,7 @@ class CMakeBuild(build_ext):
         build_dir = pathlib.Path(os.environ.get("TABAGENT_PYTHON_BUILD_DIR", ROOT / "build" / "python"))
         out_dir = build_dir / "module"
         configure = ["cmake", "-S", str(ROOT), "-B", str(build_dir),
-                     "-DTABAGENT_PYTHON=ON", "-DTABAGENT_BUILD_TESTS=OFF",
+                     "-DTABAGENT_PYTHON=ON", "-DTABAGENT_BUILD_TESTS=OFF", "-DTABAGENT_UNITY=ON",
                      "-DCMAKE_BUILD_TYPE=" + os.environ.get("TABAGENT_PYTHON_BUILD_TYPE", "Release"),
                      "-DPython3_EXECUTABLE=" + sys.executable,
                      "-DTABAGENT_PYTHON_OUTPUT_DIR=" + str(out_dir)]

@@ -9,7 +9,7 @@
 namespace tabagent::hub {
 namespace {
 
-std::string trim(std::string text) {
+std::string trim_token(std::string text) {
     const char* ws = " \t\r\n";
     const auto first = text.find_first_not_of(ws);
     if (first == std::string::npos) return {};
@@ -21,7 +21,7 @@ std::optional<std::string> read_token_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return std::nullopt;
     std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    content = trim(std::move(content));
+    content = trim_token(std::move(content));
     if (content.empty()) return std::nullopt;
     return content;
 }
@@ -40,14 +40,14 @@ std::filesystem::path hf_home_token_path() {
 
 std::optional<Token> resolve_token(const Config& config) {
     if (config.explicit_token) {
-        if (auto value = trim(*config.explicit_token); !value.empty())
+        if (auto value = trim_token(*config.explicit_token); !value.empty())
             return Token{std::move(value), "explicit"};
     }
     if (!config.data_dir.empty()) {
         if (auto value = read_token_file(config.token_file())) return Token{*value, "stored"};
     }
     if (auto value = env_string("HF_TOKEN")) {
-        if (auto trimmed = trim(*value); !trimmed.empty()) return Token{std::move(trimmed), "env"};
+        if (auto trimmed = trim_token(*value); !trimmed.empty()) return Token{std::move(trimmed), "env"};
     }
     if (auto path = hf_home_token_path(); !path.empty()) {
         if (auto value = read_token_file(path)) return Token{*value, "hf_home"};
@@ -56,7 +56,7 @@ std::optional<Token> resolve_token(const Config& config) {
 }
 
 Status store_token(const std::filesystem::path& data_dir, std::string_view token) {
-    const std::string value = trim(std::string(token));
+    const std::string value = trim_token(std::string(token));
     if (value.empty()) return fail(ErrorCode::bad_request, "empty token");
     if (value.find_first_of("\r\n") != std::string::npos)
         return fail(ErrorCode::bad_request, "token contains a line break");

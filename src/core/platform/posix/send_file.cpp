@@ -45,7 +45,7 @@ IoResult copy(const Socket& socket, int in, std::uint64_t offset, std::uint64_t 
 }
 
 #if TABAGENT_LINUX_SENDFILE
-bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
+bool send_would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
 
 // sendfile moves at most 0x7ffff000 bytes per call anyway; asking for less keeps off_t arithmetic
 // obviously in range.
@@ -72,7 +72,7 @@ IoResult linux_sendfile(int out, int in, std::uint64_t offset, std::uint64_t len
         if (n > 0) return {IoState::ok, static_cast<std::size_t>(n)};
         if (n == 0) return {IoState::closed, 0}; // end of file before the end of the range: the file shrank
         if (errno == EINTR) continue;
-        return {would_block(errno) ? IoState::would_block : IoState::closed, 0};
+        return {send_would_block(errno) ? IoState::would_block : IoState::closed, 0};
     }
 }
 #endif

@@ -12,9 +12,7 @@ namespace tabagent::platform {
 namespace fs = std::filesystem;
 namespace {
 
-// Others may read, write, rename and delete what we hold open, as on POSIX (a reader of a blob
-// must not stop a `delete` or a `clean`, nor a rename into place stop on our own handle).
-constexpr DWORD k_share_all = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+using win::k_share_all;
 
 HANDLE handle_of(NativeFile file) { return reinterpret_cast<HANDLE>(file); }
 NativeFile native_of(HANDLE h) { return reinterpret_cast<NativeFile>(h); }

@@ -19,7 +19,7 @@ namespace tabagent::platform {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr DWORD k_share_all = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+using win::k_share_all;
 
 bool is_link_tag(DWORD tag) { return tag == IO_REPARSE_TAG_SYMLINK || tag == IO_REPARSE_TAG_MOUNT_POINT; }
 

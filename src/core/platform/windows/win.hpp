@@ -29,6 +29,10 @@ std::wstring long_path(const std::filesystem::path& path);
 std::string to_utf8(std::wstring_view wide);
 std::wstring to_wide(std::string_view utf8);
 
+// Others may read, write, rename and delete what we hold open, as on POSIX (a reader of a blob
+// must not stop a `delete` or a `clean`, nor a rename into place stop on our own handle).
+constexpr DWORD k_share_all = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+
 // GetLastError() as an error_code of std::system_category() (os_error() maps it).
 inline std::error_code error(DWORD code) { return {static_cast<int>(code), std::system_category()}; }
 inline std::error_code last() { return error(::GetLastError()); }
