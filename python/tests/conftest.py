@@ -68,7 +68,11 @@ class Workspace:
         self.endpoint = endpoint
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TABAGENT_"))}
         self.env.update(TABAGENT_HOME=str(self.home), TABAGENT_CACHE=str(self.cache), HF_ENDPOINT=endpoint,
-                        TABAGENT_AUTO_RESUME="0", HOME=str(self.home), NO_COLOR="1")
+                        TABAGENT_AUTO_RESUME="0", HOME=str(self.home), NO_COLOR="1",
+                        # A `hold` keeps a connection silent until the test acts; on a loaded CI
+                        # machine that can outlast the 10 s stall detector, which would then retry
+                        # and fail the job before the test's cancel/pause/Ctrl-C is seen.
+                        TABAGENT_STALL_TIMEOUT_MS="600000")
 
 
 @pytest.fixture()
