@@ -3,6 +3,7 @@
 #include "cli/exit_codes.hpp"
 
 #include "core/platform/console.hpp"
+#include "core/platform/fs.hpp"
 
 #include <iostream>
 
@@ -10,7 +11,7 @@ namespace tabagent::cli {
 
 Result<Config> make_config(const GlobalOptions& o) {
     Config c = Config::from_environment();
-    if (!o.cache_dir.empty()) c.cache_root = o.cache_dir;
+    if (!o.cache_dir.empty()) c.cache_root = platform::u8path(o.cache_dir); // UTF-8 text (main.cpp)
     if (!o.endpoint.empty()) {
         std::string e = o.endpoint;
         while (e.size() > 1 && e.back() == '/') e.pop_back();
