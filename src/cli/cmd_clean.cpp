@@ -7,6 +7,7 @@
 #include "core/names.hpp"
 #include "core/service/service.hpp"
 #include "core/wire/wire.hpp"
+#include "core/platform/fs.hpp"
 
 #include <iostream>
 
@@ -67,7 +68,7 @@ int run_delete(const Context& ctx, const DeleteArgs& args) {
     std::string what = args.repo + (args.variant.empty() ? "" : " " + args.variant);
     if (!args.yes) {
         std::cerr << "Delete " << what << (args.variant.empty() ? " (" + human_size(scanned->size_on_disk) + ")" : "")
-                  << " from " << ctx.config().cache_root.string() << "? [y/N] " << std::flush;
+                  << " from " << platform::reported_path(ctx.config().cache_root) << "? [y/N] " << std::flush;
         std::string answer;
         if (!std::getline(std::cin, answer) || (answer != "y" && answer != "Y" && answer != "yes")) {
             std::cerr << "Nothing deleted.\n";

@@ -5,6 +5,7 @@
 #include "cli/foreground.hpp"
 #include "cli/format.hpp"
 #include "core/wire/wire.hpp"
+#include "core/platform/fs.hpp"
 
 #include <iostream>
 
@@ -57,7 +58,7 @@ int run_jobs_list(const Context& ctx) {
     if (ctx.json()) {
         nlohmann::json jobs = nlohmann::json::array();
         for (const auto& j : list) jobs.push_back(wire::to_json(j));
-        ctx.emit({{"jobs", jobs}, {"journal", ctx.config().jobs_dir().string()}});
+        ctx.emit({{"jobs", jobs}, {"journal", platform::reported_path(ctx.config().jobs_dir())}});
         return k_exit_ok;
     }
     if (list.empty()) {

@@ -4,6 +4,7 @@
 #include "cli/format.hpp"
 #include "core/service/service.hpp"
 #include "core/wire/wire.hpp"
+#include "core/platform/fs.hpp"
 
 #include <iostream>
 
@@ -27,7 +28,7 @@ int run_list(const Context& ctx) {
         return k_exit_ok;
     }
     if (list.models.empty()) {
-        if (!ctx.quiet()) ctx.out() << "No models in " << ctx.config().cache_root.string() << "\n";
+        if (!ctx.quiet()) ctx.out() << "No models in " << platform::reported_path(ctx.config().cache_root) << "\n";
         return k_exit_ok;
     }
     Table table({"REPO", "SIZE", "FILES", "REVISIONS", "VARIANTS", "LAST ACCESSED"},
@@ -45,7 +46,7 @@ int run_list(const Context& ctx) {
         const auto n = list.models.size();
         ctx.out() << "\n" << n << " model" << (n == 1 ? "" : "s") << ", " << human_size(total);
         if (partial) ctx.out() << " (+" << human_size(partial) << " in unfinished downloads)";
-        ctx.out() << " in " << ctx.config().cache_root.string() << "\n";
+        ctx.out() << " in " << platform::reported_path(ctx.config().cache_root) << "\n";
     }
     return k_exit_ok;
 }
@@ -58,7 +59,7 @@ int run_stats(const Context& ctx) {
         return k_exit_ok;
     }
     auto& out = ctx.out();
-    out << "Cache:       " << s.root.string() << "\n"
+    out << "Cache:       " << platform::reported_path(s.root) << "\n"
         << "Models:      " << s.total_repos << "\n"
         << "Size:        " << human_size(s.total_size) << "\n"
         << "Unfinished:  " << human_size(s.partial_bytes) << "\n"

@@ -12,7 +12,9 @@
 #include <functional>
 #include <iostream>
 #include <set>
+#include <string>
 #include <string_view>
+#include <vector>
 
 using namespace tabagent;
 using namespace tabagent::cli;
@@ -38,9 +40,10 @@ void add_global_flags(CLI::App& app, GlobalOptions& o, std::string& token) {
     app.add_option("--limit-rate", o.limit_rate, "cap download speed, e.g. 10M (bytes per second)");
 }
 
-bool wants_json(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i)
-        if (std::string_view(argv[i]) == "--json") return true;
+// `args` are the arguments after the program name.
+bool wants_json(const std::vector<std::string>& args) {
+    for (const auto& a : args)
+        if (a == "--json") return true;
     return false;
 }
 
@@ -58,10 +61,10 @@ int usage_error(const CLI::App& app, const CLI::ParseError& e, bool json) {
 
 // The first word that is not a flag (or a global option's value): what the user meant as the
 // command. CLI11 alone would only say "a subcommand is required" for a typo.
-std::string first_word(int argc, char** argv) {
+std::string first_word(const std::vector<std::string>& args) {
     static const std::set<std::string_view> k_with_value = {"--cache-dir", "--endpoint", "--token", "--limit-rate"};
-    for (int i = 1; i < argc; ++i) {
-        std::string_view a = argv[i];
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string_view a = args[i];
         if (k_with_value.count(a)) {
             ++i;
             continue;
@@ -163,17 +166,20 @@ int main(int argc, char** argv) {
     Action action;
     add_subcommands(app, args, action);
 
+    // UTF-8 on every platform (Windows: re-read as UTF-16, mingw's argv is the ANSI code page).
+    std::vector<std::string> words = platform::command_line_arguments(argc, argv);
+    if (!words.empty()) words.erase(words.begin());
     try {
-        app.parse(argc, argv);
+        app.parse(std::vector<std::string>(words.rbegin(), words.rend())); // CLI11 takes them reversed
     } catch (const CLI::Success& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);
-        auto word = first_word(argc, argv);
+        auto word = first_word(words);
         if (!word.empty() && app.get_subcommands([&](CLI::App* s) { return s->get_name() == word; }).empty())
             return usage_error(app, CLI::ExtrasError("unknown command '" + word + "'", CLI::ExitCodes::ExtrasError),
-                               wants_json(argc, argv));
-        return usage_error(app, e, wants_json(argc, argv));
+                               wants_json(words));
+        return usage_error(app, e, wants_json(words));
     }
     if (app.get_option("--token")->count() > 0) global.token = token;
 

@@ -1,9 +1,11 @@
 #include "core/config_overrides.hpp"
 
+#include "core/platform/fs.hpp"
+
 namespace tabagent {
 
 Result<Config> apply_overrides(Config c, const ConfigOverrides& o) {
-    if (!o.cache_dir.empty()) c.cache_root = o.cache_dir;
+    if (!o.cache_dir.empty()) c.cache_root = platform::u8path(o.cache_dir); // UTF-8 text (main.cpp)
     if (!o.endpoint.empty()) {
         std::string e = o.endpoint;
         while (e.size() > 1 && e.back() == '/') e.pop_back();

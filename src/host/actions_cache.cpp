@@ -6,6 +6,7 @@
 #include "host/context.hpp"
 #include "host/fields.hpp"
 #include "host/services.hpp"
+#include "core/platform/fs.hpp"
 
 namespace tabagent::host {
 namespace {
@@ -49,7 +50,7 @@ Result<Reply> has_file(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(p, models(ctx).has_file(repo, file, revision_field(req.body)));
     Reply r;
     r.payload = {{"exists", p.exists}, {"size", p.size}};
-    if (p.exists) r.payload["path"] = p.path.string();
+    if (p.exists) r.payload["path"] = platform::reported_path(p.path);
     if (p.known_missing) r.payload["knownMissing"] = true; // a .no_exist marker: the Hub lacks it
     return r;
 }
@@ -77,7 +78,7 @@ Result<Reply> get_file_path(const Request& req, HostContext& ctx) {
                     {{"repo", repo}, {"file", file}, {"knownMissing", true}});
     if (!p.exists) return fail(ErrorCode::not_found, "file is not in the cache", {{"repo", repo}, {"file", file}});
     return payload_reply(
-        {{"path", p.path.string()}, {"blobPath", p.blob_path.string()}, {"size", p.size}, {"commit", p.commit}});
+        {{"path", platform::reported_path(p.path)}, {"blobPath", platform::reported_path(p.blob_path)}, {"size", p.size}, {"commit", p.commit}});
 }
 
 Result<Reply> delete_model(const Request& req, HostContext& ctx) {

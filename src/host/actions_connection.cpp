@@ -6,6 +6,7 @@
 #include "core/system_info.hpp"
 #include "host/context.hpp"
 #include "host/fields.hpp"
+#include "core/platform/fs.hpp"
 
 #include <deque>
 #include <fstream>
@@ -18,8 +19,8 @@ Result<Reply> handshake(const Request&, HostContext& ctx) {
                  {"pid", platform::process_id()},
                  {"protocolVersion", k_protocol_version},
                  {"capabilities", ctx.router ? ctx.router->actions() : std::vector<std::string>{}},
-                 {"cacheRoot", ctx.config.cache_root.string()},
-                 {"dataDir", ctx.config.data_dir.string()},
+                 {"cacheRoot", platform::reported_path(ctx.config.cache_root)},
+                 {"dataDir", platform::reported_path(ctx.config.data_dir)},
                  {"offline", ctx.config.offline},
                  {"endpoint", ctx.config.endpoint}};
     r.top = {{"version", TABAGENT_VERSION}, {"pid", platform::process_id()}};
@@ -46,7 +47,7 @@ Result<Reply> get_system_info(const Request&, HostContext& ctx) {
                            {"ram_available", info.ram_available},
                            {"gpu", gpu},
                            {"vram", vram},
-                           {"cache_root", ctx.config.cache_root.string()},
+                           {"cache_root", platform::reported_path(ctx.config.cache_root)},
                            {"cache_disk_free", disk_free ? nlohmann::json(*disk_free) : nlohmann::json(nullptr)}};
     flat["data"] = {{"os", info.os}, {"cpu", info.cpu_model}, {"ram", info.ram_total}, {"gpu", gpu}, {"vram", vram}};
     Reply r;
@@ -78,7 +79,7 @@ Result<Reply> get_logs(const Request& req, HostContext& ctx) {
     nlohmann::json lines = nlohmann::json::array();
     for (auto& l : tail) lines.push_back(std::move(l));
     Reply r;
-    r.payload = {{"lines", lines}, {"log_file", ctx.log_file.string()}, {"total_lines", total}};
+    r.payload = {{"lines", lines}, {"log_file", platform::reported_path(ctx.log_file)}, {"total_lines", total}};
     r.top = r.payload;
     return r;
 }

@@ -6,6 +6,7 @@
 #include "host/context.hpp"
 #include "host/fields.hpp"
 #include "host/services.hpp"
+#include "core/platform/fs.hpp"
 
 namespace tabagent::host {
 namespace {
@@ -99,7 +100,7 @@ Result<Reply> load_model(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(presence, ctx.services->models.has_file(parts.first, path, revision_field(req.body)));
     if (presence.exists) {
         Reply r;
-        r.payload = {{"isReady", true}, {"modelPath", model}, {"size", presence.size}, {"path", presence.path.string()}};
+        r.payload = {{"isReady", true}, {"modelPath", model}, {"size", presence.size}, {"path", platform::reported_path(presence.path)}};
         r.top = {{"message", "model is ready"}, {"model", model}};
         return r;
     }

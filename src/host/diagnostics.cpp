@@ -3,6 +3,7 @@
 #include "core/cache/stats.hpp"
 #include "core/system_info.hpp"
 #include "host/origin.hpp"
+#include "core/platform/fs.hpp"
 
 namespace tabagent::host {
 
@@ -28,10 +29,10 @@ void print_help(std::ostream& out) {
 void print_diagnostics(std::ostream& out, const Config& config, const std::filesystem::path& log_file) {
     auto free = cache::disk_free(config.cache_root);
     out << "Diagnostics:\n"
-        << "  cache root:   " << config.cache_root.string() << "\n"
+        << "  cache root:   " << platform::reported_path(config.cache_root) << "\n"
         << "  disk free:    " << (free ? std::to_string(*free / (1024 * 1024)) + " MiB" : "unknown") << "\n"
-        << "  data dir:     " << config.data_dir.string() << "\n"
-        << "  log file:     " << (log_file.empty() ? "(none: cannot write the data dir)" : log_file.string()) << "\n"
+        << "  data dir:     " << platform::reported_path(config.data_dir) << "\n"
+        << "  log file:     " << (log_file.empty() ? "(none: cannot write the data dir)" : platform::reported_path(log_file)) << "\n"
         << "  endpoint:     " << config.endpoint << (config.offline ? " (offline)" : "") << "\n"
         << "  allowed ids:  ";
     for (const auto& id : allowed_extension_ids(config.data_dir)) out << id << " ";

@@ -53,7 +53,9 @@ int refuse_caller(const Caller& caller) {
 } // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
+    // UTF-8 on every platform (Windows: re-read as UTF-16, mingw's argv is the ANSI code page).
+    std::vector<std::string> args = platform::command_line_arguments(argc, argv);
+    if (!args.empty()) args.erase(args.begin());
     bool verbose = false;
     for (const auto& a : args) {
         if (a == "--version" || a == "-V") {

@@ -1,4 +1,5 @@
 // The command line of --install / --uninstall / --check (README "Registering the host").
+#include "core/platform/fs.hpp"
 #include "core/platform/os.hpp"
 #include "host/registration.hpp"
 
@@ -43,7 +44,7 @@ Parsed parse(const std::vector<std::string>& args) {
         } else if (take_value(args, i, "--extension-id", value, p.error)) {
             if (p.error.empty()) p.install.extension_ids.push_back(value);
         } else if (take_value(args, i, "--host-path", value, p.error)) {
-            if (p.error.empty()) p.install.host_path = std::filesystem::absolute(value);
+            if (p.error.empty()) p.install.host_path = std::filesystem::absolute(platform::u8path(value));
         } else if (take_value(args, i, "--manifest", value, p.error)) {
             if (p.error.empty()) p.check.manifest = value;
         } else if (a == "--no-handshake") {

@@ -3,6 +3,7 @@
 #include "core/cache/delete.hpp"
 #include "core/cache/lock.hpp"
 #include "core/cache/scan.hpp"
+#include "core/cache/stats.hpp"
 
 #include <doctest/doctest.h>
 
@@ -130,4 +131,38 @@ TEST_CASE("cache: delete_repo removes the folder, partials and lock files") {
 
     CHECK(cache::delete_repo(tmp.path(), k_repo).error().code == ErrorCode::not_found);
     CHECK(cache::delete_repo(tmp.path(), "../etc").error().code == ErrorCode::invalid_repo);
+}
+
+TEST_CASE("cache: a degraded snapshot's regular files are counted, never orphans, and delete frees them") {
+    TempDir tmp;
+    Store store(tmp.path());
+    LinksRefused refused;
+    const std::string weights(4096, 'w'), shared(100, 't');
+    put(store, k_repo, k_commit_a, "onnx/model.onnx", weights);
+    put(store, k_repo, k_commit_a, "tokenizer.json", shared);
+    put(store, k_repo, k_commit_b, "tokenizer.json", shared); // a second copy of the same content
+
+    auto scan = cache::scan_repo(tmp.path(), k_repo);
+    REQUIRE(scan);
+    CHECK(scan->warnings.empty());
+    CHECK(scan->blobs.empty()); // nothing left in blobs/: no orphan to report or clean
+    CHECK(scan->file_count == 2);
+    CHECK(scan->size_on_disk == weights.size() + 2 * shared.size());
+
+    auto st = cache::stats(tmp.path());
+    CHECK(st.link_mode == cache::LinkMode::degraded);
+    REQUIRE(st.repos.size() == 1);
+    CHECK(st.repos[0].files == 2);
+    CHECK(st.repos[0].size == weights.size() + 2 * shared.size());
+
+    auto freed = cache::delete_files(tmp.path(), k_repo, {"tokenizer.json"});
+    REQUIRE(freed);
+    CHECK(*freed == 2 * shared.size());
+    CHECK(store.find_file(k_repo, "onnx/model.onnx", k_commit_a));
+    CHECK_FALSE(store.find_file(k_repo, "tokenizer.json", k_commit_b));
+
+    freed = cache::delete_files(tmp.path(), k_repo, {"onnx/model.onnx"});
+    REQUIRE(freed);
+    CHECK(*freed == weights.size());
+    CHECK_FALSE(fs::exists(store.repo_dir(k_repo))); // nothing of the model left
 }

@@ -95,6 +95,16 @@ inline RepoFile put(const Store& store, const std::string& repo, const std::stri
     return file;
 }
 
+// While alive, the cache acts as where the OS refuses links (Windows without Developer Mode, Wine):
+// publish() moves or copies blobs into the snapshot and stats() says "degraded".
+class LinksRefused {
+public:
+    LinksRefused() { tabagent::cache::set_links_refused_for_testing(true); }
+    ~LinksRefused() { tabagent::cache::set_links_refused_for_testing(false); }
+    LinksRefused(const LinksRefused&) = delete;
+    LinksRefused& operator=(const LinksRefused&) = delete;
+};
+
 inline void set_times(const fs::path& path, std::chrono::system_clock::time_point atime,
                       std::chrono::system_clock::time_point mtime) {
     REQUIRE(tabagent::platform::set_file_times(path, atime, mtime));

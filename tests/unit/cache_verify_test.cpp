@@ -1,5 +1,6 @@
 #include "cache_test_util.hpp"
 
+#include "core/cache/hub_metadata.hpp"
 #include "core/cache/verify.hpp"
 
 #include <doctest/doctest.h>
@@ -103,5 +104,57 @@ TEST_CASE("cache: verify detects a flipped byte and removes the bad blob on requ
     SUBCASE("unknown or invalid repos are errors") {
         CHECK(cache::verify(tmp.path(), std::string("org/none"), false).error().code == ErrorCode::not_found);
         CHECK(cache::verify(tmp.path(), std::string("a--b/c"), false).error().code == ErrorCode::invalid_repo);
+    }
+}
+
+TEST_CASE("cache: verify of a degraded cache hashes the snapshot's files against trees/<commit>.json") {
+    TempDir tmp;
+    Store store(tmp.path());
+    LinksRefused refused;
+    const std::string big(2 * 1024 * 1024 + 3, 'w');
+    auto weights = put(store, k_repo, k_commit_a, "onnx/model.onnx", big);
+    auto config = put(store, k_repo, k_commit_a, "config.json", "{\"x\":1}", false);
+    const auto weights_path = store.snapshot_file_path(k_repo, k_commit_a, "onnx/model.onnx");
+    // Degraded as huggingface_hub's _create_symlink leaves it: the blob moved into the snapshot.
+    REQUIRE(platform::lstat(weights_path));
+    CHECK(platform::lstat(weights_path)->kind == platform::Kind::regular);
+    CHECK_FALSE(fs::exists(store.blob_path(k_repo, weights.etag)));
+
+    SUBCASE("without the commit's listing the copies are unverifiable, never bad") {
+        auto report = cache::verify(tmp.path(), k_repo, true);
+        REQUIRE(report);
+        CHECK(report->unverifiable == 2);
+        CHECK(report->ok == 0);
+        CHECK(report->bad == 0);
+        CHECK(fs::exists(weights_path));
+    }
+
+    weights.blob_id = git_sha1_of("version https://git-lfs.github.com/spec/v1\n");
+    model::RepoListing listing{k_repo, "main", k_commit_a, "", false, false, {weights, config}};
+    REQUIRE(cache::write_tree_cache(store, listing));
+
+    SUBCASE("each copy is hashed and reported like a linked blob") {
+        auto report = cache::verify(tmp.path(), std::nullopt, false);
+        REQUIRE(report);
+        CHECK(report->ok == 2);
+        CHECK(report->unverifiable == 0);
+        CHECK(report->missing == 0);
+        CHECK(report->bytes_hashed == big.size() + 7);
+        auto w = find(*report, weights.etag);
+        REQUIRE(w);
+        CHECK(w->path == weights_path);
+        CHECK(w->files == std::vector<std::string>{"onnx/model.onnx"});
+        REQUIRE(find(*report, config.etag));
+        CHECK(find(*report, config.etag)->state == cache::BlobState::ok);
+    }
+    SUBCASE("a flipped byte in a copy is bad; remove_bad deletes the copy") {
+        flip_byte(weights_path, 1024 * 1024 + 9);
+        auto report = cache::verify(tmp.path(), k_repo, true);
+        REQUIRE(report);
+        CHECK(report->bad == 1);
+        CHECK(report->ok == 1);
+        CHECK(find(*report, weights.etag)->removed);
+        CHECK_FALSE(store.find_file(k_repo, "onnx/model.onnx", k_commit_a));
+        CHECK(store.find_file(k_repo, "config.json", k_commit_a));
     }
 }

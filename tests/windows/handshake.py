@@ -6,7 +6,9 @@
                                C runtime in text mode would corrupt: a request body with "\\r\\n"
                                whose length is 0x0A0D (header bytes 0D 0A 00 00), and a reply whose
                                length has a 0x0A byte (text mode would write 0D 0A for it)
-  tabagent-cache.exe --help, stats --json
+  tabagent-cache.exe --help, stats --json, and --cache-dir naming a non-ASCII folder (argv is
+                               read as UTF-16, not in the ANSI code page; the root is reported back
+                               with '\\' only)
 
 Usage: tests/windows/handshake.py BUILD_DIR     (e.g. build/windows; exit 0 = every check passed)
 Wine runs with WINEPREFIX=${TABAGENT_WINEPREFIX:-~/.cache/tabagent/wine} as tests/windows/smoke.sh.
@@ -141,6 +143,23 @@ def check_cache(cache_exe, env):
           f"tabagent-cache.exe stats --json: {stats.stdout.strip()[:200]!r} {stats.stderr.strip()[:200]!r}")
 
 
+def check_non_ascii_cache_dir(cache_exe, env, tmp):
+    # CJK letters have no ANSI (code page 1252) form: mingw's narrow argv would turn them into '?'.
+    cache = pathlib.Path(tmp) / "cach\u00e9-\u6a21\u578b"
+    snapshot = cache / "models--org--model" / "snapshots" / ("a" * 40)
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}")
+    windows_cache = "Z:" + str(cache).replace("/", "\\")
+    stats = run([cache_exe, "--cache-dir", windows_cache, "stats", "--json"], dict(env, LC_ALL="C.UTF-8"))
+    try:
+        doc = json.loads(stats.stdout.decode("utf-8"))
+    except ValueError:
+        doc = {}
+    check(stats.returncode == 0 and doc.get("cacheRoot") == windows_cache and doc.get("totalRepos") == 1,
+          f"tabagent-cache.exe --cache-dir <non-ASCII> stats --json: cacheRoot {doc.get('cacheRoot')!r}, "
+          f"totalRepos {doc.get('totalRepos')} {stats.stderr.strip()[:200]!r}")
+
+
 def main():
     build = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "build/windows").resolve()
     with tempfile.TemporaryDirectory(prefix="tabagent-wine-") as tmp:
@@ -149,6 +168,7 @@ def main():
         env = wine_env(home, cache)
         check_host(str(build / "src/host/tabagent-host.exe"), env)
         check_cache(str(build / "src/cli/tabagent-cache.exe"), env)
+        check_non_ascii_cache_dir(str(build / "src/cli/tabagent-cache.exe"), env, tmp)
     print("handshake: all checks passed" if not FAILURES else f"handshake: {len(FAILURES)} failed")
     return 1 if FAILURES else 0
 

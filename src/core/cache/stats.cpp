@@ -1,5 +1,6 @@
 #include "core/cache/stats.hpp"
 
+#include "core/cache/store.hpp"
 #include "core/platform/fs.hpp"
 
 #include <algorithm>
@@ -21,6 +22,7 @@ Result<std::uint64_t> disk_free(const fs::path& path_in) {
 }
 
 LinkMode link_mode(const fs::path& root) {
+    if (links_refused_for_testing()) return LinkMode::degraded;
     auto supported = platform::symlinks_supported(root);
     if (!supported) return LinkMode::unknown;
     return *supported ? LinkMode::symlinks : LinkMode::degraded;

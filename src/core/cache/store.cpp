@@ -7,6 +7,7 @@
 #include "core/util/atomic_file.hpp"
 #include "core/util/fd.hpp"
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +16,8 @@ namespace fs = std::filesystem;
 using detail::Kind;
 
 namespace {
+
+std::atomic<bool> g_links_refused{false};
 
 Status validate_etag(std::string_view etag) {
     if (!detail::is_safe_name(etag) || etag.find(".incomplete") != std::string_view::npos)
@@ -188,6 +191,9 @@ bool Store::has_blob(std::string_view repo, std::string_view etag, std::optional
     return st && st->kind == Kind::regular && (!size || st->size == *size);
 }
 
+void set_links_refused_for_testing(bool refused) { g_links_refused = refused; }
+bool links_refused_for_testing() { return g_links_refused; }
+
 Result<bool> Store::create_link(const fs::path& link, const fs::path& blob, bool new_blob) const {
     auto parent = link.parent_path();
     if (auto made = platform::create_directories(parent); !made) return tl::unexpected(made.error());
@@ -197,7 +203,8 @@ Result<bool> Store::create_link(const fs::path& link, const fs::path& blob, bool
     if (auto existing = platform::read_symlink(link); existing && *existing == target.generic_string()) return true;
     auto tmp = detail::temp_sibling(link);
     (void)platform::remove_file(tmp);
-    auto made = platform::create_symlink(target, tmp);
+    auto made = g_links_refused ? Result<platform::LinkResult>(platform::LinkResult::unsupported)
+                                : platform::create_symlink(target, tmp);
     if (!made) return tl::unexpected(made.error());
     if (*made == platform::LinkResult::unsupported) {
         // No links for this user here (Windows without Developer Mode, a FAT disk): what

@@ -29,6 +29,12 @@ struct CachedFile {
     std::string etag;                    // blob name; empty when the snapshot entry is a plain copy
 };
 
+// Test hook of the link policy: while refused, Store::publish() and link_mode() act as where the OS
+// refuses links (Windows without Developer Mode, Wine), so the degraded cache runs on every OS.
+// Process-wide; tests set it back when done (never set outside tests).
+void set_links_refused_for_testing(bool refused);
+bool links_refused_for_testing();
+
 class Store {
 public:
     explicit Store(std::filesystem::path root);

@@ -1,6 +1,8 @@
 #include "core/cache/verify.hpp"
 
+#include "core/cache/hub_metadata.hpp"
 #include "core/cache/scan.hpp"
+#include "core/cache/store.hpp"
 #include "core/names.hpp"
 #include "core/platform/fs.hpp"
 #include "core/util/fd.hpp"
@@ -59,7 +61,26 @@ Result<std::optional<std::string>> hash_blob(const fs::path& path, util::HashKin
     return std::optional<std::string>{hasher.hex_digest()};
 }
 
-void verify_repo(const ScannedRepo& repo, bool remove_bad, Hashing& h, VerifyReport& report) {
+// One thing to hash: a blob, or a snapshot entry that is a regular file (a degraded cache: no link
+// rights, so huggingface_hub and Store::publish moved or copied the blob into the snapshot). A copy
+// has lost its blob name; its etag comes from its commit's trees/<commit>.json (lfs_sha256 for LFS
+// files, the git blob id otherwise), which huggingface_hub 1.x and the host write beside a download.
+struct Target {
+    BlobCheck check;
+    bool hash = false;
+    util::HashKind kind{};
+};
+
+void add_target(std::vector<Target>& out, BlobCheck check) {
+    Target t{std::move(check)};
+    if (t.check.state == BlobState::ok) {
+        t.hash = util::hash_kind_for_etag(t.check.etag, t.kind);
+        if (!t.hash) t.check.state = BlobState::unverifiable;
+    }
+    out.push_back(std::move(t));
+}
+
+std::vector<Target> targets_of(const Store& store, const ScannedRepo& repo) {
     std::map<std::string, std::set<std::string>> linked; // etag -> paths
     for (const auto& rev : repo.revisions)
         for (const auto& f : rev.files)
@@ -69,40 +90,52 @@ void verify_repo(const ScannedRepo& repo, bool remove_bad, Hashing& h, VerifyRep
         return it == linked.end() ? std::vector<std::string>{}
                                   : std::vector<std::string>(it->second.begin(), it->second.end());
     };
-
-    for (const auto& [etag, blob] : repo.blobs) {
-        if (report.cancelled) return;
-        BlobCheck check{repo.repo, etag, repo.dir / "blobs" / etag, blob.size, BlobState::ok, false,
-                        files_of(etag), {}};
-        util::HashKind kind{};
-        std::string lower = etag;
-        std::transform(lower.begin(), lower.end(), lower.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (!util::hash_kind_for_etag(etag, kind)) {
-            check.state = BlobState::unverifiable;
-        } else {
-            auto digest = hash_blob(check.path, kind, h);
-            if (!digest) {
-                check.state = BlobState::unreadable;
-                check.error = digest.error().message;
-            } else if (!*digest) {
-                report.cancelled = true;
-                return;
-            } else if (**digest != lower) {
-                check.state = BlobState::bad;
-                if (remove_bad) {
-                    if (auto removed = platform::remove_file(check.path); removed && *removed) check.removed = true;
-                    else report.warnings.push_back("cannot remove bad blob " + check.path.string());
-                }
+    std::vector<Target> out;
+    for (const auto& [etag, blob] : repo.blobs)
+        add_target(out, {repo.repo, etag, repo.dir / "blobs" / etag, blob.size, BlobState::ok, false, files_of(etag), {}});
+    for (const auto& rev : repo.revisions) {
+        std::map<std::string, std::string> expected; // path -> etag, read only when a copy needs it
+        bool read = false;
+        for (const auto& f : rev.files) {
+            if (!f.is_copy) continue;
+            if (!read) {
+                read = true;
+                if (auto tree = read_tree_cache(store, repo.repo, rev.commit))
+                    for (auto& rf : *tree) expected.emplace(rf.path, rf.etag);
             }
+            auto it = expected.find(f.path);
+            add_target(out, {repo.repo, it == expected.end() ? std::string() : it->second,
+                             repo.dir / "snapshots" / rev.commit / platform::u8path(f.path), f.size, BlobState::ok,
+                             false, {f.path}, {}});
         }
-        report.blobs.push_back(std::move(check));
     }
-    for (const auto& [etag, paths] : linked) {
-        if (repo.blobs.count(etag)) continue;
-        report.blobs.push_back(BlobCheck{repo.repo, etag, repo.dir / "blobs" / etag, 0, BlobState::missing,
-                                         false, files_of(etag), {}});
+    for (const auto& [etag, paths] : linked)
+        if (!repo.blobs.count(etag))
+            add_target(out, {repo.repo, etag, repo.dir / "blobs" / etag, 0, BlobState::missing, false, files_of(etag), {}});
+    return out;
+}
+
+void verify_target(Target& t, bool remove_bad, Hashing& h, VerifyReport& report) {
+    auto& check = t.check;
+    auto digest = hash_blob(check.path, t.kind, h);
+    if (!digest) {
+        check.state = BlobState::unreadable;
+        check.error = digest.error().message;
+        return;
     }
+    if (!*digest) {
+        report.cancelled = true;
+        return;
+    }
+    std::string lower = check.etag;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (**digest == lower) return;
+    check.state = BlobState::bad;
+    if (!remove_bad) return;
+    // A bad copy goes too: the snapshot entry is then absent, and a new download repairs it.
+    if (auto removed = platform::remove_file(check.path); removed && *removed) check.removed = true;
+    else report.warnings.push_back("cannot remove bad blob " + check.path.string());
 }
 
 } // namespace
@@ -123,14 +156,20 @@ Result<VerifyReport> verify(const fs::path& root, const std::optional<std::strin
         repos = std::move(scan.repos);
     }
 
+    const Store store(root);
+    std::vector<std::vector<Target>> targets;
     Hashing h{0, 0, progress, stop};
-    util::HashKind kind{};
-    for (const auto& r : repos)
-        for (const auto& [etag, blob] : r.blobs)
-            if (util::hash_kind_for_etag(etag, kind)) h.total += blob.size;
-
     for (const auto& r : repos) {
-        verify_repo(r, remove_bad, h, report);
+        targets.push_back(targets_of(store, r));
+        for (const auto& t : targets.back())
+            if (t.hash) h.total += t.check.size;
+    }
+    for (auto& repo_targets : targets) {
+        for (auto& t : repo_targets) {
+            if (t.hash) verify_target(t, remove_bad, h, report);
+            if (report.cancelled) break;
+            report.blobs.push_back(std::move(t.check));
+        }
         if (report.cancelled) break;
     }
     report.bytes_hashed = h.done;

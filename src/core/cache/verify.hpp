@@ -1,6 +1,8 @@
 #pragma once
 // Re-hashing the cache (`verify` action / `tabagent-cache verify`). A blob's name is its etag,
-// so no extra metadata is needed: sha256 for 64-hex names, git sha1 for 40-hex names.
+// so no extra metadata is needed: sha256 for 64-hex names, git sha1 for 40-hex names. A degraded
+// cache (no link rights: the snapshot holds regular files, blobs/ may be empty) is checked file by
+// file against the etag its commit's trees/<commit>.json names (unverifiable without one).
 #include "core/error.hpp"
 
 #include <cstdint>
@@ -26,16 +28,16 @@ std::string_view to_string(BlobState state);
 struct BlobCheck {
     std::string repo;
     std::string etag;
-    std::filesystem::path path;      // blobs/<etag>
+    std::filesystem::path path;      // blobs/<etag>, or snapshots/<commit>/<path> for a copy
     std::uint64_t size = 0;
     BlobState state = BlobState::ok;
     bool removed = false;            // deleted because bad and remove_bad
-    std::vector<std::string> files;  // snapshot paths linking to it (unique, sorted)
+    std::vector<std::string> files;  // snapshot paths linking to it (unique, sorted); a copy's own path
     std::string error;               // for unreadable
 };
 
 struct VerifyReport {
-    std::vector<BlobCheck> blobs;    // repo, then etag order
+    std::vector<BlobCheck> blobs;    // per repo: blobs (etag order), copies, then missing blobs
     std::size_t ok = 0, bad = 0, missing = 0, unverifiable = 0, unreadable = 0;
     std::uint64_t bytes_hashed = 0;
     bool cancelled = false;          // stop requested: the report covers what was done

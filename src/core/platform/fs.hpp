@@ -30,6 +30,14 @@ inline std::string u8string(const std::filesystem::path& path) {
     const auto text = path.u8string();
     return std::string(text.begin(), text.end());
 }
+// A path as clients and users are told it (protocol replies, `--json`, CLI lines, logs): UTF-8, with
+// one separator, the platform's preferred one. On Windows a repo file joined onto the cache root
+// keeps its '/' ("Z:\c\snapshots\<commit>\onnx/model.onnx"); make_preferred turns every '/' into
+// '\'. On POSIX it changes nothing ('\' is a name character there).
+inline std::string reported_path(std::filesystem::path path) {
+    path.make_preferred();
+    return u8string(path);
+}
 
 enum class Kind { regular, directory, symlink, other };
 

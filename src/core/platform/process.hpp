@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace tabagent::platform {
 
@@ -52,6 +53,12 @@ std::optional<std::string> environment_variable(const char* name);
 std::optional<std::filesystem::path> environment_path(const char* name);
 // Sets (or, with nullopt, removes) a variable of this process. INTERNAL when the OS refuses.
 Status set_environment_variable(const char* name, const std::optional<std::string>& value);
+
+// The program's arguments as UTF-8, argv[0] first: what main() hands every parser. POSIX: argv as
+// given (UTF-8 locales). Windows: mingw's argv is in the ANSI code page, which mangles a non-ASCII
+// --cache-dir or file name, so the command line is read again in UTF-16 (GetCommandLineW +
+// CommandLineToArgvW, the same splitting rules as the CRT's) and converted; argv when that fails.
+std::vector<std::string> command_line_arguments(int argc, char** argv);
 
 // The user's home: HOME on POSIX; on Windows USERPROFILE, else HOMEDRIVE + HOMEPATH (what
 // Python's os.path.expanduser("~") reads, so huggingface_hub's "~/.cache" is the same folder).

@@ -2,6 +2,7 @@
 
 #include "core/model/recommend.hpp"
 #include "core/model/variants.hpp"
+#include "core/platform/fs.hpp"
 
 namespace tabagent::service {
 
@@ -29,12 +30,12 @@ nlohmann::json job_result_json(ModelService& models, const jobs::JobEvent& e) {
     for (const auto& f : *files) {
         nlohmann::json entry = {{"path", f.path}, {"size", f.size}, {"localPath", nullptr}};
         if (auto p = models.has_file(e.spec.repo, f.path, e.spec.revision); p && p->exists)
-            entry["localPath"] = p->path.string();
+            entry["localPath"] = platform::reported_path(p->path);
         doc["files"].push_back(entry);
     }
     if (auto commit = models.store().resolve_commit(e.spec.repo, e.spec.revision)) {
         doc["commit"] = *commit;
-        doc["snapshot"] = models.store().snapshot_dir(e.spec.repo, *commit).string();
+        doc["snapshot"] = platform::reported_path(models.store().snapshot_dir(e.spec.repo, *commit));
     }
     return doc;
 }

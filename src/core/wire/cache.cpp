@@ -1,6 +1,7 @@
 // The cache's results as the wire shows them: list, stats, clean, verify.
 #include "core/util/time.hpp"
 #include "core/wire/wire.hpp"
+#include "core/platform/fs.hpp"
 
 namespace tabagent::wire {
 namespace {
@@ -20,7 +21,7 @@ nlohmann::json problems_json(const std::vector<cache::BlobCheck>& blobs) {
     for (const auto& b : blobs) {
         if (b.state == cache::BlobState::ok) continue;
         nlohmann::json p = {{"repo", b.repo},          {"etag", b.etag},    {"state", cache::to_string(b.state)},
-                            {"size", b.size},          {"path", b.path.string()}, {"removed", b.removed},
+                            {"size", b.size},          {"path", platform::reported_path(b.path)}, {"removed", b.removed},
                             {"files", b.files}};
         if (!b.error.empty()) p["error"] = b.error;
         out.push_back(std::move(p));
@@ -46,7 +47,7 @@ nlohmann::json to_json(const service::ModelList& list) {
                           {"scanned", m.scanned},
                           {"lastAccess", util::iso8601_or_empty(m.last_access)},
                           {"lastModified", util::iso8601_or_empty(m.last_modified)}});
-    return with_aliases({{"cacheRoot", list.cache_root.string()}, {"models", std::move(models)}});
+    return with_aliases({{"cacheRoot", platform::reported_path(list.cache_root)}, {"models", std::move(models)}});
 }
 
 nlohmann::json to_json(const cache::CacheStats& stats) {
@@ -59,7 +60,7 @@ nlohmann::json to_json(const cache::CacheStats& stats) {
                          {"revisions", r.revisions},
                          {"lastAccess", util::iso8601_or_empty(r.last_access)},
                          {"lastModified", util::iso8601_or_empty(r.last_modified)}});
-    return with_aliases({{"cacheRoot", stats.root.string()},
+    return with_aliases({{"cacheRoot", platform::reported_path(stats.root)},
                          {"totalRepos", stats.total_repos},
                          {"totalSize", stats.total_size},
                          {"partialBytes", stats.partial_bytes},

@@ -49,6 +49,10 @@ void close_library(LibraryHandle handle) noexcept {
 
 void* library_symbol(LibraryHandle handle, const char* symbol) { return ::dlsym(handle, symbol); }
 
+std::vector<std::string> command_line_arguments(int argc, char** argv) {
+    return std::vector<std::string>(argv, argv + argc);
+}
+
 std::optional<std::string> environment_variable(const char* name) {
     const char* v = std::getenv(name);
     if (v == nullptr) return std::nullopt;

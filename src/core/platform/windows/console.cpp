@@ -3,7 +3,7 @@
 // mode never sees the bytes.
 #include "core/platform/console.hpp"
 
-#include "core/platform/windows/proc_utf16.hpp"
+#include "core/platform/windows/utf16.hpp"
 
 #include <windows.h>
 #include <fcntl.h>
@@ -24,7 +24,7 @@ HANDLE os_handle(int fd) {
 }
 
 Error io_error(const char* what, DWORD code) {
-    return Error{ErrorCode::internal, std::string(what) + " failed: " + proc_detail::error_text(code), {}};
+    return Error{ErrorCode::internal, std::string(what) + " failed: " + win::error_text(code), {}};
 }
 } // namespace
 

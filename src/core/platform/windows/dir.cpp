@@ -41,7 +41,7 @@ Result<Directory> Directory::open(const fs::path& path) {
 }
 
 Result<Directory> Directory::open_child(std::string_view name) const {
-    auto child = fs::path(m_path.native() + L"\\" + win::to_wide(name));
+    auto child = fs::path(m_path.native() + L"\\" + win::to_utf16(name));
     std::error_code ec;
     auto st = platform::lstat(child, &ec);
     if (!st) return tl::unexpected(os_error(ec, "", child));
@@ -81,15 +81,15 @@ Status Directory::list(std::vector<DirEntry>& out) const {
 }
 
 std::optional<FileInfo> Directory::lstat_child(std::string_view name) const {
-    return platform::lstat(fs::path(m_path.native() + L"\\" + win::to_wide(name)));
+    return platform::lstat(fs::path(m_path.native() + L"\\" + win::to_utf16(name)));
 }
 
 std::optional<std::string> Directory::read_link_child(std::string_view name) const {
-    return platform::read_symlink(fs::path(m_path.native() + L"\\" + win::to_wide(name)));
+    return platform::read_symlink(fs::path(m_path.native() + L"\\" + win::to_utf16(name)));
 }
 
 std::optional<std::string> Directory::read_child(std::string_view name, std::size_t max) const {
-    const fs::path child(m_path.native() + L"\\" + win::to_wide(name));
+    const fs::path child(m_path.native() + L"\\" + win::to_utf16(name));
     auto st = platform::lstat(child);
     if (!st || st->kind != Kind::regular) return std::nullopt; // a link is not followed
     auto file = File::open_read(child);

@@ -17,19 +17,6 @@ using win::k_share_all;
 HANDLE handle_of(NativeFile file) { return reinterpret_cast<HANDLE>(file); }
 NativeFile native_of(HANDLE h) { return reinterpret_cast<NativeFile>(h); }
 
-std::string win_message(DWORD code) {
-    wchar_t* buffer = nullptr;
-    const DWORD n = ::FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                                         FORMAT_MESSAGE_IGNORE_INSERTS,
-                                     nullptr, code, 0, reinterpret_cast<wchar_t*>(&buffer), 0, nullptr);
-    std::string text = n ? win::to_utf8(std::wstring_view(buffer, n)) : std::string();
-    if (buffer) ::LocalFree(buffer);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '.'))
-        text.pop_back();
-    if (text.empty()) text = "Windows error " + std::to_string(code);
-    return text;
-}
-
 ErrorCode code_of_win(DWORD code) {
     switch (code) {
     case ERROR_DISK_FULL:
@@ -63,7 +50,7 @@ Error os_error(std::error_code ec, std::string what, const fs::path& path) {
     if (ec.category() == std::system_category()) { // GetLastError(), or libstdc++'s Win32 errors
         const auto win = static_cast<DWORD>(ec.value());
         code = code_of_win(win);
-        text = win_message(win);
+        text = win::error_text(win);
         details["winerror"] = ec.value();
     } else {
         if (ec.value() == ENOSPC) code = ErrorCode::disk_full;

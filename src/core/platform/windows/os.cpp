@@ -1,7 +1,7 @@
 // platform/os.hpp, Windows side.
 #include "core/platform/os.hpp"
 
-#include "core/platform/windows/utf16_text.hpp"
+#include "core/platform/windows/utf16.hpp"
 
 #include <vector>
 
@@ -14,7 +14,7 @@ Result<std::filesystem::path> current_executable() {
     std::vector<wchar_t> buffer(MAX_PATH);
     for (;;) {
         DWORD n = ::GetModuleFileNameW(nullptr, buffer.data(), static_cast<DWORD>(buffer.size()));
-        if (n == 0) return fail(ErrorCode::internal, "GetModuleFileNameW: " + windows::error_text(::GetLastError()));
+        if (n == 0) return fail(ErrorCode::internal, "GetModuleFileNameW: " + win::error_text_with_code(::GetLastError()));
         if (n < buffer.size()) return std::filesystem::path(std::wstring(buffer.data(), n));
         if (buffer.size() >= 32768) return fail(ErrorCode::internal, "the program's path is too long");
         buffer.resize(buffer.size() * 2);

@@ -1,10 +1,11 @@
 // platform/process.hpp on Windows.
 #include "core/platform/process.hpp"
 
-#include "core/platform/windows/proc_utf16.hpp"
+#include "core/platform/windows/utf16.hpp"
 
 #include <windows.h>
 #include <bcrypt.h>
+#include <shellapi.h>
 #include <shlobj.h>
 
 #include <algorithm>
@@ -12,9 +13,9 @@
 #include <cstring>
 
 namespace tabagent::platform {
-using proc_detail::error_text;
-using proc_detail::to_utf16;
-using proc_detail::to_utf8;
+using win::error_text;
+using win::to_utf16;
+using win::to_utf8;
 
 std::uint32_t process_id() { return static_cast<std::uint32_t>(::GetCurrentProcessId()); }
 
@@ -78,6 +79,17 @@ std::optional<std::wstring> wide_variable(const char* name) {
     }
 }
 } // namespace
+
+std::vector<std::string> command_line_arguments(int argc, char** argv) {
+    int count = 0;
+    LPWSTR* wide = ::CommandLineToArgvW(::GetCommandLineW(), &count);
+    if (!wide) return std::vector<std::string>(argv, argv + argc);
+    std::vector<std::string> out;
+    out.reserve(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) out.push_back(to_utf8(wide[i]));
+    ::LocalFree(wide);
+    return out;
+}
 
 std::optional<std::string> environment_variable(const char* name) {
     auto wide = wide_variable(name);

@@ -3,7 +3,7 @@
 // native_process_launcher_win.cc, FindManifest).
 #include "core/platform/registry.hpp"
 
-#include "core/platform/windows/utf16_text.hpp"
+#include "core/platform/windows/utf16.hpp"
 
 namespace tabagent::platform {
 namespace {
@@ -25,18 +25,18 @@ private:
 
 tl::unexpected<Error> registry_error(const char* call, std::string_view key, LSTATUS status) {
     return fail(ErrorCode::internal,
-                std::string(call) + " HKCU\\" + std::string(key) + ": " + windows::error_text(static_cast<DWORD>(status)));
+                std::string(call) + " HKCU\\" + std::string(key) + ": " + win::error_text_with_code(static_cast<DWORD>(status)));
 }
 
 } // namespace
 
 Status set_user_default_value(std::string_view key, std::string_view value) {
     UniqueKey handle;
-    std::wstring wkey = windows::to_utf16(key);
+    std::wstring wkey = win::to_utf16(key);
     LSTATUS rc = ::RegCreateKeyExW(HKEY_CURRENT_USER, wkey.c_str(), 0, nullptr, REG_OPTION_NON_VOLATILE,
                                    KEY_SET_VALUE, nullptr, handle.out(), nullptr);
     if (rc != ERROR_SUCCESS) return registry_error("RegCreateKeyExW", key, rc);
-    std::wstring wvalue = windows::to_utf16(value);
+    std::wstring wvalue = win::to_utf16(value);
     const auto bytes = static_cast<DWORD>((wvalue.size() + 1) * sizeof(wchar_t)); // with the NUL
     rc = ::RegSetValueExW(handle.get(), nullptr, 0, REG_SZ, reinterpret_cast<const BYTE*>(wvalue.c_str()), bytes);
     if (rc != ERROR_SUCCESS) return registry_error("RegSetValueExW", key, rc);
@@ -44,7 +44,7 @@ Status set_user_default_value(std::string_view key, std::string_view value) {
 }
 
 Result<std::optional<std::string>> get_user_default_value(std::string_view key) {
-    std::wstring wkey = windows::to_utf16(key);
+    std::wstring wkey = win::to_utf16(key);
     DWORD bytes = 0;
     LSTATUS rc = ::RegGetValueW(HKEY_CURRENT_USER, wkey.c_str(), nullptr, RRF_RT_REG_SZ, nullptr, nullptr, &bytes);
     if (rc == ERROR_FILE_NOT_FOUND || rc == ERROR_PATH_NOT_FOUND) return std::optional<std::string>{};
@@ -55,11 +55,11 @@ Result<std::optional<std::string>> get_user_default_value(std::string_view key) 
     if (rc == ERROR_FILE_NOT_FOUND || rc == ERROR_PATH_NOT_FOUND) return std::optional<std::string>{};
     if (rc != ERROR_SUCCESS) return registry_error("RegGetValueW", key, rc);
     buffer.resize(wcsnlen(buffer.c_str(), buffer.size())); // RegGetValueW counts the NUL
-    return std::optional<std::string>(windows::to_utf8(buffer));
+    return std::optional<std::string>(win::to_utf8(buffer));
 }
 
 Status delete_user_key(std::string_view key) {
-    std::wstring wkey = windows::to_utf16(key);
+    std::wstring wkey = win::to_utf16(key);
     LSTATUS rc = ::RegDeleteTreeW(HKEY_CURRENT_USER, wkey.c_str());
     if (rc == ERROR_FILE_NOT_FOUND || rc == ERROR_PATH_NOT_FOUND) return {};
     if (rc != ERROR_SUCCESS) return registry_error("RegDeleteTreeW", key, rc);

@@ -4,7 +4,7 @@
 // child never keeps our pipes open.
 #include "core/platform/spawn.hpp"
 
-#include "core/platform/windows/utf16_text.hpp"
+#include "core/platform/windows/utf16.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -65,7 +65,7 @@ Status make_pipes(std::size_t input_size, Pipes& p) {
     // Sized for the whole input, so writing it never waits for the child to read.
     if (!::CreatePipe(p.child_in.out(), p.parent_in.out(), &inherit, static_cast<DWORD>(input_size + 4096)) ||
         !::CreatePipe(p.parent_out.out(), p.child_out.out(), &inherit, 0))
-        return fail(ErrorCode::internal, "CreatePipe: " + windows::error_text(::GetLastError()));
+        return fail(ErrorCode::internal, "CreatePipe: " + win::error_text_with_code(::GetLastError()));
     ::SetHandleInformation(p.parent_in.get(), HANDLE_FLAG_INHERIT, 0);
     ::SetHandleInformation(p.parent_out.get(), HANDLE_FLAG_INHERIT, 0);
     HANDLE err = ::GetStdHandle(STD_ERROR_HANDLE);
@@ -87,7 +87,7 @@ Result<PROCESS_INFORMATION> start(const SpawnRequest& request, Pipes& pipes) {
     std::vector<unsigned char> storage(size);
     auto* attributes = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(storage.data());
     if (!::InitializeProcThreadAttributeList(attributes, 1, 0, &size))
-        return fail(ErrorCode::internal, "InitializeProcThreadAttributeList: " + windows::error_text(::GetLastError()));
+        return fail(ErrorCode::internal, "InitializeProcThreadAttributeList: " + win::error_text_with_code(::GetLastError()));
     ::UpdateProcThreadAttribute(attributes, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherited.data(),
                                 inherited.size() * sizeof(HANDLE), nullptr, nullptr);
     STARTUPINFOEXW info{};
@@ -100,14 +100,14 @@ Result<PROCESS_INFORMATION> start(const SpawnRequest& request, Pipes& pipes) {
     std::wstring program = request.program.wstring();
     std::wstring line;
     append_quoted(line, program);
-    for (const auto& a : request.args) append_quoted(line, windows::to_utf16(a));
+    for (const auto& a : request.args) append_quoted(line, win::to_utf16(a));
     PROCESS_INFORMATION process{};
     BOOL ok = ::CreateProcessW(program.c_str(), line.data(), nullptr, nullptr, TRUE,
                                EXTENDED_STARTUPINFO_PRESENT | CREATE_NO_WINDOW, nullptr, nullptr,
                                &info.StartupInfo, &process);
     DWORD error = ::GetLastError();
     ::DeleteProcThreadAttributeList(attributes);
-    if (!ok) return fail(ErrorCode::internal, "cannot start: " + windows::error_text(error));
+    if (!ok) return fail(ErrorCode::internal, "cannot start: " + win::error_text_with_code(error));
     return process;
 }
 

@@ -2,7 +2,7 @@
 // the registry (CPU name, display adapters). Nothing is spawned, no WMI.
 #include "core/platform/process.hpp"
 
-#include "core/platform/windows/proc_utf16.hpp"
+#include "core/platform/windows/utf16.hpp"
 
 #include <windows.h>
 
@@ -10,7 +10,7 @@
 #include <vector>
 
 namespace tabagent::platform {
-using proc_detail::to_utf8;
+using win::to_utf8;
 
 namespace {
 // GetVersionEx reports 6.2 to programs without a compatibility manifest; ntdll's RtlGetVersion

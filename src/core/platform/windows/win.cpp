@@ -1,4 +1,4 @@
-// Helpers of the Windows side (win.hpp): path forms, UTF-8/UTF-16, FILETIME.
+// Helpers of the Windows side (win.hpp, utf16.hpp): path forms, UTF-8/UTF-16, error texts, FILETIME.
 #include "core/platform/windows/win.hpp"
 
 namespace tabagent::platform::win {
@@ -19,20 +19,36 @@ std::wstring long_path(const fs::path& path) {
 
 std::string to_utf8(std::wstring_view wide) {
     if (wide.empty()) return {};
-    const int n = ::WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()), nullptr, 0,
-                                        nullptr, nullptr);
-    std::string out(static_cast<std::size_t>(n), '\0');
-    ::WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()), out.data(), n, nullptr, nullptr);
+    const int size = static_cast<int>(wide.size());
+    const int n = ::WideCharToMultiByte(CP_UTF8, 0, wide.data(), size, nullptr, 0, nullptr, nullptr);
+    std::string out(static_cast<std::size_t>(n > 0 ? n : 0), '\0');
+    if (n > 0) ::WideCharToMultiByte(CP_UTF8, 0, wide.data(), size, out.data(), n, nullptr, nullptr);
     return out;
 }
 
-std::wstring to_wide(std::string_view utf8) {
+std::wstring to_utf16(std::string_view utf8) {
     if (utf8.empty()) return {};
-    const int n = ::MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), nullptr, 0);
-    std::wstring out(static_cast<std::size_t>(n), L'\0');
-    ::MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), out.data(), n);
+    const int size = static_cast<int>(utf8.size());
+    const int n = ::MultiByteToWideChar(CP_UTF8, 0, utf8.data(), size, nullptr, 0);
+    std::wstring out(static_cast<std::size_t>(n > 0 ? n : 0), L'\0');
+    if (n > 0) ::MultiByteToWideChar(CP_UTF8, 0, utf8.data(), size, out.data(), n);
     return out;
 }
+
+std::string error_text(DWORD code) {
+    wchar_t* buffer = nullptr;
+    const DWORD n = ::FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
+                                         FORMAT_MESSAGE_IGNORE_INSERTS,
+                                     nullptr, code, 0, reinterpret_cast<wchar_t*>(&buffer), 0, nullptr);
+    std::string text = n && buffer ? to_utf8(std::wstring_view(buffer, n)) : std::string();
+    if (buffer) ::LocalFree(buffer);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '.'))
+        text.pop_back();
+    if (text.empty()) text = "Windows error " + std::to_string(code);
+    return text;
+}
+
+std::string error_text_with_code(DWORD code) { return error_text(code) + " (" + std::to_string(code) + ")"; }
 
 // FILETIME: 100 ns ticks since 1601-01-01; the system clock: since 1970-01-01.
 constexpr std::int64_t k_ticks_1601_to_1970 = 116444736000000000LL;

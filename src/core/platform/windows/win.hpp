@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "core/platform/fs.hpp"
+#include "core/platform/windows/utf16.hpp"
 
 #include <filesystem>
 #include <string>
@@ -25,9 +26,6 @@ namespace tabagent::platform::win {
 // the longPathAware manifest and the LongPathsEnabled policy. Relative paths are made absolute
 // first (GetFullPathNameW, through std::filesystem::absolute).
 std::wstring long_path(const std::filesystem::path& path);
-
-std::string to_utf8(std::wstring_view wide);
-std::wstring to_wide(std::string_view utf8);
 
 // Others may read, write, rename and delete what we hold open, as on POSIX (a reader of a blob
 // must not stop a `delete` or a `clean`, nor a rename into place stop on our own handle).

@@ -1,26 +1,10 @@
 #include "core/platform/windows/winsock.hpp"
 
+#include "core/platform/windows/utf16.hpp"
+
 #include <string>
 
 namespace tabagent::platform::windows {
-namespace {
-
-std::string message_of(DWORD err) {
-    wchar_t* text = nullptr;
-    DWORD n = ::FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
-                               nullptr, err, 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
-    std::string out;
-    if (n > 0 && text != nullptr) {
-        int size = ::WideCharToMultiByte(CP_UTF8, 0, text, static_cast<int>(n), nullptr, 0, nullptr, nullptr);
-        out.resize(static_cast<std::size_t>(size > 0 ? size : 0));
-        if (size > 0) ::WideCharToMultiByte(CP_UTF8, 0, text, static_cast<int>(n), out.data(), size, nullptr, nullptr);
-        while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
-    }
-    if (text != nullptr) ::LocalFree(text);
-    return out + " (" + std::to_string(err) + ")";
-}
-
-} // namespace
 
 Status start_winsock() {
     static const int result = [] {
@@ -32,11 +16,11 @@ Status start_winsock() {
 }
 
 Error wsa_error(ErrorCode code, const char* what, int err) {
-    return Error{code, std::string(what) + ": " + message_of(static_cast<DWORD>(err)), {}};
+    return Error{code, std::string(what) + ": " + win::error_text_with_code(static_cast<DWORD>(err)), {}};
 }
 
 Error last_error(ErrorCode code, const char* what, DWORD err) {
-    return Error{code, std::string(what) + ": " + message_of(err), {}};
+    return Error{code, std::string(what) + ": " + win::error_text_with_code(err), {}};
 }
 
 } // namespace tabagent::platform::windows
