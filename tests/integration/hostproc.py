@@ -20,6 +20,7 @@ sys.path.insert(0, str(HERE.parent / "replay"))
 TABAGENT_ORIGIN = "chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/"
 HOST = os.environ.get("TABAGENT_HOST", str(HERE.parents[1] / "build/ci/src/host/tabagent-host"))
 SANITIZED = bool(os.environ.get("TABAGENT_SANITIZED"))
+WINDOWS = target.is_windows(HOST)  # a Windows .exe under Wine (tests/windows/run-wine-tests.sh)
 
 
 def clean_env(home, cache, **extra):
