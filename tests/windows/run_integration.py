@@ -71,7 +71,7 @@ def main():
                       FAKEHUB_GEN=str(pathlib.Path(args.fakehub_gen).resolve()))
     os.chdir(INTEGRATION)  # as CTest runs them (WORKING_DIRECTORY)
     sys.path.insert(0, str(INTEGRATION))
-    apply_skips(read_skips(args.skip), set(args.modules))
+    apply_skips(read_skips(args.skip), {name.split(".")[0] for name in args.modules})
     keeper = start_keeper(args.host)
     ok = True
     for name in args.modules:
