@@ -20,6 +20,10 @@ sys.path.insert(0, str(HERE.parent / "replay"))
 TABAGENT_ORIGIN = "chrome-extension://fkkeoobeahalebjpbockfedlncckobjb/"
 HOST = os.environ.get("TABAGENT_HOST", str(HERE.parents[1] / "build/ci/src/host/tabagent-host"))
 SANITIZED = bool(os.environ.get("TABAGENT_SANITIZED"))
+WINDOWS = target.is_windows(HOST)  # a Windows .exe under Wine (tests/windows/run-wine-tests.sh)
+# Hang guards are longer under Wine: starting a process there costs seconds on a loaded machine.
+# They only turn a hang into a failure; no test passes or fails by how long a step took.
+GUARD = 4 if WINDOWS else 1
 
 
 def clean_env(home, cache, **extra):
@@ -54,7 +58,9 @@ class HostProcess:
     # Every timeout here is a hang guard (>= 30 s): it only turns a host that never answers into a
     # failure. No test bounds how fast the host answers; bench/latency_bench.py measures that.
     def read_frame(self, timeout=30.0):
-        deadline = time.monotonic() + timeout
+        return self._read_frame_until(time.monotonic() + timeout * GUARD)
+
+    def _read_frame_until(self, deadline):
         fd = self.proc.stdout.fileno()
         while True:
             if len(self._buf) >= 4:
@@ -77,9 +83,9 @@ class HostProcess:
         for i, f in enumerate(self.pending):
             if pred(f):
                 return self.pending.pop(i)
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * GUARD
         while True:
-            f = self.read_frame(max(0.01, deadline - time.monotonic()))
+            f = self._read_frame_until(max(deadline, time.monotonic() + 0.01))
             if pred(f):
                 return f
             self.pending.append(f)
@@ -101,8 +107,8 @@ class HostProcess:
     def close(self, timeout=30.0):
         if self.proc.stdin and not self.proc.stdin.closed:
             self.proc.stdin.close()
-        rc = self.proc.wait(timeout)
-        self.stderr = self.proc.stderr.read().decode("utf-8", "replace")
+        rc = self.proc.wait(timeout * GUARD)
+        self.stderr = drain(self.proc.stderr).decode("utf-8", "replace")
         self.proc.stdout.close()
         self.proc.stderr.close()
         return rc
@@ -115,6 +121,22 @@ class HostProcess:
                 stream.close()
             except (OSError, ValueError):
                 pass
+
+
+def drain(pipe):
+    """What an exited process left in its pipe, without waiting for EOF: under Wine the processes
+    the first program of a session starts (services.exe, explorer.exe...) inherit its pipes and
+    outlive it, so EOF may never come."""
+    os.set_blocking(pipe.fileno(), False)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(pipe.fileno(), 1 << 16)
+        except BlockingIOError:
+            return out
+        if not chunk:
+            return out
+        out += chunk
 
 
 def local(path, binary=None):
@@ -181,7 +203,7 @@ class SharedHubTestCase(unittest.TestCase):
 def wait_until(cond, what, guard=30.0):
     """Polls cond() until it is true. The guard only turns a hang into a failure naming `what`;
     tests wait for events this way instead of asserting how long something took."""
-    deadline = time.monotonic() + guard
+    deadline = time.monotonic() + guard * GUARD
     while not cond():
         if time.monotonic() > deadline:
             raise AssertionError("hang (%.0f s guard): %s" % (guard, what))

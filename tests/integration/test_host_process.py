@@ -4,7 +4,8 @@ import pty
 import subprocess
 import unittest
 
-from hostproc import FAKEHUB, FAKEHUB_GEN, HOST, HostProcess, SANITIZED, clean_env, temp_dirs
+from hostproc import FAKEHUB, FAKEHUB_GEN, HOST, HostProcess, SANITIZED, clean_env, local, temp_dirs
+import target
 import fakehub as fh  # noqa: E402  (hostproc puts tests/fakehub on the path)
 
 
@@ -47,20 +48,22 @@ class HostProcessTest(unittest.TestCase):
         self.assertTrue(any(lib.startswith("libcurl.so") for lib in after), after)
 
     def test_version_flag(self):
-        out = subprocess.run([HOST, "--version"], capture_output=True, text=True, env=self.env, timeout=60)
+        out = subprocess.run(target.command(HOST, "--version"), capture_output=True, text=True,
+                             env=target.target_env(self.env, HOST), timeout=60)
         self.assertEqual(out.returncode, 0)
         self.assertRegex(out.stdout, r"^tabagent-host \d+\.\d+\.\d+")
 
     def test_terminal_gets_help_and_diagnostics_instead_of_waiting(self):
         master, slave = pty.openpty()
         try:
-            out = subprocess.run([HOST], stdin=slave, capture_output=True, text=True, env=self.env, timeout=60)
+            out = subprocess.run(target.command(HOST), stdin=slave, capture_output=True, text=True,
+                                 env=target.target_env(self.env, HOST), timeout=60)
         finally:
             os.close(master)
             os.close(slave)
         self.assertEqual(out.returncode, 0)
         self.assertIn("native-messaging host", out.stdout)
-        self.assertIn(str(self.cache), out.stdout)
+        self.assertIn(target.to_target_path(self.cache, HOST), out.stdout)
         self.assertIn("log file", out.stdout)
 
     def test_logs_go_to_the_data_dir_not_stdout(self):
@@ -68,7 +71,7 @@ class HostProcessTest(unittest.TestCase):
         reply = host.call("get_logs", lines=50)
         host.close()
         log_file = self.home / "logs" / "tabagent-host.log"
-        self.assertEqual(reply["log_file"], str(log_file))
+        self.assertEqual(local(reply["log_file"]), str(log_file))
         self.assertTrue(log_file.exists())
         self.assertIn("started", log_file.read_text())
 

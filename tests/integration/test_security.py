@@ -7,7 +7,7 @@ import stat
 import subprocess
 import unittest
 
-from hostproc import FAKEHUB_GEN, SharedHubTestCase
+from hostproc import FAKEHUB_GEN, WINDOWS, SharedHubTestCase
 import fakehub as fh  # noqa: E402
 
 REPO = "org/safe"
@@ -162,8 +162,9 @@ class SecurityTest(SharedHubTestCase):
         self.call(h, "set_hf_token", token=TOKEN_SET, validate=True)
         self.assert_token_nowhere(h, TOKEN_SET)
         token_file = self.home / "token"
-        self.assertEqual(stat.S_IMODE(token_file.stat().st_mode), 0o600)
-        self.assertEqual(stat.S_IMODE(self.home.stat().st_mode), 0o700)
+        if not WINDOWS:  # Windows: the ACL inherited from %LOCALAPPDATA%, no mode bits (Wine enforces none)
+            self.assertEqual(stat.S_IMODE(token_file.stat().st_mode), 0o600)
+            self.assertEqual(stat.S_IMODE(self.home.stat().st_mode), 0o700)
         h.close()
         self.assertNotIn(TOKEN_SET, h.stderr)
         leftovers = [p.name for p in self.home.iterdir() if p.name.startswith(".token")]

@@ -48,6 +48,13 @@ for f in tests/replay/cases/*.in; do
 done
 part "replay fixtures (${#cases[@]} cases)" python3 tests/replay/run_replay.py --host "$host_exe" \
   --fakehub "$native/tests/fakehub/fakehub" --fakehub-gen "$native/tests/fakehub/fakehub-gen" "${cases[@]}"
+# Integration modules (tests/integration) against both .exe files, the fake hub native; the cases
+# tests/windows/integration-skip.txt names are reported as skipped with their reason.
+integration=(test_host_downloads test_engine_resume test_file_server test_file_server_http test_security
+             test_host_process)
+part "integration modules against tabagent-host.exe (${integration[*]})" \
+  python3 tests/windows/run_integration.py --host "$host_exe" --cli "$cli_exe" \
+  --fakehub "$native/tests/fakehub/fakehub" --fakehub-gen "$native/tests/fakehub/fakehub-gen" "${integration[@]}"
 
 if [ ${#failed[@]} -ne 0 ]; then
   printf 'run-wine-tests: failed: %s\n' "${failed[*]}"
