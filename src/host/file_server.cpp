@@ -138,8 +138,7 @@ void FileServer::serve_file(const http::Request& req, http::Response& res, const
         return answer(res, 404, &gone);
     }
     res.set_header("Accept-Ranges", "bytes");
-    if (!file.blob_path.filename().empty() && file.blob_path != file.path)
-        res.set_header("ETag", "\"" + file.blob_path.filename().string() + "\"");
+    if (!file.etag.empty()) res.set_header("ETag", "\"" + file.etag + "\"");
     if (!file.commit.empty()) res.set_header("X-Repo-Commit", file.commit);
     const std::string type(content_type_for(file.path.filename().string()));
     const std::uint64_t size = blob->size();

@@ -2,6 +2,7 @@
 
 #include "core/cache/hub_metadata.hpp"
 #include "core/cache/verify.hpp"
+#include "core/service/service.hpp"
 
 #include <doctest/doctest.h>
 
@@ -157,4 +158,37 @@ TEST_CASE("cache: verify of a degraded cache hashes the snapshot's files against
         CHECK_FALSE(store.find_file(k_repo, "onnx/model.onnx", k_commit_a));
         CHECK(store.find_file(k_repo, "config.json", k_commit_a));
     }
+}
+
+TEST_CASE("service: has_file names the etag of a copy in a degraded cache from trees/<commit>.json") {
+    TempDir tmp;
+    Config config;
+    config.cache_root = tmp.path() / "hub";
+    config.data_dir = tmp.path() / "data";
+    config.offline = true;
+    config.auto_resume_jobs = false;
+    Store store(config.cache_root);
+    auto linked = put(store, k_repo, k_commit_a, "config.json", "{\"x\":1}", false);
+    RepoFile copied;
+    {
+        LinksRefused refused;
+        copied = put(store, k_repo, k_commit_a, "onnx/model.onnx", std::string(4096, 'w'));
+    }
+    service::ModelService models(config);
+
+    // The file server's ETag: a link names its blob, a copy does not...
+    auto link = models.has_file(k_repo, "config.json", k_commit_a);
+    REQUIRE(link);
+    CHECK(link->etag == linked.etag);
+    auto copy = models.has_file(k_repo, "onnx/model.onnx", k_commit_a);
+    REQUIRE(copy);
+    REQUIRE(copy->exists);
+    CHECK(copy->blob_path == copy->path);
+    CHECK(copy->etag.empty());
+    // ...until the commit's listing (written beside every download) is there.
+    model::RepoListing listing{k_repo, "main", k_commit_a, "", false, false, {linked, copied}};
+    REQUIRE(cache::write_tree_cache(store, listing));
+    copy = models.has_file(k_repo, "onnx/model.onnx", k_commit_a);
+    REQUIRE(copy);
+    CHECK(copy->etag == copied.etag);
 }

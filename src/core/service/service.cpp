@@ -177,6 +177,21 @@ ModelList ModelService::list_models() const {
     return list;
 }
 
+namespace {
+
+// A link names its blob; a copy (no link rights: a degraded cache) lost that name, and the
+// commit's tree listing, written beside every download, still knows it.
+std::string etag_of(const cache::Store& store, const std::string& repo, const std::string& file,
+                    const cache::CachedFile& found) {
+    if (found.blob_path != found.snapshot_path) return found.blob_path.filename().string();
+    if (auto tree = cache::read_tree_cache(store, repo, found.commit))
+        for (const auto& f : *tree)
+            if (f.path == file) return f.etag;
+    return {};
+}
+
+} // namespace
+
 Result<FilePresence> ModelService::has_file(const std::string& repo, const std::string& file,
                                             const std::string& revision) const {
     if (auto st = validate_repo_and_file(repo, file); !st) return tl::unexpected(st.error());
@@ -188,6 +203,7 @@ Result<FilePresence> ModelService::has_file(const std::string& repo, const std::
         p.path = found->snapshot_path;
         p.blob_path = found->blob_path;
         p.commit = found->commit;
+        p.etag = etag_of(m_store, repo, file, *found);
     } else {
         p.known_missing = cache::is_known_missing(m_store, repo, file, revision);
     }

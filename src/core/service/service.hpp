@@ -46,6 +46,7 @@ struct FilePresence {
     std::filesystem::path path;      // snapshot path (what huggingface_hub hands out)
     std::filesystem::path blob_path; // resolved content
     std::string commit;
+    std::string etag; // the blob's name; for a copy in a degraded cache, from trees/<commit>.json ("" if unknown)
     // Absent, and the cache knows the Hub has no such file at the revision's commit
     // (.no_exist marker, ours or huggingface_hub's): no need to ask the network.
     bool known_missing = false;
