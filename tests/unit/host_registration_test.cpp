@@ -265,7 +265,7 @@ TEST_CASE("registration: on Windows the keys name the manifest; check follows th
     const std::string chrome_key = "Software\\Google\\Chrome\\NativeMessagingHosts\\com.tabagent.host";
     const std::string firefox_key = "Software\\Mozilla\\NativeMessagingHosts\\com.tabagent.host";
     REQUIRE(registry.values.size() == 2);
-    CHECK(registry.values[chrome_key] == (env.data_dir / "native-messaging/com.tabagent.host.chrome.json").string());
+    CHECK(registry.values[chrome_key] == (env.data_dir / "native-messaging" / "com.tabagent.host.chrome.json").string());
     CHECK(fs::exists(registry.values[firefox_key]));
 
     CheckOptions no_handshake;
