@@ -1,17 +1,17 @@
 #include "cache_test_util.hpp"
 
+#include "child_process.hpp"
 #include "core/cache/lock.hpp"
+#include "core/platform/fs.hpp"
+#include "core/platform/os.hpp"
+#include "core/platform/spawn.hpp"
 
 #include <doctest/doctest.h>
 
 #include <future>
+#include <iostream>
+#include <string>
 #include <thread>
-
-// Another process holding the lock: fork, and flock as filelock's UnixFileLock takes it.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace cache_test;
 using namespace tabagent;
@@ -109,39 +109,47 @@ TEST_CASE("cache: acquire waits, reports waiting, and times out with LOCKED") {
     }
 }
 
+// Another process holding the lock: unit_tests itself started as a child (child_process.hpp), which
+// takes the lock through platform::FileLock as filelock takes it (flock on POSIX, LockFileEx of
+// byte 0 on Windows) and holds it until its stdin closes.
+int tabagent::test::child_hold_lock() {
+    std::string line;
+    if (!std::getline(std::cin, line)) return 2;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto lock = util::FileLock::try_lock(platform::u8path(line));
+    std::cout << (lock && *lock ? 'y' : 'n') << std::endl;
+    while (std::cin.get() != std::char_traits<char>::eof()) {
+    }
+    return 0; // the OS drops the lock with the process
+}
+
 TEST_CASE("cache: a lock held by another process blocks, and dies with it") {
     TempDir tmp;
     const auto path = tmp.path() / "x.lock";
-    // A child process takes the lock and waits for our signal on a pipe.
-    int to_child[2];
-    int from_child[2];
-    REQUIRE(::pipe(to_child) == 0);
-    REQUIRE(::pipe(from_child) == 0);
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        ::close(to_child[1]);
-        ::close(from_child[0]);
-        // Only async-signal-safe calls after fork().
-        int fd = ::open(path.c_str(), O_RDWR | O_CREAT, 0644);
-        char ok = (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) ? 'y' : 'n';
-        (void)!::write(from_child[1], &ok, 1);
-        char c;
-        (void)!::read(to_child[0], &c, 1);
-        ::_exit(0); // the kernel drops the flock with the process
-    }
-    ::close(to_child[0]);
-    ::close(from_child[1]);
-    char ok = 0;
-    REQUIRE(::read(from_child[0], &ok, 1) == 1);
-    REQUIRE(ok == 'y');
-    auto blocked = cache::BlobLock::try_acquire(path);
+    auto self = platform::current_executable();
+    REQUIRE(self);
+    platform::SpawnRequest request;
+    request.program = *self;
+    request.args = {std::string(test::k_child_flag), "hold-lock"};
+    request.input = platform::u8string(path) + "\n";
+    request.timeout = 60s; // a hang guard: the child answers at once and exits when stdin closes
+    // Asked while the child holds the lock: run_exchange keeps it alive until `complete` says yes.
+    std::optional<Result<cache::BlobLock>> blocked;
+    char answer = 0;
+    request.complete = [&](std::string_view out) {
+        if (out.empty()) return false;
+        answer = out.front();
+        if (answer == 'y') blocked = cache::BlobLock::try_acquire(path);
+        return true;
+    };
+    auto outcome = platform::run_exchange(request);
+    REQUIRE(outcome);
+    CHECK_FALSE(outcome->timed_out);
+    REQUIRE(answer == 'y');
     REQUIRE(blocked);
-    CHECK_FALSE(blocked->held());
-    ::close(to_child[1]); // child reads EOF and exits
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    ::close(from_child[0]);
+    REQUIRE(*blocked);
+    CHECK_FALSE((*blocked)->held());
+    // run_exchange returned: the child has exited, and its lock with it.
     cache::LockOptions opts;
     opts.timeout = 30s; // free at once (the child is gone): a guard, not a bound
     auto got = cache::BlobLock::acquire(path, opts);

@@ -5,7 +5,6 @@
 
 #include <doctest/doctest.h>
 
-#include <sys/stat.h> // st_ino: the kept blob is the same file
 
 using namespace cache_test;
 using namespace tabagent;
@@ -92,16 +91,19 @@ TEST_CASE("cache: publish is atomic and never exposes a partial as a blob") {
     SUBCASE("an existing blob is kept and the second partial dropped") {
         write_file(partial, content);
         REQUIRE(store.publish(k_repo, k_commit_a, file, partial));
-        auto ino_before = fs::status(store.blob_path(k_repo, file.etag)).permissions();
-        struct stat st1 {};
-        REQUIRE(::stat(store.blob_path(k_repo, file.etag).c_str(), &st1) == 0);
+        // The kept blob is the same file: a mark no fresh partial carries (a time 30 days back)
+        // survives, where a blob replaced by the partial would carry the partial's time.
+        const auto blob = store.blob_path(k_repo, file.etag);
+        const auto perms_before = fs::status(blob).permissions();
+        const auto mark = std::chrono::time_point_cast<std::chrono::seconds>(days_ago(30));
+        set_times(blob, mark, mark);
         write_file(partial, content);
         auto again = store.publish(k_repo, k_commit_b, file, partial);
         REQUIRE(again);
-        struct stat st2 {};
-        REQUIRE(::stat(store.blob_path(k_repo, file.etag).c_str(), &st2) == 0);
-        CHECK(st1.st_ino == st2.st_ino);
-        CHECK(ino_before == fs::status(store.blob_path(k_repo, file.etag)).permissions());
+        auto after = tabagent::platform::lstat(blob);
+        REQUIRE(after);
+        CHECK(std::chrono::time_point_cast<std::chrono::seconds>(after->mtime) == mark);
+        CHECK(perms_before == fs::status(blob).permissions());
         CHECK_FALSE(fs::exists(partial));
         CHECK(store.find_file(k_repo, "model.bin", k_commit_b));
     }

@@ -5,6 +5,7 @@
 #include "core/model/repo_file.hpp"
 #include "core/platform/fs.hpp"
 #include "core/util/hash.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -25,36 +26,7 @@ inline constexpr const char* k_commit_a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 inline constexpr const char* k_commit_b = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 inline constexpr const char* k_commit_c = "cccccccccccccccccccccccccccccccccccccccc";
 
-class TempDir {
-public:
-    // `base` overrides $TMPDIR (e.g. /dev/shm for a test that creates 40 000 entries).
-    explicit TempDir(const char* base = nullptr) {
-        std::error_code ec;
-        const fs::path parent = base && *base ? fs::path(base) : fs::temp_directory_path(ec); // $TMPDIR
-        REQUIRE_FALSE(ec);
-        std::random_device random;
-        for (int attempt = 0; attempt < 100 && m_path.empty(); ++attempt) {
-            auto candidate = parent / ("tabagent-cache-test-" + std::to_string(random()));
-            if (fs::create_directory(candidate, ec)) m_path = candidate; // false when it already existed
-        }
-        REQUIRE_FALSE(m_path.empty());
-    }
-    ~TempDir() {
-        std::error_code ec;
-        // Restore permissions a test may have removed, so cleanup always succeeds.
-        for (fs::recursive_directory_iterator it(m_path, fs::directory_options::skip_permission_denied, ec), end;
-             !ec && it != end; it.increment(ec))
-            if (it->is_directory(ec) && !it->is_symlink(ec))
-                fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-        fs::remove_all(m_path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-};
+using tabagent::test::TempDir;
 
 inline std::string sha256_of(const std::string& content) {
     tabagent::util::Hasher h(tabagent::util::HashKind::sha256, content.size());

@@ -1,6 +1,7 @@
 // Start-up cost: libcurl is loaded on first use (core/hub/curl_library.hpp), through
 // core/util/shared_library.hpp; HTTP dates are parsed by the core instead of curl_getdate.
 #include "core/hub/curl_handles.hpp"
+#include "core/platform/os.hpp"
 #include "core/util/shared_library.hpp"
 #include "core/util/time.hpp"
 
@@ -18,9 +19,13 @@ TEST_CASE("core: a shared library that is not installed is NOT_FOUND with every 
 }
 
 TEST_CASE("core: a shared library is opened by the first name that loads, and resolves symbols") {
-    auto libm = util::SharedLibrary::open({"libtabagent-does-not-exist.so.1", "libm.so.6"});
+    // The C library's maths, by the name each system gives it (msvcrt.dll ships with Windows).
+    const char* maths = platform::os_kind() == platform::Os::windows ? "msvcrt.dll"
+                        : platform::os_kind() == platform::Os::macos ? "libSystem.B.dylib"
+                                                                     : "libm.so.6";
+    auto libm = util::SharedLibrary::open({"libtabagent-does-not-exist.so.1", maths});
     REQUIRE(libm);
-    CHECK(libm->name() == "libm.so.6");
+    CHECK(libm->name() == maths);
     auto* cosine = reinterpret_cast<double (*)(double)>(libm->symbol("cos"));
     REQUIRE(bool(cosine));
     CHECK((*cosine)(0.0) == 1.0);

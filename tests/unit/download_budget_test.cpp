@@ -75,7 +75,7 @@ TEST_CASE("download: connections open only as the host's request budget allows")
         contents.push_back(make_content(10'000, static_cast<unsigned>(i + 1)));
         rig.curl.add_file(rig.url(name), served(contents.back()));
         runs.push_back(std::make_unique<Run>());
-        runs.back()->begin(*rig.engine, request_for(rig.url(name), rig.dir.path / (name + ".incomplete"), contents.back()));
+        runs.back()->begin(*rig.engine, request_for(rig.url(name), rig.dir.path() / (name + ".incomplete"), contents.back()));
     }
     REQUIRE(rig.run_until([&] { return runs[0]->done() && runs[1]->done() && runs[2]->done(); }));
     for (auto& run : runs) CHECK_MESSAGE(run->status(), run->message());
@@ -99,10 +99,10 @@ TEST_CASE("download: a 429's Retry-After closes the host for every transfer to i
     rig.curl.add_file(rig.url("a.bin"), refused);
     rig.curl.add_file(rig.url("b.bin"), served(second));
     Run a, b;
-    a.begin(*rig.engine, request_for(rig.url("a.bin"), rig.dir.path / "a.incomplete", first));
+    a.begin(*rig.engine, request_for(rig.url("a.bin"), rig.dir.path() / "a.incomplete", first));
     REQUIRE(rig.run_until([&] { return !rig.curl.requests().empty() && rig.curl.requests()[0].status == 429; }));
     rig.run_until([] { return false; }, 50ms, 2); // the 429's head reaches the engine
-    b.begin(*rig.engine, request_for(rig.url("b.bin"), rig.dir.path / "b.incomplete", second));
+    b.begin(*rig.engine, request_for(rig.url("b.bin"), rig.dir.path() / "b.incomplete", second));
     REQUIRE(rig.run_until([&] { return a.done() && b.done(); }));
     CHECK(a.status());
     CHECK(b.status());

@@ -22,10 +22,10 @@ using tabagent::test::make_content;
 TEST_CASE("download: an empty file needs no request") {
     Rig rig;
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("none"), rig.dir.path / "e.incomplete", ""));
+    run.begin(*rig.engine, request_for(rig.url("none"), rig.dir.path() / "e.incomplete", ""));
     REQUIRE(rig.run_until([&] { return run.done(); }));
     CHECK(run.status());
-    CHECK(std::filesystem::file_size(rig.dir.path / "e.incomplete") == 0);
+    CHECK(std::filesystem::file_size(rig.dir.path() / "e.incomplete") == 0);
     CHECK(rig.curl.requests().empty());
 }
 
@@ -34,7 +34,7 @@ TEST_CASE("download: each connection asks one bounded Range with the engine's cu
     const std::string content = make_content(1000, 2);
     rig.serve("o.bin", fake_file(content));
     Run run;
-    auto request = request_for(rig.url("o.bin"), rig.dir.path / "o.incomplete", content);
+    auto request = request_for(rig.url("o.bin"), rig.dir.path() / "o.incomplete", content);
     request.headers = {"Authorization: Bearer hf_token"};
     run.begin(*rig.engine, request);
     REQUIRE(rig.run_until([&] { return run.done(); }));
@@ -62,10 +62,10 @@ TEST_CASE("download: a large file is fetched in segments with bounded bytes on t
     const std::string content = make_content(40u << 20, 3);
     rig.serve("big.bin", fake_file(content));
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("big.bin"), rig.dir.path / "big.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("big.bin"), rig.dir.path() / "big.incomplete", content));
     REQUIRE(rig.run_until([&] { return run.done(); }));
     REQUIRE_MESSAGE(run.status(), run.message());
-    CHECK(read_all(rig.dir.path / "big.incomplete") == content);
+    CHECK(read_all(rig.dir.path() / "big.incomplete") == content);
     CHECK(rig.curl.bytes_sent() <= content.size() * 115 / 100);
     CHECK(rig.curl.bytes_sent() == content.size()); // equal speeds: nothing fetched twice
     const auto& log = rig.curl.requests();
@@ -83,10 +83,10 @@ TEST_CASE("download: a connection dropped mid-body is resumed where it stopped")
     file.drop_times = 1;
     rig.serve("d.bin", file);
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("d.bin"), rig.dir.path / "d.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("d.bin"), rig.dir.path() / "d.incomplete", content));
     REQUIRE(rig.run_until([&] { return run.done(); }));
     REQUIRE_MESSAGE(run.status(), run.message());
-    CHECK(read_all(rig.dir.path / "d.incomplete") == content);
+    CHECK(read_all(rig.dir.path() / "d.incomplete") == content);
     const auto& log = rig.curl.requests();
     REQUIRE(log.size() == 2);
     CHECK(log[1].range == "bytes=400000-899999");
@@ -100,7 +100,7 @@ TEST_CASE("download: 429 with Retry-After is honoured") {
     file.retry_after = "1";
     rig.serve("r.bin", file);
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("r.bin"), rig.dir.path / "r.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("r.bin"), rig.dir.path() / "r.incomplete", content));
     REQUIRE(rig.run_until([&] { return run.done(); }, 100ms));
     CHECK(run.status());
     const auto& log = rig.curl.requests();
@@ -121,9 +121,9 @@ TEST_CASE("download: final HTTP answers fail at once with their protocol code") 
     gated.x_error_code = "GatedRepo";
     rig.serve("gated.bin", gated);
     Run missing;
-    missing.begin(*rig.engine, request_for(rig.url("missing.bin"), rig.dir.path / "m.incomplete", content));
+    missing.begin(*rig.engine, request_for(rig.url("missing.bin"), rig.dir.path() / "m.incomplete", content));
     Run auth;
-    auth.begin(*rig.engine, request_for(rig.url("gated.bin"), rig.dir.path / "g.incomplete", content));
+    auth.begin(*rig.engine, request_for(rig.url("gated.bin"), rig.dir.path() / "g.incomplete", content));
     REQUIRE(rig.run_until([&] { return missing.done() && auth.done(); }));
     REQUIRE_FALSE(missing.status());
     CHECK(missing.status().error().code == ErrorCode::not_found);
@@ -141,7 +141,7 @@ TEST_CASE("download: 5xx is retried with backoff until attempts run out") {
     const std::string content = make_content(1000, 10);
     rig.serve("down.bin", failing(content, 503, 100));
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("down.bin"), rig.dir.path / "x.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("down.bin"), rig.dir.path() / "x.incomplete", content));
     REQUIRE(rig.run_until([&] { return run.done(); }));
     REQUIRE_FALSE(run.status());
     CHECK(run.status().error().code == ErrorCode::network);
@@ -164,7 +164,7 @@ TEST_CASE("download: cancel takes effect within 200 ms and keeps the partial") {
     file.bytes_per_turn = 2560; // 256 KiB/s at 10 ms turns
     rig.serve("slow.bin", file);
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("slow.bin"), rig.dir.path / "s.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("slow.bin"), rig.dir.path() / "s.incomplete", content));
     REQUIRE(run.id);
     REQUIRE(rig.run_until([&] { return run.last_done() > 0; }));
     // What bounds the delay in real time: cancel() wakes the loop's poll at once, the poll never
@@ -178,7 +178,7 @@ TEST_CASE("download: cancel takes effect within 200 ms and keeps the partial") {
     REQUIRE_FALSE(run.status());
     CHECK(run.status().error().code == ErrorCode::cancelled);
     CHECK(rig.curl.open_requests() == 0);
-    CHECK(std::filesystem::exists(download::journal_path(rig.dir.path / "s.incomplete")));
+    CHECK(std::filesystem::exists(download::journal_path(rig.dir.path() / "s.incomplete")));
 }
 
 TEST_CASE("download: pause then resume continues from what is on disk") {
@@ -187,7 +187,7 @@ TEST_CASE("download: pause then resume continues from what is on disk") {
     auto file = fake_file(content);
     file.bytes_per_turn = 64u << 10;
     rig.serve("p.bin", file);
-    const auto partial = rig.dir.path / "p.incomplete";
+    const auto partial = rig.dir.path() / "p.incomplete";
     Run run;
     run.begin(*rig.engine, request_for(rig.url("p.bin"), partial, content));
     REQUIRE(run.id);
@@ -233,7 +233,7 @@ TEST_CASE("download: a partial with its journal resumes only the missing ranges"
     Rig rig;
     const std::string content = make_content(2u << 20, 14);
     rig.serve("j.bin", fake_file(content));
-    const auto partial = rig.dir.path / "j.incomplete";
+    const auto partial = rig.dir.path() / "j.incomplete";
     const std::uint64_t half = 1u << 20;
     // A partial holding the first half of `on_disk`, with a journal saying so, then the download.
     const auto resume_over = [&](const std::string& on_disk) {
@@ -267,10 +267,10 @@ TEST_CASE("download: a stalled connection is reconnected") {
     rig.serve("st.bin", file);
     const auto t0 = rig.clock.now();
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("st.bin"), rig.dir.path / "st.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("st.bin"), rig.dir.path() / "st.incomplete", content));
     REQUIRE(rig.run_until([&] { return run.done(); }, 100ms));
     REQUIRE_MESSAGE(run.status(), run.message());
-    CHECK(read_all(rig.dir.path / "st.incomplete") == content);
+    CHECK(read_all(rig.dir.path() / "st.incomplete") == content);
     const auto& log = rig.curl.requests();
     REQUIRE(log.size() == 2);
     CHECK(log[1].range == "bytes=200000-599999");
@@ -284,12 +284,12 @@ TEST_CASE("download: a stalled connection is reconnected") {
 TEST_CASE("download: not enough disk space fails at once with DISK_FULL") {
     Rig rig;
     Run run;
-    download::FileRequest request{rig.url("huge.bin"), {}, rig.dir.path / "h.incomplete",
+    download::FileRequest request{rig.url("huge.bin"), {}, rig.dir.path() / "h.incomplete",
                                   std::uint64_t{1} << 60, std::string(64, 'a')};
     run.begin(*rig.engine, request);
     REQUIRE(run.start_error);
     CHECK(run.start_error->code == ErrorCode::disk_full);
-    CHECK_FALSE(std::filesystem::exists(rig.dir.path / "h.incomplete"));
+    CHECK_FALSE(std::filesystem::exists(rig.dir.path() / "h.incomplete"));
     rig.turn(10ms);
     CHECK(rig.curl.requests().empty());
 }
@@ -308,10 +308,10 @@ TEST_CASE("download: a lagging last piece is split onto another connection") {
     rig.serve("tail.bin", file);
     const auto t0 = rig.clock.now();
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("tail.bin"), rig.dir.path / "t.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("tail.bin"), rig.dir.path() / "t.incomplete", content));
     REQUIRE(rig.run_until([&] { return run.done(); }));
     REQUIRE_MESSAGE(run.status(), run.message());
-    CHECK(read_all(rig.dir.path / "t.incomplete") == content);
+    CHECK(read_all(rig.dir.path() / "t.incomplete") == content);
     CHECK(rig.clock.now() - t0 < 3s);
     bool split = false;
     for (const auto& r : rig.curl.requests()) {
@@ -331,7 +331,7 @@ TEST_CASE("download: the global rate limit slows transfers down") {
     rig.serve("rl.bin", fake_file(content));
     const auto t0 = rig.clock.now(); // the bucket starts empty when the engine starts
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("rl.bin"), rig.dir.path / "rl.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("rl.bin"), rig.dir.path() / "rl.incomplete", content));
     // After every turn, the bytes on the wire stay within what the bucket earned since it started,
     // plus the one 256 KiB buffer that may take it below zero.
     bool within = true;
@@ -343,5 +343,5 @@ TEST_CASE("download: the global rate limit slows transfers down") {
     CHECK(within);
     CHECK(run.status());
     CHECK(rig.clock.now() - t0 >= 1s);
-    CHECK(read_all(rig.dir.path / "rl.incomplete") == content);
+    CHECK(read_all(rig.dir.path() / "rl.incomplete") == content);
 }

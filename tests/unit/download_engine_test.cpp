@@ -49,16 +49,16 @@ TEST_CASE("download: a small file is streamed and verified (sha256 and git-sha1 
     download::Engine engine(quick_options());
 
     Run a;
-    a.begin(engine, request_for(server.url("model.bin"), dir.path / "a.incomplete", lfs));
+    a.begin(engine, request_for(server.url("model.bin"), dir.path() / "a.incomplete", lfs));
     Run b;
-    b.begin(engine, {server.url("config.json"), {}, dir.path / "b.incomplete", small.size(), git_sha1_of(small)});
+    b.begin(engine, {server.url("config.json"), {}, dir.path() / "b.incomplete", small.size(), git_sha1_of(small)});
     REQUIRE(a.wait());
     REQUIRE(b.wait());
     CHECK_MESSAGE(a.status(), a.message());
     CHECK_MESSAGE(b.status(), b.message());
-    CHECK(read_all(dir.path / "a.incomplete") == lfs);
-    CHECK(read_all(dir.path / "b.incomplete") == small);
-    CHECK_FALSE(std::filesystem::exists(download::journal_path(dir.path / "a.incomplete")));
+    CHECK(read_all(dir.path() / "a.incomplete") == lfs);
+    CHECK(read_all(dir.path() / "b.incomplete") == small);
+    CHECK_FALSE(std::filesystem::exists(download::journal_path(dir.path() / "a.incomplete")));
     CHECK(a.last_done() == lfs.size());
     CHECK(server.requests().size() == 2); // small files: one connection each
 }
@@ -72,10 +72,10 @@ TEST_CASE("download: a server ignoring Range still yields the right file") {
     server.add_file("norange.bin", file);
     download::Engine engine(quick_options());
     Run run;
-    run.begin(engine, request_for(server.url("norange.bin"), dir.path / "n.incomplete", content));
+    run.begin(engine, request_for(server.url("norange.bin"), dir.path() / "n.incomplete", content));
     REQUIRE(run.wait());
     REQUIRE_MESSAGE(run.status(), run.message());
-    CHECK(read_all(dir.path / "n.incomplete") == content);
+    CHECK(read_all(dir.path() / "n.incomplete") == content);
 }
 
 TEST_CASE("download: a corrupt byte is retried once, then INTEGRITY with nothing left behind") {
@@ -89,10 +89,10 @@ TEST_CASE("download: a corrupt byte is retried once, then INTEGRITY with nothing
         server.add_file("c.bin", file);
         download::Engine engine(quick_options());
         Run run;
-        run.begin(engine, request_for(server.url("c.bin"), dir.path / "c.incomplete", content));
+        run.begin(engine, request_for(server.url("c.bin"), dir.path() / "c.incomplete", content));
         REQUIRE(run.wait());
         CHECK(run.status());
-        CHECK(read_all(dir.path / "c.incomplete") == content);
+        CHECK(read_all(dir.path() / "c.incomplete") == content);
         CHECK(server.requests().size() == 2);
     }
     SUBCASE("corrupt every time: INTEGRITY") {
@@ -102,12 +102,12 @@ TEST_CASE("download: a corrupt byte is retried once, then INTEGRITY with nothing
         server.add_file("c.bin", file);
         download::Engine engine(quick_options());
         Run run;
-        run.begin(engine, request_for(server.url("c.bin"), dir.path / "c.incomplete", content));
+        run.begin(engine, request_for(server.url("c.bin"), dir.path() / "c.incomplete", content));
         REQUIRE(run.wait());
         REQUIRE_FALSE(run.status());
         CHECK(run.status().error().code == ErrorCode::integrity);
-        CHECK_FALSE(std::filesystem::exists(dir.path / "c.incomplete"));
-        CHECK_FALSE(std::filesystem::exists(download::journal_path(dir.path / "c.incomplete")));
+        CHECK_FALSE(std::filesystem::exists(dir.path() / "c.incomplete"));
+        CHECK_FALSE(std::filesystem::exists(download::journal_path(dir.path() / "c.incomplete")));
         CHECK(server.requests().size() == 2);
     }
 }
@@ -119,12 +119,12 @@ TEST_CASE("download: Authorization is not forwarded to a redirect target on anot
     server.add_file("blob.bin", served(content));
     download::Engine engine(quick_options());
     Run run;
-    auto request = request_for(server.base() + "/redirect/blob.bin", dir.path / "a.incomplete", content);
+    auto request = request_for(server.base() + "/redirect/blob.bin", dir.path() / "a.incomplete", content);
     request.headers = {"Authorization: Bearer hf_secret_token_123"};
     run.begin(engine, request);
     REQUIRE(run.wait());
     REQUIRE_MESSAGE(run.status(), run.message());
-    CHECK(read_all(dir.path / "a.incomplete") == content);
+    CHECK(read_all(dir.path() / "a.incomplete") == content);
     int redirects = 0, cdn = 0;
     for (const auto& r : server.requests()) {
         if (r.path.rfind("/redirect/", 0) == 0) {

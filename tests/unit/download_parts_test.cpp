@@ -310,7 +310,7 @@ TEST_CASE("download rate bucket: bytes taken never exceed rate x time plus one b
 TEST_CASE("download partial: a fresh partial starts empty; a matching journal resumes, clipped to the file") {
     TempDir dir;
     const std::string content = pattern(5000, 'a');
-    const auto path = dir.path / "f.incomplete";
+    const auto path = dir.path() / "f.incomplete";
     const download::FileRequest request{"https://hub.test/f", {}, path, content.size(), sha256_of(content)};
     const auto now = std::chrono::steady_clock::time_point(5s);
     SUBCASE("fresh") {
@@ -344,7 +344,7 @@ TEST_CASE("download partial: a fresh partial starts empty; a matching journal re
 
 TEST_CASE("download partial: the pre-flight refuses bad etags and missing disk space") {
     TempDir dir;
-    const auto path = dir.path / "h.incomplete";
+    const auto path = dir.path() / "h.incomplete";
     const auto now = std::chrono::steady_clock::time_point(5s);
     auto bad = download::PartialFile::open({"https://hub.test/h", {}, path, 10, "not-a-hash"}, now);
     REQUIRE_FALSE(bad);
@@ -361,7 +361,7 @@ TEST_CASE("download partial: the pre-flight refuses bad etags and missing disk s
 
 TEST_CASE("download partial: the journal is written every 16 MiB or every second, never without news") {
     TempDir dir;
-    const auto path = dir.path / "j.incomplete";
+    const auto path = dir.path() / "j.incomplete";
     const std::uint64_t size = 40u << 20;
     const download::FileRequest request{"https://hub.test/j", {}, path, size, std::string(64, 'c')};
     const auto t0 = std::chrono::steady_clock::time_point(5s);
@@ -386,7 +386,7 @@ TEST_CASE("download partial: the journal is written every 16 MiB or every second
 
 TEST_CASE("download partial: the contiguous prefix is hashed as it grows and handed to writeback") {
     TempDir dir;
-    const auto path = dir.path / "h.incomplete";
+    const auto path = dir.path() / "h.incomplete";
     const std::string content = pattern(3u << 20, 'q');
     const download::FileRequest request{"https://hub.test/h", {}, path, content.size(), sha256_of(content)};
     auto file = download::PartialFile::open(request, {});
@@ -418,7 +418,7 @@ TEST_CASE("download partial: the contiguous prefix is hashed as it grows and han
 
 TEST_CASE("download partial: a hash mismatch starts over once, the second is INTEGRITY") {
     TempDir dir;
-    const auto path = dir.path / "m.incomplete";
+    const auto path = dir.path() / "m.incomplete";
     const std::string content = pattern(4096, 'm');
     std::string wrong = content;
     wrong[100] = static_cast<char>(wrong[100] ^ 1);

@@ -3,6 +3,7 @@
 // recorder of one transfer's callbacks.
 #include "core/download/engine.hpp"
 #include "core/util/hash.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -21,21 +22,7 @@ namespace download_test {
 
 using namespace tabagent;
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char pattern[] = "/tmp/tabagent-dl-XXXXXX";
-        const char* made = ::mkdtemp(pattern);
-        REQUIRE(made != nullptr);
-        path = made;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+using tabagent::test::TempDir;
 
 inline std::string hash_of(const std::string& data, util::HashKind kind) {
     util::Hasher h(kind, data.size());

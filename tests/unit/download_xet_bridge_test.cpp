@@ -36,10 +36,10 @@ TEST_CASE("download: a 60 s first byte on every request is waited for, not taken
     rig.serve("bridge.bin", file);
     const auto t0 = rig.clock.now();
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("bridge.bin"), rig.dir.path / "b.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("bridge.bin"), rig.dir.path() / "b.incomplete", content));
     REQUIRE(rig.run_until([&] { return run.done(); }, 500ms));
     REQUIRE_MESSAGE(run.status(), run.message());
-    CHECK(read_all(rig.dir.path / "b.incomplete") == content);
+    CHECK(read_all(rig.dir.path() / "b.incomplete") == content);
     // One request per segment, none abandoned: the bytes on the wire are the file's.
     CHECK(rig.curl.requests().size() == 4);
     CHECK(rig.curl.bytes_sent() <= content.size() * 115 / 100);
@@ -54,10 +54,10 @@ TEST_CASE("download: a first wave still waiting after slow_start_replan is asked
     rig.serve("long.bin", file);
     const auto t0 = rig.clock.now();
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("long.bin"), rig.dir.path / "l.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("long.bin"), rig.dir.path() / "l.incomplete", content));
     REQUIRE(rig.run_until([&] { return run.done(); }, 500ms));
     REQUIRE_MESSAGE(run.status(), run.message());
-    CHECK(read_all(rig.dir.path / "l.incomplete") == content);
+    CHECK(read_all(rig.dir.path() / "l.incomplete") == content);
     // 2 MiB pieces would be 16 requests in four waves of 60 s. The four first pieces, still
     // waiting at 5 s, are dropped before any byte and the file is asked as four 8 MiB ranges.
     const auto& log = rig.curl.requests();
@@ -81,7 +81,7 @@ TEST_CASE("download: no first byte within first_byte_timeout retries the request
     file.first_byte_delay_times = 1;
     rig.serve("slow.bin", file);
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("slow.bin"), rig.dir.path / "s.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("slow.bin"), rig.dir.path() / "s.incomplete", content));
     REQUIRE(rig.run_until([&] { return run.done(); }, 500ms));
     REQUIRE_MESSAGE(run.status(), run.message());
     const auto& log = rig.curl.requests();
@@ -103,7 +103,7 @@ TEST_CASE("download: every file request asks for Accept-Encoding: identity") {
     file.drop_times = 1;
     rig.serve("id.bin", file);
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("id.bin"), rig.dir.path / "i.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("id.bin"), rig.dir.path() / "i.incomplete", content));
     REQUIRE(rig.run_until([&] { return run.done(); }));
     REQUIRE_MESSAGE(run.status(), run.message());
     REQUIRE(rig.curl.requests().size() >= 4);
@@ -120,7 +120,7 @@ TEST_CASE("download: a compressed body is refused with INTEGRITY, not hashed") {
     file.extra_headers = {"Content-Encoding: gzip"};
     rig.serve("gz.bin", file);
     Run run;
-    const auto partial = rig.dir.path / "g.incomplete";
+    const auto partial = rig.dir.path() / "g.incomplete";
     run.begin(*rig.engine, request_for(rig.url("gz.bin"), partial, content));
     REQUIRE(rig.run_until([&] { return run.done(); }));
     const auto status = run.status();
@@ -144,10 +144,10 @@ TEST_CASE("download: the single-stream fallback still asks for a Range") {
     file.drop_times = 1;
     rig.serve("one.bin", file);
     Run run;
-    run.begin(*rig.engine, request_for(rig.url("one.bin"), rig.dir.path / "o.incomplete", content));
+    run.begin(*rig.engine, request_for(rig.url("one.bin"), rig.dir.path() / "o.incomplete", content));
     REQUIRE(rig.run_until([&] { return run.done(); }));
     REQUIRE_MESSAGE(run.status(), run.message());
-    CHECK(read_all(rig.dir.path / "o.incomplete") == content);
+    CHECK(read_all(rig.dir.path() / "o.incomplete") == content);
     bool resumed = false;
     for (const auto& r : rig.curl.requests()) {
         CHECK(r.range.rfind("bytes=", 0) == 0);

@@ -3,6 +3,7 @@
 // sockets and the served files go through platform/net.hpp too.
 #include "core/platform/net.hpp"
 #include "host/http/server.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -43,25 +44,7 @@ Server::Options patient() {
 // Hang guard for waits on the server: only a server that never answers fails it.
 constexpr auto k_guard = 30s;
 
-// A fresh folder under the system's temp folder, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::random_device random;
-        m_path = fs::temp_directory_path() / ("tabagent-http-test-" + std::to_string(random()) + std::to_string(random()));
-        REQUIRE(fs::create_directory(m_path));
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-};
+using tabagent::test::TempDir;
 
 platform::FileToSend open_to_send(const fs::path& path) {
     auto f = platform::open_file_to_send(path);

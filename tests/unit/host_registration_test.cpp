@@ -3,6 +3,7 @@
 // keys against an in-memory registry, Flatpak/Snap packages, and the manifest path rules.
 #include "host/browsers.hpp"
 #include "host/registration.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -20,24 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class TempHome {
-public:
-    TempHome() {
-        std::random_device rd;
-        m_path = fs::temp_directory_path() / ("tabagent-registration-test-" + std::to_string(rd()) + std::to_string(rd()));
-        fs::create_directories(m_path);
-    }
-    ~TempHome() {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    TempHome(const TempHome&) = delete;
-    TempHome& operator=(const TempHome&) = delete;
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-};
+using TempHome = tabagent::test::TempDir;
 
 BrowserEnv env_for(Os os, const fs::path& home) {
     BrowserEnv env;
@@ -265,7 +249,7 @@ TEST_CASE("registration: on Windows the keys name the manifest; check follows th
     const std::string chrome_key = "Software\\Google\\Chrome\\NativeMessagingHosts\\com.tabagent.host";
     const std::string firefox_key = "Software\\Mozilla\\NativeMessagingHosts\\com.tabagent.host";
     REQUIRE(registry.values.size() == 2);
-    CHECK(registry.values[chrome_key] == (env.data_dir / "native-messaging/com.tabagent.host.chrome.json").string());
+    CHECK(registry.values[chrome_key] == (env.data_dir / "native-messaging" / "com.tabagent.host.chrome.json").string());
     CHECK(fs::exists(registry.values[firefox_key]));
 
     CheckOptions no_handshake;

@@ -2,8 +2,11 @@
 #include "core/hub/errors.hpp"
 #include "core/hub/http.hpp"
 #include "core/hub/token.hpp"
+#include "core/platform/fs.hpp"
+#include "core/platform/os.hpp"
 #include "download_test_server.hpp"
 #include "env_var.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -12,25 +15,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sys/stat.h>
 
 using namespace tabagent;
 using tabagent::test::TestServer;
 
 namespace {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        char pattern[] = "/tmp/tabagent-hub-XXXXXX";
-        path = ::mkdtemp(pattern);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-};
-
+using tabagent::test::TempDir;
 using tabagent::test::EnvVar;
 
 const std::string k_sha = "0123456789abcdef0123456789abcdef01234567";
@@ -123,14 +114,14 @@ TEST_CASE("hub: token resolution order, storage mode and masking") {
     TempDir home;
     TempDir data;
     EnvVar hf_token("HF_TOKEN", nullptr);
-    EnvVar hf_home("HF_HOME", (home.path / "hf").c_str());
+    EnvVar hf_home("HF_HOME", platform::u8string(home.path() / "hf").c_str());
     Config config;
-    config.data_dir = data.path / "TabAgent";
+    config.data_dir = data.path() / "TabAgent";
 
     CHECK_FALSE(hub::resolve_token(config));
 
-    std::filesystem::create_directories(home.path / "hf");
-    std::ofstream(home.path / "hf" / "token") << "hf_fromhfhome12345\n";
+    std::filesystem::create_directories(home.path() / "hf");
+    std::ofstream(home.path() / "hf" / "token") << "hf_fromhfhome12345\n";
     auto t = hub::resolve_token(config);
     REQUIRE(t);
     CHECK(t->value == "hf_fromhfhome12345");
@@ -142,9 +133,11 @@ TEST_CASE("hub: token resolution order, storage mode and masking") {
     CHECK(t->source == "env");
 
     REQUIRE(hub::store_token(config.data_dir, "hf_stored12345678"));
-    struct stat st {};
-    REQUIRE(::stat(config.token_file().c_str(), &st) == 0);
-    CHECK((st.st_mode & 0777) == 0600);
+    // Mode 0600 on POSIX; Windows has no mode bits: the file inherits the data folder's ACL.
+    if (platform::os_kind() != platform::Os::windows) {
+        const auto perms = std::filesystem::status(config.token_file()).permissions() & std::filesystem::perms::all;
+        CHECK(perms == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    }
     t = hub::resolve_token(config);
     REQUIRE(t);
     CHECK(t->value == "hf_stored12345678");

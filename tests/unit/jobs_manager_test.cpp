@@ -1,5 +1,6 @@
 #include "core/jobs/job_manager.hpp"
 #include "core/platform/process.hpp"
+#include "temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -89,14 +90,7 @@ JobSpec spec_for(const std::string& file) {
     return s;
 }
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        path = std::filesystem::temp_directory_path() / ("jobs-test-" + std::to_string(platform::process_id()) + "-" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
+using tabagent::test::TempDir;
 } // namespace
 
 TEST_CASE("jobs: a job sends initiate, progress and exactly one done, only after start") {
@@ -254,17 +248,17 @@ TEST_CASE("jobs: unfinished jobs survive a restart through the journal") {
     {
         EventLog log;
         GateRunner gate;
-        JobManager m(with_journal(dir.path), gate.runner(), log.sink());
+        JobManager m(with_journal(dir.path()), gate.runner(), log.sink());
         id = m.submit(spec_for("persisted"), "m1").job_id;
         m.start(id);
         REQUIRE(log.wait_for_status(id, "initiate"));
         m.shutdown(); // host exit: no terminal event, journal kept
         CHECK(log.count(id, "cancelled") == 0);
     }
-    CHECK(std::filesystem::exists(dir.path / (id + ".json")));
+    CHECK(std::filesystem::exists(dir.path() / (id + ".json")));
     SUBCASE("auto resume") {
         EventLog log;
-        JobManager m(with_journal(dir.path), [](const JobSpec& s, JobControl&) -> Status {
+        JobManager m(with_journal(dir.path()), [](const JobSpec& s, JobControl&) -> Status {
             return s.files == std::vector<std::string>{"persisted"} ? Status{} : fail(ErrorCode::internal, "wrong spec");
         }, log.sink());
         CHECK(m.restore(true) == 1);
@@ -274,7 +268,7 @@ TEST_CASE("jobs: unfinished jobs survive a restart through the journal") {
     }
     SUBCASE("resume off: listed as paused until resumed") {
         EventLog log;
-        JobManager m(with_journal(dir.path), [](const JobSpec&, JobControl&) -> Status { return {}; }, log.sink());
+        JobManager m(with_journal(dir.path()), [](const JobSpec&, JobControl&) -> Status { return {}; }, log.sink());
         CHECK(m.restore(false) == 1);
         auto info = m.get(id);
         REQUIRE(info);
@@ -282,7 +276,7 @@ TEST_CASE("jobs: unfinished jobs survive a restart through the journal") {
         CHECK(info->resumed_from_journal);
         REQUIRE(m.resume(id));
         REQUIRE(log.wait_for_status(id, "done"));
-        CHECK_FALSE(std::filesystem::exists(dir.path / (id + ".json")));
+        CHECK_FALSE(std::filesystem::exists(dir.path() / (id + ".json")));
     }
 }
 

@@ -1,5 +1,5 @@
 // The Windows side of the file seam (platform/file.hpp, platform/fs.hpp) and the cache on top of it,
-// run under Wine (tests/windows/fs/CMakeLists.txt; built by the windows preset). Each case is one
+// run under Wine (in unit_tests.exe: tests/windows/tests.cmake). Each case is one
 // of the Windows facts of issue 14 item 2: UTF-16 names, paths over MAX_PATH, share modes, the
 // retry on sharing violations, huggingface_hub-compatible lock files, links or their fallback,
 // disk free.
@@ -8,8 +8,8 @@
 #include "core/cache/store.hpp"
 #include "core/platform/file.hpp"
 #include "core/platform/fs.hpp"
+#include "temp_dir.hpp"
 
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #ifndef WIN32_LEAN_AND_MEAN
@@ -25,27 +25,9 @@
 
 using namespace tabagent;
 namespace fs = std::filesystem;
+using tabagent::test::TempDir;
 
 namespace {
-
-class TempDir {
-public:
-    TempDir() {
-        std::random_device random;
-        m_path = fs::temp_directory_path() / ("tabagent-fs-test-" + std::to_string(random()));
-        REQUIRE(platform::create_directories(m_path));
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-};
 
 void put(const fs::path& path, const std::string& content) {
     auto file = platform::File::create_new(path);

@@ -1,4 +1,4 @@
-// Windows-only facts of the process and console seam, under Wine (tests/windows/proc/).
+// Windows-only facts of the process and console seam, under Wine (in unit_tests.exe: tests/windows/tests.cmake).
 #include "core/config.hpp"
 #include "core/platform/console.hpp"
 #include "core/platform/process.hpp"

@@ -12,7 +12,7 @@ win="${1:-$root/build/windows}"
 native="${2:-$root/build/ci}"
 host_exe="$win/src/host/tabagent-host.exe"
 cli_exe="$win/src/cli/tabagent-cache.exe"
-for f in "$host_exe" "$cli_exe" "$native/tests/fakehub/fakehub"; do
+for f in "$host_exe" "$cli_exe" "$win/tests/unit_tests.exe" "$native/tests/fakehub/fakehub"; do
   [ -e "$f" ] || { echo "run-wine-tests: missing $f (build the windows and ci presets first)" >&2; exit 2; }
 done
 
@@ -32,9 +32,15 @@ part() {  # part NAME COMMAND...: runs one part, remembers a failure, goes on wi
 }
 
 part "imports (no DLL besides Windows' own)" tests/windows/check-imports.sh "$host_exe" "$cli_exe"
-for t in fs/platform_fs_test net/platform_net_test proc/platform_proc_test; do
-  part "seam tests: $t" wine "$win/tests/windows/$t.exe"
-done
+# The unit tests (tests/unit plus the Windows-only cases of tests/windows/tests.cmake), but those
+# tests/windows/unit-exclusions.txt names, each with its reason: one doctest -tce= filter, where a
+# ',' in a name becomes '?' (doctest splits filters on commas; '?' matches any one character).
+unit_exclude=$(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' -e 's/,/?/g' tests/windows/unit-exclusions.txt | paste -sd, -)
+part "unit tests (unit_tests.exe)" wine "$win/tests/unit_tests.exe" --no-intro=true "-tce=$unit_exclude"
+# The cases listed with a reason starting "runs alone": each in a unit_tests.exe of its own.
+while IFS= read -r alone; do
+  part "unit tests: $alone (alone)" wine "$win/tests/unit_tests.exe" --no-intro=true "-tc=${alone//,/?}"
+done < <(grep -E '#[[:space:]]*runs alone' tests/windows/unit-exclusions.txt | sed -e 's/#.*//' -e 's/[[:space:]]*$//')
 part "framing over pipes, handshake, CLI" python3 tests/windows/handshake.py "$win"
 part "registration seams (registry, spawn)" bash tests/windows/registration/run.sh
 part "--install / --check / --uninstall through HKCU" \

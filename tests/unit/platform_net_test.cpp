@@ -1,13 +1,11 @@
-// platform/net.hpp and the loopback HTTP server on Windows, run under Wine (tests/windows/net/):
-// listen and connect on 127.0.0.1, exchange bytes, send a file range through TransmitFile, wake a
-// waiting poll, a peer that closed is an error and not a crash, and a real HTTP request for a file.
-// Portable on purpose: the same file also runs natively (tests/CMakeLists.txt: platform_net_test).
-// Under Wine the program also carries tests/unit/host_http_server_test.cpp (tests/windows/net/).
+// platform/net.hpp and the loopback HTTP server on both sides of the seam (unit_tests natively and
+// unit_tests.exe under Wine): listen and connect on 127.0.0.1, exchange bytes, send a file range
+// (sendfile / TransmitFile), wake a waiting poll, a peer that closed is an error and not a crash,
+// and a real HTTP request for a file.
 #include "core/platform/net.hpp"
 #include "host/http/server.hpp"
 #include "host/http/socket_io.hpp"
 
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <chrono>
