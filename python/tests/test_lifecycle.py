@@ -55,8 +55,11 @@ def test_exit_without_close_during_a_download(hub: Hub, ws: Workspace) -> None:
 def test_ctrl_c_during_a_blocking_download_pauses_the_job(hub: Hub, ws: Workspace) -> None:
     rule = hub.hub.hold("model.safetensors", after_bytes=512 * 1024)
     script = textwrap.dedent("""
-        import sys
+        import signal, sys
         from tabagent_cache import ModelCache
+        # A process started in the background by a non-interactive shell (CI scripts) inherits
+        # SIGINT ignored, and Python then installs no KeyboardInterrupt handler: install it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         def progress(event):
             if event["loaded"] > 0:
                 print("moving", flush=True)

@@ -9,9 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <map>
-#include <sstream>
 
 namespace tabagent::cache {
 namespace fs = std::filesystem;
@@ -69,8 +67,9 @@ std::optional<std::vector<model::RepoFile>> read_tree_cache(const Store& store, 
     const auto path = tree_cache_path(store, repo, commit);
     auto st = detail::lstat_path(path);
     if (!st || st->kind != detail::Kind::regular || st->size > k_max_tree_bytes) return std::nullopt;
-    std::ifstream in(path, std::ios::binary);
-    auto doc = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    const auto text = util::read_file_shared(path);
+    if (!text) return std::nullopt;
+    auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (!doc.is_object() || doc.value("format_version", 0) != k_tree_format_version) return std::nullopt;
     auto files = doc.find("files");
     if (files == doc.end() || !files->is_object()) return std::nullopt;

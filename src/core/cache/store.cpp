@@ -8,8 +8,6 @@
 #include "core/util/fd.hpp"
 
 #include <atomic>
-#include <fstream>
-#include <sstream>
 
 namespace tabagent::cache {
 namespace fs = std::filesystem;
@@ -93,11 +91,9 @@ std::optional<std::string> Store::read_ref(std::string_view repo, std::string_vi
     auto path = ref_path(repo, revision);
     auto st = detail::lstat_path(path);
     if (!st || st->kind != Kind::regular || st->size > 4096) return std::nullopt;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::stringstream buf;
-    buf << in.rdbuf();
-    auto commit = trim(buf.str());
+    auto text = util::read_file_shared(path);
+    if (!text) return std::nullopt;
+    auto commit = trim(std::move(*text));
     if (!is_commit_hash(commit)) return std::nullopt;
     return commit;
 }

@@ -1,10 +1,10 @@
 #include "core/download/journal.hpp"
+#include "core/util/fd.hpp"
 
 #include "core/util/atomic_file.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 
 namespace tabagent::download {
 
@@ -15,10 +15,10 @@ std::filesystem::path journal_path(const std::filesystem::path& partial) {
 }
 
 std::optional<JournalData> read_journal(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
+    const auto text = util::read_file_shared(path);
+    if (!text) return std::nullopt;
     try {
-        const auto json = nlohmann::json::parse(in);
+        const auto json = nlohmann::json::parse(*text);
         if (json.value("version", 0) != 1) return std::nullopt;
         JournalData data;
         data.url = json.value("url", "");

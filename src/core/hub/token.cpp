@@ -4,7 +4,6 @@
 #include "core/util/atomic_file.hpp"
 #include "core/util/fd.hpp"
 
-#include <fstream>
 
 namespace tabagent::hub {
 namespace {
@@ -18,10 +17,9 @@ std::string trim_token(std::string text) {
 }
 
 std::optional<std::string> read_token_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    content = trim_token(std::move(content));
+    auto text = util::read_file_shared(path);
+    if (!text) return std::nullopt;
+    std::string content = trim_token(std::move(*text));
     if (content.empty()) return std::nullopt;
     return content;
 }

@@ -1,11 +1,11 @@
 #include "core/jobs/job_manager.hpp"
+#include "core/util/fd.hpp"
 
 #include "core/util/atomic_file.hpp"
 #include "core/util/speed_meter.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <random>
 
 namespace tabagent::jobs {
@@ -451,8 +451,8 @@ int JobManager::restore(bool auto_resume) {
     std::lock_guard lock(m_mutex);
     for (const auto& entry : fs::directory_iterator(m_options.journal_dir, ec)) {
         if (entry.path().extension() != ".json") continue;
-        std::ifstream in(entry.path());
-        auto doc = nlohmann::json::parse(in, nullptr, false);
+        const auto text = util::read_file_shared(entry.path());
+        auto doc = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
         auto spec = doc.is_object() ? JobSpec::from_json(doc.value("spec", nlohmann::json())) : std::nullopt;
         std::string id = doc.is_object() ? doc.value("jobId", "") : "";
         if (!spec || id.empty() || m_jobs.count(id)) {

@@ -1,4 +1,5 @@
 #include "core/service/listing_store.hpp"
+#include "core/util/fd.hpp"
 
 #include "core/cache/hub_metadata.hpp"
 #include "core/cache/scan.hpp"
@@ -7,7 +8,6 @@
 #include "core/util/atomic_file.hpp"
 #include "core/util/time.hpp"
 
-#include <fstream>
 
 namespace tabagent::service {
 namespace fs = std::filesystem;
@@ -45,9 +45,9 @@ std::optional<model::RepoListing> listing_from_json(const nlohmann::json& j) {
 fs::path ListingStore::file_for(std::string_view repo) const { return m_dir / (repo_folder_name(repo) + ".json"); }
 
 std::optional<SavedListing> ListingStore::load(std::string_view repo) const {
-    std::ifstream in(file_for(repo));
-    if (!in) return std::nullopt;
-    auto j = nlohmann::json::parse(in, nullptr, false);
+    const auto text = util::read_file_shared(file_for(repo));
+    if (!text) return std::nullopt;
+    auto j = nlohmann::json::parse(*text, nullptr, false);
     if (!j.is_object()) return std::nullopt;
     auto listing = listing_from_json(j.value("listing", nlohmann::json()));
     if (!listing || listing->repo != repo) return std::nullopt;

@@ -1,5 +1,8 @@
 #include "core/util/fd.hpp"
 
+#include <array>
+#include <cstddef>
+
 namespace tabagent::util {
 
 Error errno_error(int err, std::string what, const std::filesystem::path& path) {
@@ -23,6 +26,20 @@ Result<bool> create_new_file(const std::filesystem::path& path, std::string_view
         return tl::unexpected(written.error());
     }
     return true;
+}
+
+std::optional<std::string> read_file_shared(const std::filesystem::path& path) {
+    auto file = platform::File::open_read(path);
+    if (!file) return std::nullopt;
+    std::string content;
+    std::array<std::byte, 16 * 1024> buffer{};
+    for (std::uint64_t offset = 0;;) {
+        auto n = file->pread_some(buffer, offset);
+        if (!n) return std::nullopt;
+        if (*n == 0) return content;
+        content.append(reinterpret_cast<const char*>(buffer.data()), *n);
+        offset += *n;
+    }
 }
 
 } // namespace tabagent::util

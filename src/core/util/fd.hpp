@@ -6,6 +6,7 @@
 #include "core/platform/fs.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -28,5 +29,12 @@ inline Status fsync_directory(const std::filesystem::path& dir) { return platfor
 // already existed. No temp file, so nothing but the final name ever shows in the folder (the hub
 // root, where other tools flag every unknown name).
 Result<bool> create_new_file(const std::filesystem::path& path, std::string_view content);
+
+// The whole of a small state file (a journal, a listing, a ref), nullopt when it cannot be read.
+// Opened through the seam, so on Windows others may still rename over it or delete it while it is
+// read: std::ifstream's CRT open shares no FILE_SHARE_DELETE, and an atomic replace by another
+// thread or process then fails until this reader closes (found under Wine: the contention tests of
+// util_atomic_writers never ended).
+std::optional<std::string> read_file_shared(const std::filesystem::path& path);
 
 } // namespace tabagent::util
