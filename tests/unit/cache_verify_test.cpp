@@ -186,6 +186,7 @@ TEST_CASE("service: has_file names the etag of a copy in a degraded cache from t
     CHECK(copy->blob_path == copy->path);
     CHECK(copy->etag.empty());
     // ...until the commit's listing (written beside every download) is there.
+    copied.blob_id = git_sha1_of("version https://git-lfs.github.com/spec/v1\n"); // an LFS pointer's id
     model::RepoListing listing{k_repo, "main", k_commit_a, "", false, false, {linked, copied}};
     REQUIRE(cache::write_tree_cache(store, listing));
     copy = models.has_file(k_repo, "onnx/model.onnx", k_commit_a);

@@ -17,7 +17,8 @@ namespace tabagent::platform {
 struct SpawnRequest {
     std::filesystem::path program; // absolute; run directly (no shell, no PATH search)
     std::vector<std::string> args; // argv[1...], UTF-8
-    std::string input;             // written to the child's stdin, then stdin stays open
+    std::string input;             // written to the child's stdin; it stays open until `complete`
+                                   // says yes (without `complete`: closed after the input)
     std::chrono::milliseconds timeout{5000};
     // Called with everything read so far; true stops reading. Empty: read until EOF.
     std::function<bool(std::string_view)> complete;

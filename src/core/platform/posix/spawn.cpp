@@ -89,11 +89,14 @@ int remaining_ms(Clock::time_point deadline) {
 // Feeds `input` and reads stdout until complete/EOF/deadline. Returns true on a timeout.
 bool exchange(UniqueFd& stdin_writer, int out_fd, const SpawnRequest& request, Clock::time_point deadline,
               std::string& output) {
+    // With `complete`, stdin stays open until the reply is whole (spawn.hpp): the child may hold
+    // something (a lock, a connection) until its stdin closes; once written it only leaves the poll
+    // set (fd -1). Without, EOF follows the input, so a child reading to the end can answer.
     std::string_view pending = request.input;
-    if (pending.empty()) stdin_writer.reset();
+    if (pending.empty() && !request.complete) stdin_writer.reset();
     char buffer[16384];
     for (;;) {
-        pollfd fds[2] = {{out_fd, POLLIN, 0}, {stdin_writer.get(), POLLOUT, 0}};
+        pollfd fds[2] = {{out_fd, POLLIN, 0}, {pending.empty() ? -1 : stdin_writer.get(), POLLOUT, 0}};
         int ready = ::poll(fds, 2, remaining_ms(deadline));
         if (ready < 0 && errno == EINTR) continue;
         if (ready <= 0) return true;
@@ -101,7 +104,7 @@ bool exchange(UniqueFd& stdin_writer, int out_fd, const SpawnRequest& request, C
             ssize_t n = ::write(stdin_writer.get(), pending.data(), pending.size());
             if (n > 0) pending.remove_prefix(static_cast<std::size_t>(n));
             if (n < 0 && errno != EINTR && errno != EAGAIN) pending = {};
-            if (pending.empty()) stdin_writer.reset(); // never again in the poll set
+            if (pending.empty() && !request.complete) stdin_writer.reset();
         }
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t n = ::read(out_fd, buffer, sizeof buffer);

@@ -151,6 +151,7 @@ Result<SpawnOutcome> run_exchange(const SpawnRequest& request) {
     if (!request.input.empty())
         ::WriteFile(pipes->parent_in.get(), request.input.data(), static_cast<DWORD>(request.input.size()), &written,
                     nullptr);
+    if (!request.complete) pipes->parent_in.reset(); // read to EOF: the child may wait for ours first
     Collected collected;
     std::jthread reader([&] { read_until_eof(pipes->parent_out.get(), collected); });
     SpawnOutcome outcome;
