@@ -1,5 +1,7 @@
 #include "request_log.hpp"
 
+#include <algorithm>
+
 namespace tabagent::fakehub {
 
 using nlohmann::json;
@@ -47,7 +49,11 @@ json RequestLog::finish(std::uint64_t id, int status, std::uint64_t extra_bytes)
               {"time", r.time},
               {"last_write", r.last_write > 0 ? json(r.last_write.load()) : json(nullptr)},
               {"duration_ms", elapsed.count()}};
-    m_entries.push_back(e);
+    // In arrival order (by id), not in the order requests end: a request's log entry is written
+    // after its client has the whole answer, so the client's next request can end first.
+    const auto at = std::upper_bound(m_entries.begin(), m_entries.end(), r.id,
+                                     [](std::uint64_t key, const json& x) { return key < x["id"].get<std::uint64_t>(); });
+    m_entries.insert(at, e);
     ++m_requests;
     m_in_flight.erase(it);
     if (m_in_flight.empty()) m_idle.notify_all();

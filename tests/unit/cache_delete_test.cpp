@@ -11,7 +11,6 @@ using namespace cache_test;
 using namespace tabagent;
 
 namespace {
-const std::string k_repo = "org/model";
 }
 
 TEST_CASE("cache: deleting one variant keeps shared blobs and frees exact bytes") {

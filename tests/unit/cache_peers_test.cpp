@@ -20,7 +20,6 @@ using namespace tabagent;
 using cache::PartialKind;
 
 namespace {
-const std::string k_repo = "org/model";
 
 const cache::ScannedPartial* partial_named(const cache::ScannedRepo& r, const std::string& file) {
     for (const auto& p : r.partials)

@@ -18,7 +18,6 @@ using namespace tabagent;
 
 namespace {
 
-const std::string k_repo = "org/model";
 
 struct Fixture {
     TempDir tmp;

@@ -11,7 +11,6 @@ using namespace tabagent;
 using tabagent::cache::Store;
 
 namespace {
-const std::string k_repo = "org/model";
 }
 
 TEST_CASE("cache: published files follow the hub layout with relative links") {

@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 using tabagent::cache::Store;
 using tabagent::model::RepoFile;
 
+inline const std::string k_repo = "org/model";
 inline constexpr const char* k_commit_a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 inline constexpr const char* k_commit_b = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 inline constexpr const char* k_commit_c = "cccccccccccccccccccccccccccccccccccccccc";

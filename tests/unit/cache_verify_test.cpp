@@ -12,7 +12,6 @@ using namespace cache_test;
 using namespace tabagent;
 
 namespace {
-const std::string k_repo = "org/model";
 
 void flip_byte(const fs::path& path, std::uint64_t offset) {
     auto file = platform::File::open_write(path);

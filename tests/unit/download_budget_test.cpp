@@ -6,6 +6,7 @@
 #include "core/download/engine.hpp"
 #include "core/hub/rate_budget.hpp"
 #include "download_test_server.hpp"
+#include "download_fake_rig.hpp"
 #include "download_test_util.hpp"
 #include "fake_curl.hpp"
 
@@ -53,11 +54,6 @@ struct BudgetRig {
     }
 };
 
-FakeFile served(std::string content) {
-    FakeFile file;
-    file.content = std::move(content);
-    return file;
-}
 
 } // namespace
 
@@ -73,7 +69,7 @@ TEST_CASE("download: connections open only as the host's request budget allows")
     for (int i = 0; i < 3; ++i) {
         const std::string name = "f" + std::to_string(i) + ".bin";
         contents.push_back(make_content(10'000, static_cast<unsigned>(i + 1)));
-        rig.curl.add_file(rig.url(name), served(contents.back()));
+        rig.curl.add_file(rig.url(name), fake_file(contents.back()));
         runs.push_back(std::make_unique<Run>());
         runs.back()->begin(*rig.engine, request_for(rig.url(name), rig.dir.path() / (name + ".incomplete"), contents.back()));
     }
@@ -92,12 +88,12 @@ TEST_CASE("download: connections open only as the host's request budget allows")
 TEST_CASE("download: a 429's Retry-After closes the host for every transfer to it") {
     BudgetRig rig;
     const std::string first = make_content(20'000, 3), second = make_content(20'000, 4);
-    auto refused = served(first);
+    auto refused = fake_file(first);
     refused.fail_status = 429;
     refused.fail_times = 1;
     refused.retry_after = "2";
     rig.curl.add_file(rig.url("a.bin"), refused);
-    rig.curl.add_file(rig.url("b.bin"), served(second));
+    rig.curl.add_file(rig.url("b.bin"), fake_file(second));
     Run a, b;
     a.begin(*rig.engine, request_for(rig.url("a.bin"), rig.dir.path() / "a.incomplete", first));
     REQUIRE(rig.run_until([&] { return !rig.curl.requests().empty() && rig.curl.requests()[0].status == 429; }));

@@ -9,7 +9,10 @@ TEST_CASE("jobs: event kinds spell the wire's statuses, and three of them end a 
         {EventKind::queued, "queued"}, {EventKind::initiate, "initiate"}, {EventKind::progress, "progress"},
         {EventKind::paused, "paused"}, {EventKind::done, "done"},         {EventKind::error, "error"},
         {EventKind::cancelled, "cancelled"}};
-    for (const auto& [kind, name] : kinds) {
+    for (const auto& entry : kinds) {
+        // Plain names, not a structured binding: CAPTURE's lambda cannot capture a binding in clang 14.
+        const EventKind kind = entry.first;
+        const char* const name = entry.second;
         CAPTURE(name);
         CHECK(to_string(kind) == name);
         const std::string_view n = name;

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace tabagent::model::test {
+namespace tabagent::model::listings {
 
 constexpr std::uint64_t k_kib = 1024;
 constexpr std::uint64_t k_mib = 1024 * k_kib;
@@ -248,4 +248,4 @@ inline RepoListing tiny_random_gpt2() {
                          {"vocab.json", 12 * k_kib}});
 }
 
-} // namespace tabagent::model::test
+} // namespace tabagent::model::listings

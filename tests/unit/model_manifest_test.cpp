@@ -60,7 +60,7 @@ TEST_CASE("model: quant status names round-trip") {
 }
 
 TEST_CASE("model: native manifest has exactly the DESIGN keys") {
-    auto l = test::qwen_onnx();
+    auto l = listings::qwen_onnx();
     FakeCache cache;
     auto m = native_manifest(l, cache.presence(), times());
     CHECK(keys(m) == std::set<std::string>{"repo_id", "task", "revision", "commit", "created_at",
@@ -81,7 +81,7 @@ TEST_CASE("model: native manifest has exactly the DESIGN keys") {
     CHECK(q["family"] == "onnx");
     CHECK(q["files"] == json::array({"onnx/model.onnx", "onnx/model.onnx_data"}));
     CHECK(q["files"][0].is_string()); // DESIGN §3: files are arrays of path strings
-    CHECK(q["total_size"] == 400 * test::k_kib + 1976 * test::k_mib);
+    CHECK(q["total_size"] == 400 * listings::k_kib + 1976 * listings::k_mib);
     CHECK(q["downloaded_size"] == 0);
     CHECK(q["last_updated"] == "2025-01-03T00:00:00Z");
     CHECK(keys(m["common"]) == std::set<std::string>{"files", "total_size", "downloaded_size"});
@@ -93,7 +93,7 @@ TEST_CASE("model: native manifest has exactly the DESIGN keys") {
 }
 
 TEST_CASE("model: native status follows what is on disk") {
-    auto l = test::qwen_onnx();
+    auto l = listings::qwen_onnx();
     auto g = group_files(l.files);
     FakeCache cache;
     const Variant &q4f16 = *find_variant(g, "q4f16");
@@ -109,15 +109,15 @@ TEST_CASE("model: native status follows what is on disk") {
         CHECK(status() == QuantStatus::downloaded);
         auto m = native_manifest(l, g, cache.presence(), times());
         CHECK(m["quants"]["q4f16"]["status"] == "downloaded");
-        CHECK(m["quants"]["q4f16"]["downloaded_size"] == 461 * test::k_mib);
+        CHECK(m["quants"]["q4f16"]["downloaded_size"] == 461 * listings::k_mib);
         CHECK(m["quants"]["q4"]["status"] == "available");
         CHECK(m["common"]["downloaded_size"] == g.common_size);
     }
     SUBCASE("a partial file in progress is downloading and counts its bytes") {
-        cache.states["onnx/model_q4f16.onnx"] = FileState{false, 100 * test::k_mib, true, false};
+        cache.states["onnx/model_q4f16.onnx"] = FileState{false, 100 * listings::k_mib, true, false};
         CHECK(status() == QuantStatus::downloading);
         auto m = native_manifest(l, g, cache.presence(), times());
-        CHECK(m["quants"]["q4f16"]["downloaded_size"] == 100 * test::k_mib);
+        CHECK(m["quants"]["q4f16"]["downloaded_size"] == 100 * listings::k_mib);
     }
     SUBCASE("a common file in progress makes every variant downloading") {
         cache.states["tokenizer.json"].downloading = true;
@@ -132,9 +132,9 @@ TEST_CASE("model: native status follows what is on disk") {
         CHECK(status() == QuantStatus::downloading);
     }
     SUBCASE("present_bytes is clamped to the listed size") {
-        cache.states["onnx/model_q4f16.onnx"] = FileState{false, 10 * test::k_gib, false, false};
+        cache.states["onnx/model_q4f16.onnx"] = FileState{false, 10 * listings::k_gib, false, false};
         auto m = native_manifest(l, g, cache.presence(), times());
-        CHECK(m["quants"]["q4f16"]["downloaded_size"] == 461 * test::k_mib);
+        CHECK(m["quants"]["q4f16"]["downloaded_size"] == 461 * listings::k_mib);
     }
     SUBCASE("offline: what is not on disk is unavailable, what is stays downloaded") {
         ManifestOptions o = times();
@@ -151,7 +151,7 @@ TEST_CASE("model: native status follows what is on disk") {
 }
 
 TEST_CASE("model: native manifest per-variant last_updated, nulls and incomplete variants") {
-    auto l = test::make_listing(
+    auto l = listings::make_listing(
         "org/x", "",
         {{"onnx/model.onnx", 10}, {"onnx/model_fp16.onnx_data", 10}, {"config.json", 5}});
     l.revision = "";
@@ -166,14 +166,14 @@ TEST_CASE("model: native manifest per-variant last_updated, nulls and incomplete
     CHECK(m["quants"]["fp16"]["last_updated"] == "2025-01-03T00:00:00Z");
     CHECK(m["quants"]["fp16"]["status"] == "not_found"); // data without its graph
     CHECK(m["recommended"] == "fp32");
-    auto st = native_manifest(test::llama_safetensors(), FakeCache{}.presence(), o);
+    auto st = native_manifest(listings::llama_safetensors(), FakeCache{}.presence(), o);
     CHECK(st["recommended"].is_null());
     CHECK(st["quants"]["safetensors"]["family"] == "safetensors");
     CHECK(st["quants"]["safetensors"]["status"] == "available");
 }
 
 TEST_CASE("model: native server_only uses the limit; download facts win") {
-    auto l = test::phi3_onnx();
+    auto l = listings::phi3_onnx();
     auto g = group_files(l.files);
     FakeCache cache;
     auto m = native_manifest(l, g, cache.presence(), times());
@@ -184,13 +184,13 @@ TEST_CASE("model: native server_only uses the limit; download facts win") {
     m = native_manifest(l, g, cache.presence(), times());
     CHECK(m["quants"]["cuda/cuda-fp16"]["status"] == "downloaded"); // no common files here
     ManifestOptions big = times();
-    big.server_only_limit = 8 * test::k_gib;
+    big.server_only_limit = 8 * listings::k_gib;
     m = native_manifest(l, g, FakeCache{}.presence(), big);
     CHECK(m["quants"]["cuda/cuda-fp16"]["status"] == "available");
 }
 
 TEST_CASE("model: extension manifest has exactly the DESIGN keys, keyed by ONNX path") {
-    auto l = test::qwen_onnx();
+    auto l = listings::qwen_onnx();
     auto m = extension_manifest(l, FakeCache{}.presence(), times());
     CHECK(keys(m) == std::set<std::string>{"repo", "task", "manifestVersion", "quants"});
     CHECK(m["repo"] == "onnx-community/Qwen2.5-0.5B-Instruct");
@@ -213,12 +213,12 @@ TEST_CASE("model: extension manifest has exactly the DESIGN keys, keyed by ONNX 
                        "onnx/model_q4f16.onnx", "special_tokens_map.json", "tokenizer.json",
                        "tokenizer_config.json", "vocab.json"}));
     CHECK(q["fileSizes"].size() == 9);
-    CHECK(q["fileSizes"]["onnx/model_q4f16.onnx"] == 461 * test::k_mib);
+    CHECK(q["fileSizes"]["onnx/model_q4f16.onnx"] == 461 * listings::k_mib);
     CHECK(q["fileSizes"]["config.json"] == 900);
     const json &fp32 = m["quants"]["onnx/model.onnx"];
     CHECK(fp32["dtype"] == "fp32");
     CHECK(fp32["hasExternalData"] == true);
-    CHECK(fp32["fileSizes"]["onnx/model.onnx_data"] == 1976 * test::k_mib);
+    CHECK(fp32["fileSizes"]["onnx/model.onnx_data"] == 1976 * listings::k_mib);
     CHECK(m["quants"]["onnx/model_quantized.onnx"]["dtype"] == "quantized");
     CHECK(m["quants"]["onnx/model_uint8.onnx"]["dtype"] == "uint8");
     CHECK(m["quants"]["onnx/model_int8.onnx"]["dtype"] == "int8");
@@ -228,7 +228,7 @@ TEST_CASE("model: extension manifest has exactly the DESIGN keys, keyed by ONNX 
 }
 
 TEST_CASE("model: extension manifest keys encoder-decoder variants by decoder_model_merged") {
-    auto m = extension_manifest(test::whisper_tiny(), FakeCache{}.presence(), times());
+    auto m = extension_manifest(listings::whisper_tiny(), FakeCache{}.presence(), times());
     CHECK(m["quants"].size() == 8);
     CHECK(m["quants"].contains("onnx/decoder_model_merged_q4f16.onnx"));
     CHECK(m["quants"].contains("onnx/decoder_model_merged.onnx"));
@@ -240,7 +240,7 @@ TEST_CASE("model: extension manifest keys encoder-decoder variants by decoder_mo
 
 TEST_CASE("model: extension server_only threshold on external data") {
     auto make = [](std::uint64_t data) {
-        return test::make_listing("org/x", "text-generation",
+        return listings::make_listing("org/x", "text-generation",
                                   {{"onnx/model_q4f16.onnx", 1000},
                                    {"onnx/model_q4f16.onnx_data", data},
                                    {"tokenizer.json", 10}});
@@ -270,7 +270,7 @@ TEST_CASE("model: extension server_only threshold on external data") {
 }
 
 TEST_CASE("model: extension manifest statuses: downloaded, downloading, unsupported, not_found") {
-    auto l = test::make_listing("org/x", "feature-extraction",
+    auto l = listings::make_listing("org/x", "feature-extraction",
                                 {{"onnx/model.onnx", 100},
                                  {"onnx/model_O4.onnx", 100},
                                  {"onnx/model_fp16.onnx_data", 100},
@@ -296,7 +296,7 @@ TEST_CASE("model: extension manifest statuses: downloaded, downloading, unsuppor
 }
 
 TEST_CASE("model: extension manifest lists GGUF by file with the tag as dtype") {
-    auto m = extension_manifest(test::unsloth_qwen3(), FakeCache{}.presence(), times());
+    auto m = extension_manifest(listings::unsloth_qwen3(), FakeCache{}.presence(), times());
     CHECK(keys(m["quants"]) ==
           std::set<std::string>{"BF16/Qwen3-30B-A3B-BF16-00001-of-00002.gguf",
                                 "Qwen3-30B-A3B-Q4_K_M.gguf", "Qwen3-30B-A3B-Q8_0.gguf",
@@ -312,20 +312,20 @@ TEST_CASE("model: extension manifest lists GGUF by file with the tag as dtype") 
 }
 
 TEST_CASE("model: extension manifest leaves out mmproj, safetensors and pytorch") {
-    auto ggml = extension_manifest(test::ggml_org_qwen(), FakeCache{}.presence(), times());
+    auto ggml = extension_manifest(listings::ggml_org_qwen(), FakeCache{}.presence(), times());
     CHECK(keys(ggml["quants"]) == std::set<std::string>{"qwen2.5-1.5b-instruct-f16.gguf",
                                                         "qwen2.5-1.5b-instruct-q4_k_m.gguf",
                                                         "qwen2.5-1.5b-instruct-q8_0.gguf"});
-    auto gpt2 = extension_manifest(test::tiny_random_gpt2(), FakeCache{}.presence(), times());
+    auto gpt2 = extension_manifest(listings::tiny_random_gpt2(), FakeCache{}.presence(), times());
     CHECK(gpt2["quants"].empty());
     CHECK(gpt2["quants"].is_object());
-    auto native = native_manifest(test::ggml_org_qwen(), FakeCache{}.presence(), times());
+    auto native = native_manifest(listings::ggml_org_qwen(), FakeCache{}.presence(), times());
     CHECK(native["quants"].contains("mmproj-F16"));
     CHECK(native["quants"]["mmproj-F16"]["family"] == "mmproj");
 }
 
 TEST_CASE("model: folder-layout ONNX variants in the extension dialect") {
-    auto m = extension_manifest(test::phi3_onnx(), FakeCache{}.presence(), times());
+    auto m = extension_manifest(listings::phi3_onnx(), FakeCache{}.presence(), times());
     CHECK(m["quants"].size() == 5);
     const json &cuda = m["quants"]["cuda/cuda-fp16/phi3-mini-4k-instruct-cuda-fp16.onnx"];
     CHECK(cuda["dtype"] == "fp16");

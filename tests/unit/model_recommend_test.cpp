@@ -44,7 +44,7 @@ TEST_CASE(
 }
 
 TEST_CASE("model: GGUF recommendation follows Q4_K_M > Q4_K_S > Q5_K_M > Q8_0 > ...") {
-    auto bartowski = group_files(test::bartowski_llama().files);
+    auto bartowski = group_files(listings::bartowski_llama().files);
     CHECK(recommend(bartowski) == "Q4_K_M");
     CHECK(rank_variants(bartowski) ==
           Paths{"Q4_K_M", "Q4_K_S", "Q5_K_M",  "Q8_0",     "Q5_K_S",   "Q6_K",     "Q4_0",
@@ -62,10 +62,10 @@ TEST_CASE("model: GGUF recommendation follows Q4_K_M > Q4_K_S > Q5_K_M > Q8_0 > 
     CHECK(without({"IQ2_XXS", "IQ1_S", "Q2_K"}) == "Q2_K");
     CHECK(without({"F32", "BF16", "F16"}) == "F16");
     CHECK(without({"F32", "Q4_K_XL"}) == "Q4_K_XL"); // unlisted tags before full precision
-    CHECK(recommend(group_files(test::maziyar_mistral().files)) == "Q4_K_M");
-    CHECK(recommend(group_files(test::ggml_org_qwen().files)) == "Q4_K_M");
-    CHECK(recommend(group_files(test::unsloth_qwen3().files)) == "Q4_K_M");
-    CHECK(recommend(group_files(test::thebloke_llama2().files)) == "Q4_K_M");
+    CHECK(recommend(group_files(listings::maziyar_mistral().files)) == "Q4_K_M");
+    CHECK(recommend(group_files(listings::ggml_org_qwen().files)) == "Q4_K_M");
+    CHECK(recommend(group_files(listings::unsloth_qwen3().files)) == "Q4_K_M");
+    CHECK(recommend(group_files(listings::thebloke_llama2().files)) == "Q4_K_M");
 }
 
 TEST_CASE("model: untagged GGUF files come last, after full precision") {
@@ -98,23 +98,23 @@ TEST_CASE("model: server-only ONNX variants rank after every GGUF variant") {
 }
 
 TEST_CASE("model: the realistic ONNX repos recommend their best browser variant") {
-    CHECK(recommend(group_files(test::qwen_onnx().files)) == "q4f16");
-    CHECK(recommend(group_files(test::whisper_tiny().files)) == "q4f16");
-    CHECK(recommend(group_files(test::distilbert().files)) == "fp32");
+    CHECK(recommend(group_files(listings::qwen_onnx().files)) == "q4f16");
+    CHECK(recommend(group_files(listings::whisper_tiny().files)) == "q4f16");
+    CHECK(recommend(group_files(listings::distilbert().files)) == "fp32");
     // Folder-layout names sort by name; only the DirectML folder keeps its external data under
     // 2.1 GiB, every other folder is server-only and ranks after it.
-    auto phi = group_files(test::phi3_onnx().files);
+    auto phi = group_files(listings::phi3_onnx().files);
     CHECK(recommend(phi) == "directml/directml-int4-awq-block-128");
     CHECK(rank_variants(phi) == Paths{"directml/directml-int4-awq-block-128",
                                       "cpu_and_mobile/cpu-int4-rtn-block-32",
                                       "cpu_and_mobile/cpu-int4-rtn-block-32-acc-level-4",
                                       "cuda/cuda-fp16", "cuda/cuda-int4-rtn-block-32"});
-    CHECK(recommend(phi, {3 * test::k_gib}) == "cpu_and_mobile/cpu-int4-rtn-block-32");
+    CHECK(recommend(phi, {3 * listings::k_gib}) == "cpu_and_mobile/cpu-int4-rtn-block-32");
 }
 
 TEST_CASE("model: nothing recommendable gives nullopt") {
-    CHECK_FALSE(recommend(group_files(test::llama_safetensors().files)));
-    CHECK_FALSE(recommend(group_files(test::tiny_random_gpt2().files)));
+    CHECK_FALSE(recommend(group_files(listings::llama_safetensors().files)));
+    CHECK_FALSE(recommend(group_files(listings::tiny_random_gpt2().files)));
     CHECK_FALSE(recommend(group_files(files_of({"mmproj-model-f16.gguf", "README.md"}))));
     CHECK_FALSE(recommend(group_files({})));
     // Incomplete variants are skipped.
@@ -125,7 +125,7 @@ TEST_CASE("model: nothing recommendable gives nullopt") {
 }
 
 TEST_CASE("model: recommendation does not depend on listing order") {
-    auto files = test::bartowski_llama().files;
+    auto files = listings::bartowski_llama().files;
     auto forward = rank_variants(group_files(files));
     std::reverse(files.begin(), files.end());
     CHECK(rank_variants(group_files(files)) == forward);

@@ -375,12 +375,12 @@ TEST_CASE("model: external data without its graph makes the variant incomplete")
 // ---- realistic repos --------------------------------------------------------------------------
 
 TEST_CASE("model: onnx-community Qwen2.5-0.5B-Instruct groups one variant per dtype") {
-    auto l = test::qwen_onnx();
+    auto l = listings::qwen_onnx();
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(names(g) == Paths{"bnb4", "fp16", "fp32", "int8", "q4", "q4f16", "quantized", "uint8"});
     CHECK(must_find(g, "fp32").files == Paths{"onnx/model.onnx", "onnx/model.onnx_data"});
-    CHECK(must_find(g, "fp32").external_data_size == 1976 * test::k_mib);
+    CHECK(must_find(g, "fp32").external_data_size == 1976 * listings::k_mib);
     CHECK(must_find(g, "q4f16").files == Paths{"onnx/model_q4f16.onnx"});
     CHECK_FALSE(must_find(g, "q4f16").has_external_data);
     CHECK(g.common == Paths{"added_tokens.json", "config.json", "generation_config.json",
@@ -395,7 +395,7 @@ TEST_CASE("model: onnx-community Qwen2.5-0.5B-Instruct groups one variant per dt
 }
 
 TEST_CASE("model: Xenova whisper-tiny joins its four graphs per dtype") {
-    auto l = test::whisper_tiny();
+    auto l = listings::whisper_tiny();
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(names(g) == Paths{"bnb4", "fp16", "fp32", "int8", "q4", "q4f16", "quantized", "uint8"});
@@ -414,7 +414,7 @@ TEST_CASE("model: Xenova whisper-tiny joins its four graphs per dtype") {
 }
 
 TEST_CASE("model: Xenova distilbert has fp32 and quantized, vocab.txt is common") {
-    auto l = test::distilbert();
+    auto l = listings::distilbert();
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(names(g) == Paths{"fp32", "quantized"});
@@ -423,7 +423,7 @@ TEST_CASE("model: Xenova distilbert has fp32 and quantized, vocab.txt is common"
 }
 
 TEST_CASE("model: microsoft Phi-3 ONNX folders are variants that own their configs") {
-    auto l = test::phi3_onnx();
+    auto l = listings::phi3_onnx();
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(names(g) == Paths{"cpu_and_mobile/cpu-int4-rtn-block-32",
@@ -453,7 +453,7 @@ TEST_CASE("model: microsoft Phi-3 ONNX folders are variants that own their confi
 }
 
 TEST_CASE("model: bartowski Llama-3.2-3B GGUF has one variant per tag") {
-    auto l = test::bartowski_llama();
+    auto l = listings::bartowski_llama();
     auto g = group_files(l.files);
     check_partition(l.files, g);
     Paths expected = {"F16",     "IQ3_M",  "IQ4_XS",   "Q2_K",     "Q2_K_L",   "Q3_K_L", "Q3_K_M",
@@ -468,14 +468,14 @@ TEST_CASE("model: bartowski Llama-3.2-3B GGUF has one variant per tag") {
 }
 
 TEST_CASE("model: unsloth UD quants and a BF16 split in a folder") {
-    auto l = test::unsloth_qwen3();
+    auto l = listings::unsloth_qwen3();
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(names(g) == Paths{"BF16", "IQ1_S", "Q4_K_M", "Q4_K_XL", "Q8_0"});
     const auto &bf16 = must_find(g, "bf16");
     CHECK(bf16.files == Paths{"BF16/Qwen3-30B-A3B-BF16-00001-of-00002.gguf",
                               "BF16/Qwen3-30B-A3B-BF16-00002-of-00002.gguf"});
-    CHECK(bf16.total_size == 61 * test::k_gib);
+    CHECK(bf16.total_size == 61 * listings::k_gib);
     CHECK_FALSE(bf16.incomplete);
     CHECK(must_find(g, "Q4_K_XL").files == Paths{"Qwen3-30B-A3B-UD-Q4_K_XL.gguf"});
     CHECK(g.common == Paths{"config.json"});
@@ -483,7 +483,7 @@ TEST_CASE("model: unsloth UD quants and a BF16 split in a folder") {
 }
 
 TEST_CASE("model: MaziyarPanahi dotted tags; '.fp16' is no tag and keeps its stem") {
-    auto l = test::maziyar_mistral();
+    auto l = listings::maziyar_mistral();
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(names(g) == Paths{"IQ1_M", "IQ1_S", "IQ2_XS", "IQ3_XS", "IQ4_XS",
@@ -493,7 +493,7 @@ TEST_CASE("model: MaziyarPanahi dotted tags; '.fp16' is no tag and keeps its ste
 }
 
 TEST_CASE("model: TheBloke Llama-2 GGUF keeps config.json common and drops license files") {
-    auto l = test::thebloke_llama2();
+    auto l = listings::thebloke_llama2();
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(g.variants.size() == 12);
@@ -505,7 +505,7 @@ TEST_CASE("model: TheBloke Llama-2 GGUF keeps config.json common and drops licen
 }
 
 TEST_CASE("model: ggml-org lower-case names and a generic mmproj") {
-    auto l = test::ggml_org_qwen();
+    auto l = listings::ggml_org_qwen();
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(names(g) == Paths{"F16", "Q4_K_M", "Q8_0", "mmproj-F16"});
@@ -517,7 +517,7 @@ TEST_CASE("model: ggml-org lower-case names and a generic mmproj") {
 }
 
 TEST_CASE("model: safetensors shard repos; original/ is ignored") {
-    auto l = test::llama_safetensors();
+    auto l = listings::llama_safetensors();
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(names(g) == Paths{"safetensors"});
@@ -530,7 +530,7 @@ TEST_CASE("model: safetensors shard repos; original/ is ignored") {
 }
 
 TEST_CASE("model: Mistral's consolidated copy is a variant of its own") {
-    auto l = test::mistral_safetensors();
+    auto l = listings::mistral_safetensors();
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(names(g) == Paths{"consolidated", "safetensors"});
@@ -543,7 +543,7 @@ TEST_CASE("model: Mistral's consolidated copy is a variant of its own") {
 }
 
 TEST_CASE("model: tiny-random-gpt2 has safetensors and pytorch, other frameworks ignored") {
-    auto l = test::tiny_random_gpt2();
+    auto l = listings::tiny_random_gpt2();
     auto g = group_files(l.files);
     check_partition(l.files, g);
     CHECK(names(g) == Paths{"safetensors", "pytorch"});

@@ -185,7 +185,7 @@ TEST_CASE("net: raising the waker ends a poll and a stalled file send") {
         TempFile file(content);
         auto source = platform::open_file_to_send(file.path());
         REQUIRE(source);
-        auto sender = std::async(std::launch::async, [&] {
+        auto sender = std::async(std::launch::async, [&, &server = server] {  // a binding: named capture
             return http::send_file_range(server, source->native(), 0, content.size(), wake, std::chrono::minutes(10));
         });
         CHECK(read_n(client, 1000) == content.substr(0, 1000)); // then reads nothing more

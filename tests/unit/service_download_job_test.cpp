@@ -1,6 +1,6 @@
 // The download runner's state machine (service/download_job.hpp) against a fake engine whose
 // transfers progress, finish or fail only when the test says so, a real cache in a temp dir, real
-// blob locks, and a publish step the test can hold. Every wait ends on an event; k_guard only
+// blob locks, and a publish step the test can hold. Every wait ends on an event; k_job_guard only
 // keeps a broken build from hanging.
 #include "cache_test_util.hpp"
 
@@ -25,15 +25,15 @@ using namespace tabagent::service;
 using namespace std::chrono_literals;
 
 namespace {
-constexpr auto k_guard = 30s;
-constexpr const char* k_repo = "o/n";
+constexpr auto k_job_guard = 30s;
+constexpr const char* k_job_repo = "o/n";
 
 // A record that other threads change and the test waits on.
 class Observed {
 public:
     template <typename Pred> bool wait_until(Pred pred) {
         std::unique_lock lock(m_mutex);
-        return m_cv.wait_for(lock, k_guard, pred);
+        return m_cv.wait_for(lock, k_job_guard, pred);
     }
 
 protected:
@@ -254,10 +254,10 @@ public:
             ++m_entered;
             m_peak = std::max(m_peak, ++m_inside);
             m_cv.notify_all();
-            m_cv.wait_for(lock, k_guard, [&] { return m_open || m_passes > 0; });
+            m_cv.wait_for(lock, k_job_guard, [&] { return m_open || m_passes > 0; });
             if (!m_open) --m_passes;
         }
-        auto placed = m_store.publish(k_repo, m_commit, file, m_store.partial_path(k_repo, file.etag));
+        auto placed = m_store.publish(k_job_repo, m_commit, file, m_store.partial_path(k_job_repo, file.etag));
         std::lock_guard lock(m_mutex);
         --m_inside;
         ++m_left;
@@ -299,7 +299,7 @@ struct Run {
     std::jthread thread;
 
     Status wait() {
-        REQUIRE(result.wait_for(k_guard) == std::future_status::ready);
+        REQUIRE(result.wait_for(k_job_guard) == std::future_status::ready);
         return result.get();
     }
     void check_cancelled() {
@@ -337,7 +337,7 @@ public:
         return *this;
     }
     DownloadPlan plan() const {
-        return {k_repo, k_commit_a, files, {"Authorization: Bearer t"}, [](const model::RepoFile& f) {
+        return {k_job_repo, k_commit_a, files, {"Authorization: Bearer t"}, [](const model::RepoFile& f) {
                     return std::string("https://hub.test/o/n/resolve/") + k_commit_a + "/" + f.path;
                 }};
     }
@@ -362,11 +362,11 @@ public:
     }
     void complete(const std::string& path) { engine.complete(path, contents.at(path)); }
     bool in_cache(const std::string& path) {
-        auto found = store.find_file(k_repo, path, k_commit_a);
+        auto found = store.find_file(k_job_repo, path, k_commit_a);
         return found && read_file(found->blob_path) == contents.at(path);
     }
     bool lock_free(const std::string& path) {
-        auto lock = cache::BlobLock::try_acquire(store.lock_path(k_repo, file(path).etag));
+        auto lock = cache::BlobLock::try_acquire(store.lock_path(k_job_repo, file(path).etag));
         return lock && lock->held();
     }
     const model::RepoFile& file(const std::string& path) const {
@@ -438,7 +438,7 @@ TEST_CASE("download runner: several files are fetched, max_in_flight at a time, 
     auto request = rig.engine.request_of("b.bin");
     CHECK(request.url == std::string("https://hub.test/o/n/resolve/") + k_commit_a + "/b.bin");
     CHECK(request.headers == std::vector<std::string>{"Authorization: Bearer t"});
-    CHECK(request.partial == rig.store.partial_path(k_repo, rig.file("b.bin").etag));
+    CHECK(request.partial == rig.store.partial_path(k_job_repo, rig.file("b.bin").etag));
     CHECK(request.size == 3);
     CHECK(request.etag == rig.file("b.bin").etag);
     last = run.control.reports().back();
@@ -450,8 +450,8 @@ TEST_CASE("download runner: several files are fetched, max_in_flight at a time, 
 TEST_CASE("download runner: files already in the cache are not fetched again") {
     Rig rig;
     rig.add("a.bin", "present").add("b.bin", "in another revision").add("c.bin", "missing");
-    put(rig.store, k_repo, k_commit_a, "a.bin", "present");
-    put(rig.store, k_repo, k_commit_b, "b.bin", "in another revision");
+    put(rig.store, k_job_repo, k_commit_a, "a.bin", "present");
+    put(rig.store, k_job_repo, k_commit_b, "b.bin", "in another revision");
 
     SUBCASE("only the missing one is fetched; the blob of another revision is linked") {
         auto& run = rig.launch();
@@ -520,7 +520,7 @@ TEST_CASE("download runner: the first error stops the other files and wins") {
 TEST_CASE("download runner: a blob lock held by another process") {
     Rig rig;
     rig.add("a.bin", "contended");
-    auto other = cache::BlobLock::try_acquire(rig.store.lock_path(k_repo, rig.file("a.bin").etag));
+    auto other = cache::BlobLock::try_acquire(rig.store.lock_path(k_job_repo, rig.file("a.bin").etag));
     REQUIRE(other);
     REQUIRE(other->held());
 
@@ -538,7 +538,7 @@ TEST_CASE("download runner: a blob lock held by another process") {
     SUBCASE("whose process published the blob meanwhile: it is linked, not fetched") {
         auto& run = rig.launch();
         REQUIRE(run.control.wait_waiting());
-        put(rig.store, k_repo, k_commit_b, "a.bin", "contended");
+        put(rig.store, k_job_repo, k_commit_b, "a.bin", "contended");
         other->release();
         REQUIRE(run.wait());
         CHECK(rig.engine.started() == 0);
@@ -578,7 +578,7 @@ TEST_CASE("download runner: a stop in each state ends the job cleanly, and a lat
         fetches_before_resume = 1;
     }
     SUBCASE("locking: the wait for another process ends") {
-        auto other = cache::BlobLock::try_acquire(rig.store.lock_path(k_repo, rig.file("a.bin").etag));
+        auto other = cache::BlobLock::try_acquire(rig.store.lock_path(k_job_repo, rig.file("a.bin").etag));
         REQUIRE(other);
         auto& run = rig.launch();
         REQUIRE(run.control.wait_waiting());
@@ -671,7 +671,7 @@ TEST_CASE("download runner: pause, resume and cancel through the job manager") {
     };
     jobs::JobManager manager({}, runner, statuses.sink());
     jobs::JobSpec spec;
-    spec.repo = k_repo;
+    spec.repo = k_job_repo;
     spec.files = {"a.bin"};
     auto job = manager.submit(spec, "msg").job_id;
     manager.start(job);

@@ -27,7 +27,10 @@ void check_naming_rule(const json& doc) {
     if (doc.is_array())
         for (const auto& item : doc) check_naming_rule(item);
     if (!doc.is_object()) return;
-    for (const auto& [name, value] : doc.items()) {
+    for (const auto& item : doc.items()) {
+        // Plain names, not a structured binding: the message macros' lambdas cannot capture one in clang 14.
+        const std::string& name = item.key();
+        const auto& value = item.value();
         check_naming_rule(value);
         if (is_camel_case(name)) continue;
         bool is_alias = false;
