@@ -12,10 +12,7 @@
 
 #include <doctest/doctest.h>
 
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#include <windows.h>
+#include "core/platform/windows/windows_h.hpp"
 
 #include <chrono>
 #include <filesystem>

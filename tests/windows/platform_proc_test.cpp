@@ -6,7 +6,7 @@
 
 #include <doctest/doctest.h>
 
-#include <windows.h>
+#include "core/platform/windows/windows_h.hpp"
 #include <fcntl.h>
 #include <io.h>
 
@@ -36,6 +36,18 @@ std::string through_crt(bool binary) {
     return out;
 }
 } // namespace
+
+TEST_CASE("windows: the executable carries the project's manifest: long paths, asInvoker") {
+    // Resource 1 of type RT_MANIFEST is what the loader reads (cmake/windows_manifest.cmake).
+    HRSRC found = ::FindResourceW(nullptr, MAKEINTRESOURCEW(1), MAKEINTRESOURCEW(24));
+    REQUIRE(found != nullptr);
+    HGLOBAL loaded = ::LoadResource(nullptr, found);
+    REQUIRE(loaded != nullptr);
+    const std::string manifest(static_cast<const char*>(::LockResource(loaded)), ::SizeofResource(nullptr, found));
+    CHECK(manifest.find("<longPathAware xmlns=\"http://schemas.microsoft.com/SMI/2016/WindowsSettings\">true</longPathAware>") !=
+          std::string::npos);
+    CHECK(manifest.find("level=\"asInvoker\"") != std::string::npos);
+}
 
 TEST_CASE("windows: set_binary_mode stops the C runtime from turning LF into CR LF") {
     CHECK(through_crt(false) == "a\r\nb\r\r\nc"); // the corruption binary mode prevents

@@ -5,6 +5,8 @@
 target_sources(unit_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/platform_fs_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/platform_proc_test.cpp)
+# The shipped executables' manifest, so a case can read it back (platform_proc_test.cpp).
+tabagent_windows_manifest(unit_tests)
 # Static libcurl's Windows libraries come with tabagent_core; the Win32 calls of the two files above:
 target_link_libraries(unit_tests PRIVATE advapi32 kernel32)
 set_tests_properties(unit PROPERTIES ENVIRONMENT "WINEDEBUG=-all;WINEDLLOVERRIDES=mscoree,mshtml=")

@@ -5,7 +5,7 @@
 
 #include "core/platform/windows/utf16.hpp"
 
-#include <windows.h>
+#include "core/platform/windows/windows_h.hpp"
 #include <fcntl.h>
 #include <io.h>
 

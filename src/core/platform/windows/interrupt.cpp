@@ -4,7 +4,7 @@
 // sets an event object that wait() blocks on.
 #include "core/platform/console.hpp"
 
-#include <windows.h>
+#include "core/platform/windows/windows_h.hpp"
 
 #include <atomic>
 

@@ -1,11 +1,5 @@
 // platform/net.hpp on Windows: Winsock 2 (ws2_32), tested under Wine. Winsock is started here,
 // once per process, the first time a socket is made; never by callers.
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
 #include "core/platform/net.hpp"
 #include "core/platform/windows/winsock.hpp"
 

@@ -3,7 +3,7 @@
 
 #include "core/platform/windows/utf16.hpp"
 
-#include <windows.h>
+#include "core/platform/windows/windows_h.hpp"
 #include <bcrypt.h>
 #include <shellapi.h>
 #include <shlobj.h>

@@ -4,7 +4,7 @@
 
 #include "core/platform/windows/utf16.hpp"
 
-#include <windows.h>
+#include "core/platform/windows/windows_h.hpp"
 
 #include <cstring>
 #include <vector>

@@ -3,13 +3,7 @@
 // seam (its "W" functions take UTF-16; the rest of the project speaks UTF-8). Not a seam interface:
 // only platform/windows/ includes this. Implemented in win.cpp. Invalid input is replaced (U+FFFD),
 // never thrown.
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#include <windows.h>
+#include "core/platform/windows/windows_h.hpp"
 
 #include <string>
 #include <string_view>

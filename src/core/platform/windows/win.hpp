@@ -1,13 +1,7 @@
 #pragma once
 // Helpers shared by the Windows side of the seam (not a seam interface: only platform/windows/
 // includes this).
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#include <windows.h>
+#include "core/platform/windows/windows_h.hpp"
 
 #include "core/error.hpp"
 #include "core/platform/fs.hpp"

@@ -1,17 +1,11 @@
 #pragma once
 // Inside the Windows side of the seam only: Winsock's headers in the order they need, its start-up
 // and its errors as Error.
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
 #include "core/error.hpp"
 
-#include <winsock2.h> // before windows.h, which would otherwise pull in winsock 1
+#include "core/platform/windows/windows_h.hpp" // first: winsock2.h includes windows.h too
+#include <winsock2.h>
 #include <ws2tcpip.h>
-#include <windows.h>
 #include <mswsock.h>
 
 namespace tabagent::platform::windows {
