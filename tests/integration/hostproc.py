@@ -27,7 +27,9 @@ GUARD = 4 if WINDOWS else 1
 
 
 def clean_env(home, cache, **extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TABAGENT_"))}
+    # TABAGENT_LOG_LEVEL passes through, so a run can ask for debug logs (printed when a test fails).
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HF_", "TABAGENT_")) or k == "TABAGENT_LOG_LEVEL"}
     env.update(TABAGENT_HOME=str(home), TABAGENT_CACHE=str(cache), HF_ENDPOINT="http://127.0.0.1:9",
                TABAGENT_AUTO_RESUME="0")
     env.update({k: str(v) for k, v in extra.items()})
@@ -144,12 +146,34 @@ def local(path, binary=None):
     return target.from_target_path(path, binary or HOST)
 
 
+def test_failed(test):
+    """Whether `test` has failed so far (read in a cleanup, before its folders go)."""
+    outcome = getattr(test, "_outcome", None)
+    result = getattr(outcome, "result", None)
+    if outcome is None or result is None:
+        return False
+    if not getattr(outcome, "success", True):
+        return True
+    return any(t is test for t, _ in list(result.errors) + list(result.failures))
+
+
+def print_logs_if_failed(test, home):
+    """A failed test shows the end of each host log it left (CI keeps no temp dirs)."""
+    if not test_failed(test):
+        return
+    for log in sorted(pathlib.Path(home).glob("logs/*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        sys.stderr.write("--- last %d lines of %s\n" % (min(len(lines), 80), log))
+        sys.stderr.write("\n".join(lines[-80:]) + "\n")
+
+
 def temp_dirs(test):
     tmp = tempfile.TemporaryDirectory(prefix="tabagent-it-")
     test.addCleanup(tmp.cleanup)
     root = pathlib.Path(tmp.name)
     (root / "home").mkdir()
     (root / "cache").mkdir()
+    test.addCleanup(print_logs_if_failed, test, root / "home")  # runs before the cleanup above
     return root, root / "home", root / "cache"
 
 
@@ -187,6 +211,7 @@ class SharedHubTestCase(unittest.TestCase):
         self.home, self.cache = self.dir / "home", self.dir / "cache"
         self.cache.mkdir()
         self.hosts = []
+        self.addCleanup(print_logs_if_failed, self, self.home)  # after the hosts stop (LIFO)
         self.addCleanup(self.stop_hosts)
 
     def stop_hosts(self):

@@ -11,7 +11,7 @@ import threading
 import time
 import unittest
 
-from hostproc import HostProcess, clean_env, temp_dirs
+from hostproc import GUARD, HostProcess, clean_env, temp_dirs
 
 HERE = pathlib.Path(__file__).resolve().parent
 BUILD = HERE.parents[1] / "build/ci/tests/fakehub"
@@ -43,8 +43,10 @@ def put_in_cache(cache, repo, files, commit=COMMIT, revision="main"):
 
 
 def http_request(port, method, target, headers=None, host=None, timeout=30):
-    """One request with full control over the target and the Host header: (status, headers, body)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    """One request with full control over the target and the Host header: (status, headers, body).
+    The timeout is a hang guard, scaled like the host's (GUARD: a host under Wine on a loaded
+    machine answered a fetch through the engine after more than 30 s once)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout * GUARD)
     try:
         conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
         conn.putheader("Host", host if host is not None else "127.0.0.1:%d" % port)
