@@ -41,10 +41,6 @@ unit_exclude=$(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' -e 's/,/?/g' t
 unit_rooms="*"
 part "unit tests (unit_tests.exe: $unit_rooms)" timeout 1200 wine "$win/tests/unit_tests.exe" --no-intro=true \
   "-tc=$unit_rooms" "-tce=$unit_exclude"
-# The cases listed with a reason starting "runs alone": each in a unit_tests.exe of its own.
-while IFS= read -r alone; do
-  part "unit tests: $alone (alone)" wine "$win/tests/unit_tests.exe" --no-intro=true "-tc=${alone//,/?}"
-done < <(grep -E '#[[:space:]]*runs alone' tests/windows/unit-exclusions.txt | sed -e 's/#.*//' -e 's/[[:space:]]*$//')
 part "framing over pipes, handshake, CLI" python3 tests/windows/handshake.py "$win"
 part "registration seams (registry, spawn)" bash tests/windows/registration/run.sh
 part "--install / --check / --uninstall through HKCU" \
