@@ -71,8 +71,9 @@ add_compile_definitions(CURL_STATICLIB)
 # (bits/atomic_wait.h, __waiter_pool::_M_do_wait) reads the version counter, then waits on a
 # condition variable that the notifier signals without taking its mutex: a notify between the two
 # is lost and the wait never ends. ~stop_callback waits that way for a callback that another
-# thread's request_stop() is running, so a stop could hang its waiter for good (issue 14: the Hub
-# wait, the blob lock wait, the host's writer under Wine). winpthreads' sem_t has no such window.
+# thread's request_stop() is running, so a stop could hang its waiter for good (issue 14: under
+# Wine, the Hub's Retry-After wait and the blob lock's backoff; docs/WINDOWS.md). winpthreads'
+# sem_t has no such window.
 add_compile_definitions(_GLIBCXX_USE_POSIX_SEMAPHORE=1)
 
 # Run cross-built test programs under Wine (ctest, doctest_discover_tests, try_run).
