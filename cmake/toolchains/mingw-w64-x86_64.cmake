@@ -66,6 +66,15 @@ endif()
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -static-libgcc -static-libstdc++")
 set(CMAKE_SHARED_LINKER_FLAGS_INIT "-static-libgcc -static-libstdc++")
 add_compile_definitions(CURL_STATICLIB)
+# std::binary_semaphore (and so std::stop_callback, std::condition_variable_any's stop-token waits,
+# std::jthread) on sem_t instead of libstdc++'s atomic wait. Without a futex, GCC 12's atomic wait
+# (bits/atomic_wait.h, __waiter_pool::_M_do_wait) reads the version counter, then waits on a
+# condition variable that the notifier signals without taking its mutex: a notify between the two
+# is lost and the wait never ends. ~stop_callback waits that way for a callback that another
+# thread's request_stop() is running, so a stop could hang its waiter for good (issue 14: under
+# Wine, the Hub's Retry-After wait and the blob lock's backoff; docs/WINDOWS.md). winpthreads'
+# sem_t has no such window.
+add_compile_definitions(_GLIBCXX_USE_POSIX_SEMAPHORE=1)
 
 # Run cross-built test programs under Wine (ctest, doctest_discover_tests, try_run).
 find_program(TABAGENT_WINE wine)

@@ -6,11 +6,12 @@
 #include "core/cache/lock.hpp"
 #include "core/service/service.hpp"
 
+#include "test_latch.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <chrono>
-#include <latch>
 #include <thread>
 
 using namespace cache_test;
@@ -48,7 +49,7 @@ struct Fixture {
 // Two deletes released together; returns both answers.
 std::pair<Result<std::uint64_t>, Result<std::uint64_t>> delete_twice(service::ModelService& models,
                                                                      const std::string& quant) {
-    std::latch start(2);
+    tabagent::test::Latch start(2);
     Result<std::uint64_t> first, second;
     {
         std::jthread a([&] {

@@ -1,9 +1,10 @@
 #include "core/util/worker_pool.hpp"
 
+#include "test_latch.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
-#include <latch>
 #include <set>
 
 using tabagent::util::WorkerPool;
@@ -14,8 +15,8 @@ TEST_CASE("util: a worker pool starts threads on demand, up to its bound") {
     std::mutex mutex;
     std::set<std::thread::id> threads;
     std::atomic<int> concurrent{0}, peak{0};
-    std::latch both_running(2);
-    std::latch release(1);
+    tabagent::test::Latch both_running(2);
+    tabagent::test::Latch release(1);
     auto blocking_task = [&] {
         {
             std::lock_guard lock(mutex);

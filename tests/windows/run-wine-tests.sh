@@ -36,16 +36,11 @@ part "imports (no DLL besides Windows' own)" tests/windows/check-imports.sh "$ho
 # tests/windows/unit-exclusions.txt names, each with its reason: one doctest -tce= filter, where a
 # ',' in a name becomes '?' (doctest splits filters on commas; '?' matches any one character).
 unit_exclude=$(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' -e 's/,/?/g' tests/windows/unit-exclusions.txt | paste -sd, -)
-# The seam's rooms (what the separate seam programs ran before). The other rooms pass when run by
-# hand but hung intermittently in CI runs under Wine (docs/WINDOWS.md): not in CI until found.
-# The timeout is a hang guard.
-unit_rooms="net:*,platform*,windows*"
-part "unit tests (unit_tests.exe: $unit_rooms)" timeout 900 wine "$win/tests/unit_tests.exe" --no-intro=true \
+# Every room. The timeout is a hang guard only (the whole set takes a few minutes under Wine on a
+# loaded 2-core machine; docs/WINDOWS.md, "The Wine test set").
+unit_rooms="*"
+part "unit tests (unit_tests.exe: $unit_rooms)" timeout 1200 wine "$win/tests/unit_tests.exe" --no-intro=true \
   "-tc=$unit_rooms" "-tce=$unit_exclude"
-# The cases listed with a reason starting "runs alone": each in a unit_tests.exe of its own.
-while IFS= read -r alone; do
-  part "unit tests: $alone (alone)" wine "$win/tests/unit_tests.exe" --no-intro=true "-tc=${alone//,/?}"
-done < <(grep -E '#[[:space:]]*runs alone' tests/windows/unit-exclusions.txt | sed -e 's/#.*//' -e 's/[[:space:]]*$//')
 part "framing over pipes, handshake, CLI" python3 tests/windows/handshake.py "$win"
 part "registration seams (registry, spawn)" bash tests/windows/registration/run.sh
 part "--install / --check / --uninstall through HKCU" \

@@ -1,5 +1,7 @@
 #include "core/download/writeback.hpp"
 
+#include "core/platform/writeback.hpp"
+
 namespace tabagent::download {
 
 Writeback::Writeback() : m_thread([this](std::stop_token stop) { run(stop); }) {}
@@ -10,7 +12,10 @@ Writeback::~Writeback() {
 }
 
 void Writeback::request(const util::UniqueFd& file, std::uint64_t offset, std::uint64_t length) {
-    if (!file || length == 0) return;
+    // Nothing to start here (Windows, macOS): no duplicate either. On Windows a queued duplicate
+    // kept a partial that failed its hash visible after the engine deleted it (delete pending until
+    // this thread closed the copy), and a new download of that name would have been refused.
+    if (!file || length == 0 || !platform::writeback_works()) return;
     auto copy = file.duplicate();
     if (!copy) return; // best effort: the fsync at publish time still happens
     {

@@ -1,6 +1,7 @@
 // POSIX side of platform/file.hpp (Linux, macOS).
 #include "core/platform/file.hpp"
 #include "core/platform/fs.hpp"
+#include "core/platform/writeback.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -128,6 +129,14 @@ Result<File> File::duplicate() const {
     int fd = ::fcntl(fd_of(m_handle), F_DUPFD_CLOEXEC, 0);
     if (fd < 0) return tl::unexpected(os_error(last_error(), "dup", {}));
     return File(fd);
+}
+
+bool writeback_works() {
+#if defined(__linux__) && !defined(TABAGENT_POSIX_FALLBACKS)
+    return true;
+#else
+    return false;
+#endif
 }
 
 void File::start_writeback(std::uint64_t offset, std::uint64_t length) const {

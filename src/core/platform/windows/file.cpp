@@ -1,6 +1,7 @@
 // Windows side of platform/file.hpp.
 #include "core/platform/file.hpp"
 #include "core/platform/fs.hpp"
+#include "core/platform/writeback.hpp"
 
 #include "core/platform/windows/win.hpp"
 
@@ -159,6 +160,7 @@ Result<File> File::duplicate() const {
 // The cache manager's lazy writer already writes dirty pages back within seconds; FlushFileBuffers
 // would wait for the whole file, which is the final sync's job.
 void File::start_writeback(std::uint64_t, std::uint64_t) const {}
+bool writeback_works() { return false; }
 
 // filelock's WindowsFileLock: one byte at offset 0, exclusive, fail at once (see file.hpp). Its
 // handle shares read and write (not delete); ours shares all three, which its open tolerates.
