@@ -48,7 +48,7 @@ fi
 ok "installer $(basename "$setup") ($(stat -c %s "$setup") bytes)"
 if [[ $mode == preset ]]; then
   # The executables the installer carries: nothing but Windows' own DLLs.
-  tests/windows/check-imports.sh $(find "$build" -name 'tabagent-*.exe' ! -path '*/_CPack_Packages/*')
+  tests/windows/check-imports.sh --manifest $(find "$build" -name 'tabagent-*.exe' ! -path '*/_CPack_Packages/*')
 fi
 
 # ---------------------------------------------------------------- Wine

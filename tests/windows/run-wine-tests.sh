@@ -31,7 +31,7 @@ part() {  # part NAME COMMAND...: runs one part, remembers a failure, goes on wi
   if "$@"; then echo "--- wine: $name: ok"; else echo "--- wine: $name: FAILED"; failed+=("$name"); fi
 }
 
-part "imports (no DLL besides Windows' own)" tests/windows/check-imports.sh "$host_exe" "$cli_exe"
+part "imports (no DLL besides Windows' own) and the manifest" tests/windows/check-imports.sh --manifest "$host_exe" "$cli_exe"
 # The unit tests (tests/unit plus the Windows-only cases of tests/windows/tests.cmake), but those
 # tests/windows/unit-exclusions.txt names, each with its reason: one doctest -tce= filter, where a
 # ',' in a name becomes '?' (doctest splits filters on commas; '?' matches any one character).
