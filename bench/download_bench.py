@@ -1,20 +1,31 @@
 #!/usr/bin/env python3
 """Download benchmark: tabagent-host (through native-messaging frames, request -> terminal `done`
-event, verification included) against curl, aria2c and @huggingface/hub on one machine, all against
-the fake hub on 127.0.0.1. Tools alternate run by run; medians with min/max are printed as a
-markdown table. Every case starts from an empty cache.
+event, verification included) against curl, aria2c and @huggingface/hub on one machine, all on
+127.0.0.1. Tools alternate run by run; medians with min/max are printed as a markdown table. Every
+case starts from an empty cache.
+
+Servers (`--servers nginx,fakehub`, each case runs once per server; the table's `server` column):
+  nginx    the fake hub answers the listing and /resolve and redirects LFS files to nginx (Debian
+           `nginx-light`, started here with a generated config, bench/nginx_cdn.py), which serves
+           the bytes: `limit_rate` per request for the capped case, none for the others,
+           sendfile, keep-alive, 2 workers.
+  fakehub  the fake hub serves everything (its own CDN route, `--rate-per-connection` for capped).
 
 Cases (sizes and counts are flags):
   capped   2 GiB, the server caps every connection (default 20 MiB/s): aria2c -x16 -s16 -k1M vs ours
-           at 16 connections, with bytes on the wire (fakehub stats) and peak RSS; curl (one
-           connection) on the 256 MiB file for the record.
-  loopback 256 MiB uncapped: curl -o vs ours (vs aria2c, @huggingface/hub for reference).
+           at 16 connections, with bytes on the wire and peak RSS; curl (one connection) on the
+           256 MiB file for the record.
+  loopback 256 MiB uncapped: curl -o (and curl -o + fsync) vs ours (vs aria2c, @huggingface/hub
+           for reference).
   small    200 files of 16 KiB: one curl process (keep-alive, -K config) vs aria2c -j16 vs ours
            (download_quant of a 200-shard safetensors variant).
 
-    python3 bench/download_bench.py [--runs 3] [--big 2G] [--mid 256M] [--small-count 200]
+    python3 bench/download_bench.py [--runs 3] [--big 2G] [--mid 256M] [--servers nginx,fakehub]
+    python3 bench/download_bench.py --smoke      # every case and server once, small sizes (CI)
 """
+
 import argparse
+import contextlib
 import json
 import os
 import pathlib
@@ -31,6 +42,7 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "fakehub"))
 sys.path.insert(0, str(REPO_ROOT / "tests" / "integration"))
 from fakehub import FakeHub, generate  # noqa: E402
 import hostproc  # noqa: E402
+from nginx_cdn import NginxCdn, find_nginx, link_blobs  # noqa: E402
 
 MiB = 1 << 20
 
@@ -38,6 +50,29 @@ MiB = 1 << 20
 def parse_size(s):
     units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
     return int(float(s[:-1]) * units[s[-1].upper()]) if s[-1].upper() in units else int(s)
+
+
+class Served:
+    """One server set-up of a case: the fake hub answering the listing and /resolve, and the
+    server of the file bytes (the same fake hub, or nginx behind its redirects)."""
+
+    def __init__(self, name, hub, cdn=None, cdn_port=None):
+        self.name, self.hub, self.cdn, self.cdn_port = name, hub, cdn, cdn_port
+        self.url = hub.url
+
+    def resolve_url(self, repo, path):
+        return self.hub.resolve_url(repo, path)
+
+    def bytes_sent(self):
+        """Body bytes sent so far: the fake hub's (small files, redirects) plus nginx's."""
+        n = self.hub.stats()["bytes_sent_total"]
+        return n + (self.cdn.bytes_sent(self.cdn_port) if self.cdn else 0)
+
+    def settle(self):
+        """Waits for requests a finished client left in flight to be counted."""
+        self.hub.requests(wait_ms=2000)
+        if self.cdn:
+            self.cdn.settle()
 
 
 def wait_rusage(proc):
@@ -53,7 +88,7 @@ class Bench:
         self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="tabagent-bench-", dir=args.tmp))
         self.hub_root = self.tmp / "hub"
         self.hub_root.mkdir()
-        self.results = {}  # (case, tool) -> list of dicts {seconds, wire, rss_kib}
+        self.results = {}  # (case, server, tool) -> list of dicts {seconds, fsync, wire, rss_kib}
         self.notes = []
 
     # -- setup ------------------------------------------------------------------------------
@@ -65,6 +100,9 @@ class Bench:
         n = a.small_count
         shards = {"model-%05d-of-%05d.safetensors" % (i + 1, n): a.small_size for i in range(n)}
         generate(a.fakehub_gen, self.hub_root, "bench/small", files=shards)
+        if "nginx" in a.servers:
+            n = link_blobs(self.hub_root, self.tmp / "www" / "cdn")
+            print("linked %d blobs for nginx" % n, file=sys.stderr)
         print("generated repos in %.1fs" % (time.monotonic() - t0), file=sys.stderr)
 
     def fresh_dir(self, name):
@@ -74,14 +112,14 @@ class Bench:
         return d
 
     # -- tools ------------------------------------------------------------------------------
-    def run_ours(self, hub, action, fields, connections=16, binary=None):
+    def run_ours(self, srv, action, fields, connections=16, binary=None):
         cache = self.fresh_dir("cache-ours")
         home = self.fresh_dir("home-ours")
-        env = hostproc.clean_env(home, cache, HF_ENDPOINT=hub.url, TABAGENT_MAX_CONNECTIONS=connections)
+        env = hostproc.clean_env(home, cache, HF_ENDPOINT=srv.url, TABAGENT_MAX_CONNECTIONS=connections)
         host = hostproc.HostProcess(env, binary=binary or self.args.host)
         try:
             host.call("ping")
-            before = hub.stats()["bytes_sent_total"]
+            before = srv.bytes_sent()
             t0 = time.monotonic()
             reply = host.call(action, **fields)
             job = reply["payload"]["jobId"]
@@ -91,16 +129,17 @@ class Bench:
                 raise RuntimeError("ours: %r" % last)
             with open("/proc/%d/status" % host.proc.pid) as f:
                 hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
-            wire = hub.stats()["bytes_sent_total"] - before
+            srv.settle()
+            wire = srv.bytes_sent() - before
         finally:
             host.close()
         shutil.rmtree(cache, ignore_errors=True)
         return {"seconds": seconds, "fsync": 0.0, "wire": wire, "rss_kib": hwm}
 
-    def run_cmd(self, hub, argv, cwd, parse_seconds=None, written=None):
+    def run_cmd(self, srv, argv, cwd, parse_seconds=None, written=None):
         """Runs a reference tool; then fsyncs what it wrote (`written` dir, default cwd), timed
         apart: ours fsyncs every blob before publishing it (DESIGN §4), the others never do."""
-        before = hub.stats()["bytes_sent_total"]
+        before = srv.bytes_sent()
         t0 = time.monotonic()
         proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         out = proc.stdout.read()
@@ -120,40 +159,40 @@ class Bench:
                 finally:
                     os.close(fd)
         fsync_seconds = time.monotonic() - t1
-        hub.requests(wait_ms=2000)
+        srv.settle()
         return {"seconds": parse_seconds(out) if parse_seconds else seconds, "fsync": fsync_seconds,
-                "wire": hub.stats()["bytes_sent_total"] - before, "rss_kib": rss}
+                "wire": srv.bytes_sent() - before, "rss_kib": rss}
 
-    def run_curl(self, hub, urls):
+    def run_curl(self, srv, urls):
         d = self.fresh_dir("out-curl")
         cfg = d / "urls.cfg"
         cfg.write_text("".join('url = "%s"\noutput = "f%d"\n' % (u, i) for i, u in enumerate(urls)))
-        r = self.run_cmd(hub, ["curl", "-sS", "-L", "--fail", "-K", str(cfg)], d)
+        r = self.run_cmd(srv, ["curl", "-sS", "-L", "--fail", "-K", str(cfg)], d)
         shutil.rmtree(d, ignore_errors=True)
         return r
 
-    def run_aria2(self, hub, urls, split):
+    def run_aria2(self, srv, urls, split):
         d = self.fresh_dir("out-aria2")
         lst = d / "urls.txt"
         lst.write_text("".join("%s\n  out=f%d\n" % (u, i) for i, u in enumerate(urls)))
         argv = ["aria2c", "-q", "--allow-overwrite=true", "--auto-file-renaming=false",
                 "--file-allocation=none", "--check-certificate=false", "-d", str(d), "-i", str(lst)]
         argv += ["-x16", "-s16", "-k1M"] if split else ["-j16", "-x1", "-s1"]
-        r = self.run_cmd(hub, argv, d)
+        r = self.run_cmd(srv, argv, d)
         shutil.rmtree(d, ignore_errors=True)
         return r
 
-    def run_node(self, hub, repo, path):
+    def run_node(self, srv, repo, path):
         cache = self.fresh_dir("cache-node")
         node_dir = HERE / "node"
-        r = self.run_cmd(hub, ["node", str(node_dir / "hub_download.mjs"), hub.url, repo, path, str(cache)],
+        r = self.run_cmd(srv, ["node", str(node_dir / "hub_download.mjs"), srv.url, repo, path, str(cache)],
                          node_dir, parse_seconds=lambda out: json.loads(out.decode().strip().splitlines()[-1])["seconds"],
                          written=cache)
         shutil.rmtree(cache, ignore_errors=True)
         return r
 
     # -- cases ------------------------------------------------------------------------------
-    def measure(self, case, tools):
+    def measure(self, case, server, tools):
         """tools: [(name, callable)], alternated run by run. With --compare-host, every "ours" row
         gets a twin row right after it that runs the other binary (before/after in one run)."""
         other = self.args.compare_host
@@ -168,62 +207,93 @@ class Bench:
         for run in range(self.args.runs):
             for name, fn in tools:
                 r = fn()
-                self.results.setdefault((case, name), []).append(r)
-                print("%-9s %-34s run %d: %6.2fs (+fsync %.2fs) wire %.3fx rss %d KiB" %
-                      (case, name, run + 1, r["seconds"], r["fsync"], r["wire"] / max(1, self.case_bytes[case]),
-                       r["rss_kib"]), file=sys.stderr)
+                self.results.setdefault((case, server, name), []).append(r)
+                print("%-9s %-7s %-34s run %d: %6.2fs (+fsync %.2fs) wire %.3fx rss %d KiB" %
+                      (case, server, name, run + 1, r["seconds"], r["fsync"],
+                       r["wire"] / max(1, self.case_bytes[case]), r["rss_kib"]), file=sys.stderr)
+
+    def start_servers(self, stack):
+        """[(capped, free)] Served pairs, one per --servers entry, in that order."""
+        a = self.args
+        pairs = []
+        for server in a.servers:
+            if server == "nginx":
+                cdn = stack.enter_context(NginxCdn(a.nginx, self.tmp / "www", self.tmp / "nginx",
+                                                   rates={"capped": a.rate, "free": 0}))
+                capped = stack.enter_context(FakeHub(a.fakehub, self.hub_root, cdn_base=cdn.base("capped")))
+                free = stack.enter_context(FakeHub(a.fakehub, self.hub_root, cdn_base=cdn.base("free")))
+                pairs.append((Served("nginx", capped, cdn, "capped"), Served("nginx", free, cdn, "free")))
+            else:
+                capped = stack.enter_context(FakeHub(a.fakehub, self.hub_root, rate_per_connection=a.rate))
+                free = stack.enter_context(FakeHub(a.fakehub, self.hub_root))
+                pairs.append((Served("fakehub", capped), Served("fakehub", free)))
+        return pairs
+
+    def run_case(self, case, capped, free, node_ok):
+        a = self.args
+        big = ("bench/big", "model.safetensors")
+        mid = ("bench/mid", "model.safetensors")
+        server = capped.name
+        if case == "capped":
+            self.measure("capped", server, [
+                ("aria2c -x16 -s16 -k1M", lambda: self.run_aria2(capped, [capped.resolve_url(*big)], True)),
+                ("ours (16 connections)", lambda binary=None: self.run_ours(capped, "download_file",
+                                                                {"repo": big[0], "file": big[1]}, binary=binary)),
+            ])
+            if a.curl_capped:
+                self.measure("capped-1", server, [("curl (1 connection, mid file)",
+                                                   lambda: self.run_curl(capped, [capped.resolve_url(*mid)]))])
+        elif case == "loopback":
+            tools = [
+                ("curl -o", lambda: self.run_curl(free, [free.resolve_url(*mid)])),
+                ("ours (incl. sha256)", lambda binary=None: self.run_ours(free, "download_file",
+                                                              {"repo": mid[0], "file": mid[1]}, binary=binary)),
+                ("aria2c -x16 -s16 -k1M", lambda: self.run_aria2(free, [free.resolve_url(*mid)], True)),
+            ]
+            if node_ok:
+                tools.append(("@huggingface/hub downloadFileToCacheDir", lambda: self.run_node(free, *mid)))
+            self.measure("loopback", server, tools)
+        elif case == "small":
+            n = a.small_count
+            urls = [free.resolve_url("bench/small", "model-%05d-of-%05d.safetensors" % (i + 1, n)) for i in range(n)]
+            self.measure("small", server, [
+                ("curl -K (1 process, keep-alive)", lambda: self.run_curl(free, urls)),
+                ("aria2c -j16", lambda: self.run_aria2(free, urls, False)),
+                ("ours (download_quant)", lambda binary=None: self.run_ours(free, "download_quant",
+                                                                {"repo": "bench/small", "quant": "safetensors"},
+                                                                binary=binary)),
+            ])
 
     def run(self):
         a = self.args
+        started = time.monotonic()
         self.generate()
         self.case_bytes = {"capped": a.big, "loopback": a.mid, "small": a.small_count * a.small_size,
                            "capped-1": a.mid}
         node_ok = (HERE / "node" / "node_modules" / "@huggingface" / "hub").is_dir() and not a.skip_node
         if not node_ok:
             self.notes.append("@huggingface/hub skipped (run `npm ci` in bench/node)")
-        with FakeHub(a.fakehub, self.hub_root, rate_per_connection=a.rate) as capped, \
-                FakeHub(a.fakehub, self.hub_root) as free:
-            big = ("bench/big", "model.safetensors")
-            mid = ("bench/mid", "model.safetensors")
-            if "capped" in a.cases:
-                self.measure("capped", [
-                    ("aria2c -x16 -s16 -k1M", lambda: self.run_aria2(capped, [capped.resolve_url(*big)], True)),
-                    ("ours (16 connections)", lambda binary=None: self.run_ours(capped, "download_file",
-                                                                    {"repo": big[0], "file": big[1]}, binary=binary)),
-                ])
-                if a.curl_capped:
-                    self.measure("capped-1", [("curl (1 connection, mid file)",
-                                               lambda: self.run_curl(capped, [capped.resolve_url(*mid)]))])
-            if "loopback" in a.cases:
-                tools = [
-                    ("curl -o", lambda: self.run_curl(free, [free.resolve_url(*mid)])),
-                    ("ours (incl. sha256)", lambda binary=None: self.run_ours(free, "download_file",
-                                                                  {"repo": mid[0], "file": mid[1]}, binary=binary)),
-                    ("aria2c -x16 -s16 -k1M", lambda: self.run_aria2(free, [free.resolve_url(*mid)], True)),
-                ]
-                if node_ok:
-                    tools.append(("@huggingface/hub downloadFileToCacheDir",
-                                  lambda: self.run_node(free, *mid)))
-                self.measure("loopback", tools)
-            if "small" in a.cases:
-                n = a.small_count
-                urls = [free.resolve_url("bench/small", "model-%05d-of-%05d.safetensors" % (i + 1, n))
-                        for i in range(n)]
-                self.measure("small", [
-                    ("curl -K (1 process, keep-alive)", lambda: self.run_curl(free, urls)),
-                    ("aria2c -j16", lambda: self.run_aria2(free, urls, False)),
-                    ("ours (download_quant)", lambda binary=None: self.run_ours(free, "download_quant",
-                                                                    {"repo": "bench/small", "quant": "safetensors"},
-                                                                    binary=binary)),
-                ])
+        with contextlib.ExitStack() as stack:
+            pairs = self.start_servers(stack)
+            for case in ("capped", "loopback", "small"):
+                if case in a.cases:
+                    for capped, free in pairs:
+                        self.run_case(case, capped, free, node_ok)
         shutil.rmtree(self.tmp, ignore_errors=True)
-        self.report()
+        self.report(time.monotonic() - started)
 
-    def report(self):
+    def median(self, case, server, tool, durable=False):
+        rs = self.results.get((case, server, tool))
+        if not rs:
+            return None
+        return statistics.median(r["seconds"] + (r["fsync"] if durable else 0) for r in rs)
+
+    def report(self, wall_seconds):
         a = self.args
-        print("\n| case | tool | median | min | max | rate (median) | + fsync of its output (median) | wire/file | peak RSS |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-        for (case, tool), rs in self.results.items():
+        print("\n| case | server | tool | median | min | max | rate (median) | + fsync of its output (median) "
+              "| wire/file | peak RSS |")
+        print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for (case, server, tool), rs in self.results.items():
             secs = [r["seconds"] for r in rs]
             med = statistics.median(secs)
             size = self.case_bytes[case]
@@ -235,19 +305,27 @@ class Bench:
             rss = max(r["rss_kib"] for r in rs) / 1024
             durable = statistics.median(r["seconds"] + r["fsync"] for r in rs)
             durable_text = "(included)" if tool.startswith("ours") else "%.2f s" % durable
-            print("| %s | %s | %.2f s | %.2f s | %.2f s | %s | %s | %.3fx | %.1f MiB |" %
-                  (case, tool, med, min(secs), max(secs), rate, durable_text, wire, rss))
+            print("| %s | %s | %s | %.2f s | %.2f s | %.2f s | %s | %s | %.3fx | %.1f MiB |" %
+                  (case, server, tool, med, min(secs), max(secs), rate, durable_text, wire, rss))
         ratios = []
-        for case, ours, ref in (("capped", "ours (16 connections)", "aria2c -x16 -s16 -k1M"),
-                                ("loopback", "ours (incl. sha256)", "curl -o"),
-                                ("small", "ours (download_quant)", "curl -K (1 process, keep-alive)")):
-            if (case, ours) in self.results and (case, ref) in self.results:
-                m = statistics.median(r["seconds"] for r in self.results[(case, ours)])
-                n = statistics.median(r["seconds"] for r in self.results[(case, ref)])
-                ratios.append("%s: ours is %.2fx %s" % (case, n / m, ref))
-        print("\n" + "; ".join(ratios))
-        print("runs per tool: %d, alternating; capped = %d B/s per connection; big %d MiB, mid %d MiB, "
-              "small %d x %d KiB" % (a.runs, a.rate, a.big // MiB, a.mid // MiB, a.small_count, a.small_size // 1024))
+        for server in a.servers:
+            for case, ours, ref in (("capped", "ours (16 connections)", "aria2c -x16 -s16 -k1M"),
+                                    ("small", "ours (download_quant)", "curl -K (1 process, keep-alive)")):
+                m, n = self.median(case, server, ours), self.median(case, server, ref)
+                if m and n:
+                    ratios.append("%s [%s]: ours is %.2fx %s" % (case, server, n / m, ref))
+            # Issue 15 item 6: both durable (curl -o + fsync of its file), and bare curl -o beside it.
+            m = self.median("loopback", server, "ours (incl. sha256)")
+            n = self.median("loopback", server, "curl -o")
+            n_durable = self.median("loopback", server, "curl -o", durable=True)
+            if m and n:
+                ratios.append("loopback [%s]: ours is %.2fx curl -o + fsync (both durable), %.2fx bare curl -o"
+                              % (server, n_durable / m, n / m))
+        print("\n" + "\n".join(ratios))
+        print("\nruns per tool: %d, alternating; capped = %d B/s per connection; big %d MiB, mid %d MiB, "
+              "small %d x %d KiB; servers: %s; whole run %.0f s" %
+              (a.runs, a.rate, a.big // MiB, a.mid // MiB, a.small_count, a.small_size // 1024,
+               ", ".join(a.servers), wall_seconds))
         for n in self.notes:
             print("note: " + n)
 
@@ -262,19 +340,35 @@ def main():
     p.add_argument("--small-size", type=parse_size, default=parse_size("16K"))
     p.add_argument("--rate", type=parse_size, default=parse_size("20M"), help="per-connection cap, capped case")
     p.add_argument("--cases", default="capped,loopback,small")
+    p.add_argument("--servers", default="nginx,fakehub",
+                   help="who serves the file bytes, each case once per server: nginx (behind the fake "
+                        "hub's redirects), fakehub (its own CDN route)")
+    p.add_argument("--smoke", action="store_true",
+                   help="a quick check that every case still runs: --runs 1 --big 256M --mid 64M")
     p.add_argument("--no-curl-capped", dest="curl_capped", action="store_false",
                    help="skip the single-connection curl run on the capped server")
     p.add_argument("--skip-node", action="store_true")
     p.add_argument("--host", default=os.environ.get("TABAGENT_HOST", str(build / "src/host/tabagent-host")))
     p.add_argument("--fakehub", default=os.environ.get("FAKEHUB", str(build / "tests/fakehub/fakehub")))
     p.add_argument("--fakehub-gen", default=os.environ.get("FAKEHUB_GEN", str(build / "tests/fakehub/fakehub-gen")))
+    p.add_argument("--nginx", default=None, help="nginx binary (default: $NGINX, PATH, /usr/sbin/nginx)")
     p.add_argument("--compare-host", default=None, metavar="PATH",
                    help="a second tabagent-host (e.g. a build of an older commit): each 'ours' row is "
                         "followed by the same download with this binary, alternating in one run")
     p.add_argument("--compare-label", default="compare", help="label of the --compare-host rows")
     p.add_argument("--tmp", default=None, help="where files are written (default: $TMPDIR)")
     args = p.parse_args()
+    if args.smoke:
+        args.runs, args.big, args.mid = 1, parse_size("256M"), parse_size("64M")
     args.cases = set(args.cases.split(","))
+    args.servers = [s for s in args.servers.split(",") if s]
+    unknown = set(args.servers) - {"nginx", "fakehub"}
+    if unknown:
+        p.error("unknown server(s): %s" % ", ".join(sorted(unknown)))
+    if "nginx" in args.servers:
+        args.nginx = find_nginx(args.nginx)
+        if not args.nginx:
+            p.error("nginx not found: `apt-get install nginx-light` (Debian), or pass --servers fakehub")
     Bench(args).run()
 
 

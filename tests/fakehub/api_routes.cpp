@@ -101,9 +101,9 @@ void HubServer::install_api_routes() {
         const std::string rev = req.matches.size() > 3 && req.matches[3].matched ? req.matches[3].str() : "main";
         std::optional<FaultRule> unused;
         if (!request_faults(req, res, "api", req.path, repo, "", unused)) return;
-        RepoView v;
-        if (!open_repo(req, res, repo, rev, v)) return;
-        send_json(res, model_info(v, truthy(req.get_param_value("blobs"))));
+        auto v = open_repo(req, res, repo, rev);
+        if (!v) return;
+        send_json(res, model_info(*v, truthy(req.get_param_value("blobs"))));
     };
     m_http.Get(R"(^/api/models/([^/]+)/([^/]+)/revision/(.+)$)", revision);
     m_http.Get(R"(^/api/models/([^/]+)/([^/]+)/?$)", revision);
@@ -118,12 +118,12 @@ void HubServer::install_api_routes() {
                    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
                    std::optional<FaultRule> unused;
                    if (!request_faults(req, res, "api", req.path, repo, "", unused)) return;
-                   RepoView v;
-                   if (!open_repo(req, res, repo, rev, v)) return;
+                   auto v = open_repo(req, res, repo, rev);
+                   if (!v) return;
                    bool found = true;
                    const bool recursive = truthy(req.get_param_value("recursive"));
-                   const auto cached = m_trees.get(v, prefix, recursive, [&] {
-                       json entries = tree_entries(v, prefix, recursive, found);
+                   const auto cached = m_trees.get(*v, prefix, recursive, [&] {
+                       json entries = tree_entries(*v, prefix, recursive, found);
                        return found ? entries : json(nullptr);
                    });
                    if (cached->is_null()) return send_error(res, 404, "EntryNotFound", "Path " + prefix + " not found");
@@ -157,20 +157,20 @@ void HubServer::install_api_routes() {
                     const std::string repo = req.matches[1].str() + "/" + req.matches[2].str();
                     std::optional<FaultRule> unused;
                     if (!request_faults(req, res, "api", req.path, repo, "", unused)) return;
-                    RepoView v;
-                    if (!open_repo(req, res, repo, req.matches[3].str(), v)) return;
+                    auto v = open_repo(req, res, repo, req.matches[3].str());
+                    if (!v) return;
                     json body = json::parse(req.body, nullptr, false);
                     if (!body.is_object() || !body.contains("paths") || !body["paths"].is_array())
                         return send_error(res, 400, "", "Invalid body: expected {\"paths\": [...]}");
                     bool found = false;
-                    json all = tree_entries(v, "", true, found);
+                    json all = tree_entries(*v, "", true, found);
                     json out = json::array();
                     for (const auto& wanted : body["paths"]) {
                         for (const auto& e : all) {
                             if (!wanted.is_string() || e["path"] != wanted) continue;
                             json item = e;
                             if (body.value("expand", false))
-                                item["lastCommit"] = {{"id", v.sha}, {"title", "fake commit"},
+                                item["lastCommit"] = {{"id", v->sha}, {"title", "fake commit"},
                                                       {"date", "2026-01-01T00:00:00.000Z"}};
                             out.push_back(std::move(item));
                         }

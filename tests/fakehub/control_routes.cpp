@@ -105,9 +105,9 @@ void HubServer::install_control_routes() {
         const std::string repo = body.value("repo", ""), path = body.value("path", "");
         const std::string sha = m_store.change_content(repo, path);
         if (sha.empty()) return send_error(res, 404, "EntryNotFound", "no such repo or file");
-        RepoView v;
-        m_store.view(repo, "main", v);
-        const FileInfo* f = v.find(path);
+        Lookup found = Lookup::no_repo;
+        auto v = m_store.view(repo, "main", found);
+        const FileInfo* f = v && found == Lookup::ok ? v->find(path) : nullptr;
         send_json(res, {{"sha", sha}, {"etag", f ? f->etag() : ""}});
     });
     m_http.Post("/__fakehub/shutdown", [](const httplib::Request&, httplib::Response& res) {

@@ -36,11 +36,11 @@ void HubServer::install_file_routes() {
         const std::string path = req.matches[4].str();
         std::optional<FaultRule> redirect;
         if (!request_faults(req, res, "resolve", req.path, repo, path, redirect)) return;
-        RepoView v;
-        if (!open_repo(req, res, repo, rev, v) || !check_gate(req, res, v)) return;
-        const FileInfo* f = v.find(path);
+        auto v = open_repo(req, res, repo, rev);
+        if (!v || !check_gate(req, res, *v)) return;
+        const FileInfo* f = v->find(path);
         if (!f) return send_error(res, 404, "EntryNotFound", "Entry not found");
-        res.set_header("X-Repo-Commit", v.sha);
+        res.set_header("X-Repo-Commit", v->sha);
         res.set_header("ETag", quoted(f->etag()));
         if (redirect && redirect->kind == FaultKind::redirect_loop) return res.set_redirect(req.target, 302);
         if (f->lfs || redirect) {
@@ -48,11 +48,11 @@ void HubServer::install_file_routes() {
             res.set_header("X-Linked-Size", std::to_string(f->size));
             const BridgeSettings mode = m_bridge.get();
             std::string cdn = m_opt.cdn_base + "/cdn/" + f->etag() + "?repo=" + url_encode(repo, true) +
-                              "&file=" + url_encode(path, true) + "&rev=" + v.sha;
+                              "&file=" + url_encode(path, true) + "&rev=" + v->sha;
             if (mode.signed_url_ttl > 0) cdn = sign_url(cdn, mode.signed_url_ttl);
             res.set_redirect(cdn, 302);
             if (mode.xet && f->lfs) {
-                add_xet_headers(res, public_base(req), repo, v.sha, f->etag());
+                add_xet_headers(res, public_base(req), repo, v->sha, f->etag());
                 // The Hub's 302 has a small body of its own: its Content-Length is not the file's.
                 res.set_content("Found. Redirecting to " + cdn, "text/plain; charset=utf-8");
             }

@@ -34,17 +34,22 @@ std::shared_ptr<RepoStore::State> RepoStore::state_for(const std::string& repo_i
 }
 
 bool RepoStore::unchanged_since_last_scan(const State& st, std::int64_t meta_mtime) const {
-    if (!st.last_scan || meta_mtime != st.meta_mtime) return false;
+    if (!st.scan_kept || meta_mtime != st.meta_mtime) return false;
     for (const auto& [folder, mtime] : st.folders)
         if (mtime_ns(folder) != mtime) return false;
     return true;
 }
 
-std::vector<FileInfo> RepoStore::scan(const std::string& repo_id, State& st) {
+void RepoStore::refresh(const std::string& repo_id, State& st) {
+    const auto meta_mtime = mtime_ns(repo_dir(repo_id) / k_meta_name);
+    if (unchanged_since_last_scan(st, meta_mtime)) return;
+    st.views.clear();
+    st.files = scan(repo_id, st, meta_mtime);
+}
+
+std::vector<FileInfo> RepoStore::scan(const std::string& repo_id, State& st, std::int64_t meta_mtime) {
     const fs::path dir = repo_dir(repo_id);
-    const auto meta_mtime = mtime_ns(dir / k_meta_name);
-    if (unchanged_since_last_scan(st, meta_mtime)) return *st.last_scan;
-    st.last_scan.reset();
+    st.scan_kept = false;
     st.folders = {{dir, mtime_ns(dir)}};
     if (meta_mtime != st.meta_mtime) {
         st.meta = load_meta(dir).value_or(RepoMeta{});
@@ -105,7 +110,7 @@ std::vector<FileInfo> RepoStore::scan(const std::string& repo_id, State& st) {
     const bool settled = std::all_of(st.folders.begin(), st.folders.end(), [&](const auto& folder) {
         return now_ns - folder.second > 2'000'000'000LL;
     }) && now_ns - st.meta_mtime > 2'000'000'000LL;
-    if (settled) st.last_scan = files;
+    st.scan_kept = settled;
     return files;
 }
 
@@ -119,34 +124,52 @@ void RepoStore::apply_flip(State& st, FileInfo& f) {
     f.git_sha1 = it->second.git_sha1;
 }
 
-Lookup RepoStore::view(const std::string& repo_id, const std::string& rev, RepoView& out) {
+std::shared_ptr<const RepoView> RepoStore::view(const std::string& repo_id, const std::string& rev,
+                                                Lookup& found) {
+    found = Lookup::no_repo;
     auto st = state_for(repo_id);
-    if (!st) return Lookup::no_repo;
+    if (!st) return nullptr;
     std::lock_guard lock(st->mutex);
-    auto files = scan(repo_id, *st);
-    out.id = repo_id;
-    out.pipeline_tag = st->meta.pipeline_tag;
-    out.library_name = st->meta.library_name;
-    out.gated = st->meta.gated;
-    out.is_private = st->meta.is_private;
+    refresh(repo_id, *st);
+    if (auto it = st->views.find(rev); it != st->views.end()) {
+        found = Lookup::ok;
+        return it->second;
+    }
+    auto built = build_view(repo_id, *st, rev, found);
+    if (found == Lookup::ok && st->scan_kept) st->views[rev] = built;
+    return built;
+}
+
+std::shared_ptr<const RepoView> RepoStore::build_view(const std::string& repo_id, State& st, const std::string& rev,
+                                                      Lookup& found) {
+    auto out = std::make_shared<RepoView>();
+    out->id = repo_id;
+    out->pipeline_tag = st.meta.pipeline_tag;
+    out->library_name = st.meta.library_name;
+    out->gated = st.meta.gated;
+    out->is_private = st.meta.is_private;
     const std::set<std::string>* flipped = nullptr;
     std::string sha;
     const bool latest = rev == "main";
-    if (latest && !st->extra_commits.empty()) {
-        sha = st->extra_commits.back().sha;
-        flipped = &st->extra_commits.back().flipped;
-    } else if (latest || rev == st->meta.sha) {
-        sha = st->meta.sha;
+    if (latest && !st.extra_commits.empty()) {
+        sha = st.extra_commits.back().sha;
+        flipped = &st.extra_commits.back().flipped;
+    } else if (latest || rev == st.meta.sha) {
+        sha = st.meta.sha;
     } else {
-        for (const auto& c : st->extra_commits)
+        for (const auto& c : st.extra_commits)
             if (c.sha == rev) {
                 sha = c.sha;
                 flipped = &c.flipped;
             }
-        if (sha.empty()) return Lookup::no_revision;
+        if (sha.empty()) {
+            found = Lookup::no_revision;
+            return out;
+        }
     }
-    for (auto& f : files) {
-        if (flipped && flipped->count(f.path)) apply_flip(*st, f);
+    out->files = st.files;
+    for (auto& f : out->files) {
+        if (flipped && flipped->count(f.path)) apply_flip(st, f);
         if (f.lfs) {
             const auto pointer = lfs_pointer(f.sha256, f.size);
             f.tree_oid = git_blob_sha1(pointer);
@@ -155,16 +178,22 @@ Lookup RepoStore::view(const std::string& repo_id, const std::string& rev, RepoV
             f.tree_oid = f.git_sha1;
         }
     }
-    out.sha = sha;
-    out.files = std::move(files);
-    return Lookup::ok;
+    out->sha = sha;
+    std::size_t fingerprint = std::hash<std::string>{}(sha);
+    for (const auto& f : out->files)
+        fingerprint = fingerprint * 1099511628211ull ^
+                      (std::hash<std::string>{}(f.path) + 31 * std::hash<std::string>{}(f.etag()) + f.size);
+    out->fingerprint = fingerprint;
+    found = Lookup::ok;
+    return out;
 }
 
 std::string RepoStore::change_content(const std::string& repo_id, const std::string& path) {
     auto st = state_for(repo_id);
     if (!st) return {};
     std::lock_guard lock(st->mutex);
-    auto files = scan(repo_id, *st);
+    refresh(repo_id, *st);
+    const auto& files = st->files;
     if (std::none_of(files.begin(), files.end(), [&](const FileInfo& f) { return f.path == path; })) return {};
     Commit next;
     if (!st->extra_commits.empty()) next.flipped = st->extra_commits.back().flipped;
@@ -172,6 +201,7 @@ std::string RepoStore::change_content(const std::string& repo_id, const std::str
     const std::string parent = st->extra_commits.empty() ? st->meta.sha : st->extra_commits.back().sha;
     next.sha = git_blob_sha1("fakehub-change\n" + parent + "\n" + path);
     st->extra_commits.push_back(next);
+    st->views.erase("main");
     return next.sha;
 }
 
@@ -179,8 +209,8 @@ bool RepoStore::find_blob(const std::string& repo_id, const std::string& path, c
                           FileInfo& out) {
     auto st = state_for(repo_id);
     if (!st) return false;
-    RepoView latest;
-    if (view(repo_id, "main", latest) != Lookup::ok) return false;
+    Lookup found = Lookup::no_repo;
+    if (!view(repo_id, "main", found) || found != Lookup::ok) return false;
     std::vector<std::string> revs;
     {
         std::lock_guard lock(st->mutex);
@@ -188,9 +218,9 @@ bool RepoStore::find_blob(const std::string& repo_id, const std::string& path, c
         for (const auto& c : st->extra_commits) revs.push_back(c.sha);
     }
     for (const auto& rev : revs) {
-        RepoView v;
-        if (view(repo_id, rev, v) != Lookup::ok) continue;
-        if (const FileInfo* f = v.find(path); f && (f->sha256 == hash || f->git_sha1 == hash)) {
+        auto v = view(repo_id, rev, found);
+        if (!v || found != Lookup::ok) continue;
+        if (const FileInfo* f = v->find(path); f && (f->sha256 == hash || f->git_sha1 == hash)) {
             out = *f;
             return true;
         }
@@ -203,6 +233,7 @@ void RepoStore::reset_changes() {
     for (auto& [id, st] : m_states) {
         std::lock_guard slock(st->mutex);
         st->extra_commits.clear();
+        st->views.clear();
     }
 }
 

@@ -6,6 +6,7 @@ import hashlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -198,6 +199,57 @@ class SelfTest:
         expect(st == 404 and h.get("x-error-code") == "RevisionNotFound", "missing revision")
         st, h, _ = hub.request("GET", "/%s/resolve/%s/config.json" % (repo, self.sha[repo]))
         expect(st == 200 and h["x-repo-commit"] == self.sha[repo], "resolve by commit")
+
+    def test_scan_cache(self, hub):
+        """A repo's scan (and the views built from it) is kept while its folders and .fakehub.json
+        keep their mtimes, and redone when one changes. Settled mtimes are set in the past with
+        utime instead of waiting out the 2 s guard."""
+        repo = "cache/probe"
+        generate(self.gen_bin, self.root, repo, files={"model.safetensors": "64K"}, texts={"sub/notes.txt": "one"})
+        top = os.path.join(self.root, repo)
+        sub = os.path.join(top, "sub")
+        meta = os.path.join(top, ".fakehub.json")
+
+        def settle(*paths):
+            past = time.time() - 10
+            for path in paths:
+                os.utime(path, (past, past))
+
+        def notes_etag():
+            st, h, body = hub.request("GET", "/%s/resolve/main/sub/notes.txt" % repo)
+            expect(st == 200, "resolve notes.txt")
+            return h["etag"].strip('"'), body
+
+        settle(top, sub, meta)
+        expect(notes_etag() == (git_sha1(b"one"), b"one"), "first scan")
+        with open(os.path.join(sub, "notes.txt"), "r+b") as f:  # in place: no folder mtime changes
+            f.write(b"two")
+        etag, body = notes_etag()
+        expect(etag == git_sha1(b"one") and body == b"two", "kept scan: the old etag, bytes read from disk")
+        st, _, listing = hub.request("GET", "/api/models/%s/tree/main/sub" % repo)
+        expect(st == 200 and json.loads(listing)[0]["oid"] == git_sha1(b"one"), "the tree comes from the kept scan")
+        os.utime(sub)  # the folder changed: rescan (the file's mtime changed too: rehash)
+        expect(notes_etag() == (git_sha1(b"two"), b"two"), "a touched folder is rescanned")
+        st, _, listing = hub.request("GET", "/api/models/%s/tree/main/sub" % repo)
+        expect(json.loads(listing)[0]["oid"] == git_sha1(b"two"), "the tree follows the rescan")
+        with open(os.path.join(top, "added.txt"), "w") as f:
+            f.write("new")
+        info = json.loads(hub.request("GET", "/api/models/%s" % repo)[2])
+        expect("added.txt" in [x["rfilename"] for x in info["siblings"]], "an added file is listed")
+        with open(meta) as f:
+            m = json.load(f)
+        m["pipeline_tag"] = "fill-mask"
+        with open(meta, "w") as f:
+            json.dump(m, f)
+        settle(top, sub, meta)
+        info = json.loads(hub.request("GET", "/api/models/%s" % repo)[2])
+        expect(info["pipeline_tag"] == "fill-mask", "an edited .fakehub.json is read again")
+        settle(top, sub, meta)
+        first = json.loads(hub.request("GET", "/api/models/%s" % repo)[2])
+        expect(first == json.loads(hub.request("GET", "/api/models/%s" % repo)[2]), "a kept view answers alike")
+        shutil.rmtree(top)
+        st, h, _ = hub.request("GET", "/api/models/%s" % repo)
+        expect(st == 404 and h.get("x-error-code") == "RepoNotFound", "a removed repo is gone")
 
     def test_ranges(self, hub):
         repo = "onnx-community/Tiny-ONNX"
@@ -515,7 +567,7 @@ class SelfTest:
         self.setup()
         self.test_generator()
         with FakeHub(self.hub_bin, self.root, page_size=4, tokens=[TOKEN]) as hub:
-            for test in (self.test_revision, self.test_tree, self.test_resolve, self.test_ranges,
+            for test in (self.test_revision, self.test_tree, self.test_resolve, self.test_scan_cache, self.test_ranges,
                          self.test_auth, self.test_faults, self.test_hold, self.test_change_content,
                          self.test_big_and_parallel, self.test_bridge):
                 t = time.monotonic()

@@ -213,23 +213,24 @@ bool HubServer::request_faults(const httplib::Request& req, httplib::Response& r
     }
 }
 
-bool HubServer::open_repo(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
-                          const std::string& rev, RepoView& view) {
-    const Lookup found = m_store.view(repo_id, rev, view);
-    if (found == Lookup::no_repo) {
+std::shared_ptr<const RepoView> HubServer::open_repo(const httplib::Request& req, httplib::Response& res,
+                                                     const std::string& repo_id, const std::string& rev) {
+    Lookup found = Lookup::no_repo;
+    auto view = m_store.view(repo_id, rev, found);
+    if (!view || found == Lookup::no_repo) {
         send_error(res, 404, "RepoNotFound", "Repository not found");
-        return false;
+        return nullptr;
     }
-    if (view.is_private && !token_accepted(req)) {
+    if (view->is_private && !token_accepted(req)) {
         // The Hub hides private repos: 401 to anonymous callers, 404 to other users.
         send_error(res, req.has_header("Authorization") ? 404 : 401, "RepoNotFound", "Repository not found");
-        return false;
+        return nullptr;
     }
     if (found == Lookup::no_revision) {
         send_error(res, 404, "RevisionNotFound", "Invalid rev id: " + rev);
-        return false;
+        return nullptr;
     }
-    return true;
+    return view;
 }
 
 bool HubServer::check_gate(const httplib::Request& req, httplib::Response& res, const RepoView& view) {

@@ -63,8 +63,10 @@ private:
     bool request_faults(const httplib::Request& req, httplib::Response& res, const std::string& endpoint,
                         const std::string& match_text, const std::string& repo_id, const std::string& file_path,
                         std::optional<FaultRule>& redirect_fault);
-    bool open_repo(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
-                   const std::string& rev, RepoView& view);
+    // The repo's view at `rev`, or null after writing the error response (unknown repo or
+    // revision, private repo without an accepted token).
+    std::shared_ptr<const RepoView> open_repo(const httplib::Request& req, httplib::Response& res,
+                                              const std::string& repo_id, const std::string& rev);
     bool check_gate(const httplib::Request& req, httplib::Response& res, const RepoView& view);
     bool token_accepted(const httplib::Request& req) const;
     std::shared_ptr<RequestRecord> record_of(const httplib::Response& res);

@@ -21,12 +21,9 @@ public:
     // The entries for `view` at `prefix`, built by `build` when not cached.
     std::shared_ptr<const nlohmann::json> get(const RepoView& view, const std::string& prefix, bool recursive,
                                               const Build& build) {
-        std::size_t fingerprint = std::hash<std::string>{}(view.sha);
-        for (const auto& f : view.files)
-            fingerprint = fingerprint * 1099511628211ull ^
-                          (std::hash<std::string>{}(f.path) + 31 * std::hash<std::string>{}(f.etag()) + f.size);
+        // The fingerprint is computed once per view (RepoStore::build_view), not per page.
         const std::string key = view.id + '\n' + view.sha + '\n' + prefix + '\n' + (recursive ? "r" : "1") + '\n' +
-                                std::to_string(fingerprint);
+                                std::to_string(view.fingerprint);
         {
             std::lock_guard lock(m_mutex);
             if (auto it = m_entries.find(key); it != m_entries.end()) return it->second;
