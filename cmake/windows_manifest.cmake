@@ -7,9 +7,9 @@ function(tabagent_windows_manifest target)
   endif()
   enable_language(RC)
   set(rc ${CMAKE_BINARY_DIR}/windows_manifest.rc)
-  if(NOT EXISTS ${rc})
-    file(WRITE ${rc} "1 24 \"${PROJECT_SOURCE_DIR}/cmake/windows/app.manifest\"\n")
-  endif()
+  # Rewritten only when its text changes (a moved source tree), so the resource is not rebuilt on
+  # every configure.
+  file(CONFIGURE OUTPUT ${rc} CONTENT "1 24 \"${PROJECT_SOURCE_DIR}/cmake/windows/app.manifest\"\n")
   target_sources(${target} PRIVATE ${rc})
   set_property(SOURCE ${rc} APPEND PROPERTY OBJECT_DEPENDS ${PROJECT_SOURCE_DIR}/cmake/windows/app.manifest)
 endfunction()
