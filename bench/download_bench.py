@@ -13,8 +13,9 @@ Servers (`--servers nginx,fakehub`, each case runs once per server; the table's 
 
 Cases (sizes and counts are flags):
   capped   2 GiB, the server caps every connection (default 20 MiB/s): aria2c -x16 -s16 -k1M vs ours
-           at 16 connections, with bytes on the wire and peak RSS; curl (one connection) on the
-           256 MiB file for the record.
+           pinned at 16 connections and ours with the defaults (adaptive count, ceiling 32; the
+           count it settled on is printed), with bytes on the wire and peak RSS; curl (one
+           connection) on the 256 MiB file for the record. --variant adds rows with other settings.
   loopback 256 MiB uncapped: curl -o (and curl -o + fsync) vs ours (vs aria2c, @huggingface/hub
            for reference).
   small    200 files of 16 KiB: one curl process (keep-alive, -K config) vs aria2c -j16 vs ours
@@ -29,6 +30,7 @@ import contextlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import statistics
 import subprocess
@@ -82,6 +84,32 @@ def wait_rusage(proc):
     return proc.returncode, usage.ru_maxrss
 
 
+def peak_connections(home):
+    """The most connections one file of the run had open, from the host's log line "transfer N
+    verified (...); at most X connections, engine limit Y" (the engine's own count)."""
+    peak = None
+    for log in (pathlib.Path(home) / "logs").glob("*.log*"):
+        for m in re.finditer(r"at most (\d+) connections, engine limit (\d+)", log.read_text(errors="replace")):
+            peak = max(peak or 0, int(m.group(1)))
+    return peak
+
+
+PINNED = "ours (16 connections)"
+ADAPTIVE = "ours (adaptive, ceiling 32)"
+
+
+def parse_variant(text):
+    """LABEL:K=V[,K=V...] -> (label, {K: V}); K without a TABAGENT_ prefix gets one."""
+    label, _, settings = text.partition(":")
+    env = {}
+    for pair in filter(None, settings.split(",")):
+        k, _, v = pair.partition("=")
+        env[k if k.startswith("TABAGENT_") else "TABAGENT_" + k] = v
+    if not label or not env:
+        raise argparse.ArgumentTypeError("expected LABEL:KEY=VALUE[,KEY=VALUE], e.g. ceiling8:MAX_CONNECTIONS=8")
+    return label, env
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -112,10 +140,11 @@ class Bench:
         return d
 
     # -- tools ------------------------------------------------------------------------------
-    def run_ours(self, srv, action, fields, connections=16, binary=None):
+    def run_ours(self, srv, action, fields, binary=None, **env_extra):
+        """env_extra: TABAGENT_* settings of this row (none = the defaults: adaptive, ceiling 32)."""
         cache = self.fresh_dir("cache-ours")
         home = self.fresh_dir("home-ours")
-        env = hostproc.clean_env(home, cache, HF_ENDPOINT=srv.url, TABAGENT_MAX_CONNECTIONS=connections)
+        env = hostproc.clean_env(home, cache, HF_ENDPOINT=srv.url, **env_extra)
         host = hostproc.HostProcess(env, binary=binary or self.args.host)
         try:
             host.call("ping")
@@ -134,7 +163,8 @@ class Bench:
         finally:
             host.close()
         shutil.rmtree(cache, ignore_errors=True)
-        return {"seconds": seconds, "fsync": 0.0, "wire": wire, "rss_kib": hwm}
+        return {"seconds": seconds, "fsync": 0.0, "wire": wire, "rss_kib": hwm,
+                "connections": peak_connections(home)}
 
     def run_cmd(self, srv, argv, cwd, parse_seconds=None, written=None):
         """Runs a reference tool; then fsyncs what it wrote (`written` dir, default cwd), timed
@@ -208,9 +238,10 @@ class Bench:
             for name, fn in tools:
                 r = fn()
                 self.results.setdefault((case, server, name), []).append(r)
-                print("%-9s %-7s %-34s run %d: %6.2fs (+fsync %.2fs) wire %.3fx rss %d KiB" %
+                conns = " connections %s" % r["connections"] if r.get("connections") else ""
+                print("%-9s %-7s %-34s run %d: %6.2fs (+fsync %.2fs) wire %.3fx rss %d KiB%s" %
                       (case, server, name, run + 1, r["seconds"], r["fsync"],
-                       r["wire"] / max(1, self.case_bytes[case]), r["rss_kib"]), file=sys.stderr)
+                       r["wire"] / max(1, self.case_bytes[case]), r["rss_kib"], conns), file=sys.stderr)
 
     def start_servers(self, stack):
         """[(capped, free)] Served pairs, one per --servers entry, in that order."""
@@ -235,11 +266,16 @@ class Bench:
         mid = ("bench/mid", "model.safetensors")
         server = capped.name
         if case == "capped":
-            self.measure("capped", server, [
-                ("aria2c -x16 -s16 -k1M", lambda: self.run_aria2(capped, [capped.resolve_url(*big)], True)),
-                ("ours (16 connections)", lambda binary=None: self.run_ours(capped, "download_file",
-                                                                {"repo": big[0], "file": big[1]}, binary=binary)),
-            ])
+            fields = {"repo": big[0], "file": big[1]}
+            tools = [("aria2c -x16 -s16 -k1M", lambda: self.run_aria2(capped, [capped.resolve_url(*big)], True))]
+            if not a.variant:
+                tools.append((PINNED, lambda binary=None: self.run_ours(
+                    capped, "download_file", fields, binary=binary, TABAGENT_MAX_CONNECTIONS=16)))
+            tools.append((ADAPTIVE, lambda binary=None: self.run_ours(capped, "download_file", fields, binary=binary)))
+            for label, settings in a.variant:
+                tools.append(("ours (%s)" % label, lambda binary=None, settings=settings: self.run_ours(
+                    capped, "download_file", fields, binary=binary, **settings)))
+            self.measure("capped", server, tools)
             if a.curl_capped:
                 self.measure("capped-1", server, [("curl (1 connection, mid file)",
                                                    lambda: self.run_curl(capped, [capped.resolve_url(*mid)]))])
@@ -309,7 +345,8 @@ class Bench:
                   (case, server, tool, med, min(secs), max(secs), rate, durable_text, wire, rss))
         ratios = []
         for server in a.servers:
-            for case, ours, ref in (("capped", "ours (16 connections)", "aria2c -x16 -s16 -k1M"),
+            for case, ours, ref in (("capped", PINNED, "aria2c -x16 -s16 -k1M"),
+                                    ("capped", ADAPTIVE, "aria2c -x16 -s16 -k1M"),
                                     ("small", "ours (download_quant)", "curl -K (1 process, keep-alive)")):
                 m, n = self.median(case, server, ours), self.median(case, server, ref)
                 if m and n:
@@ -321,6 +358,12 @@ class Bench:
             if m and n:
                 ratios.append("loopback [%s]: ours is %.2fx curl -o + fsync (both durable), %.2fx bare curl -o"
                               % (server, n_durable / m, n / m))
+            # Issue 15 item 3: the connection count the adaptive engine settled on, run by run.
+            for case, tool in (("capped", ADAPTIVE), ("loopback", "ours (incl. sha256)")):
+                counts = [r.get("connections") for r in self.results.get((case, server, tool), [])]
+                if counts:
+                    ratios.append("%s [%s]: %s settled at %s connections (runs in order; ceiling 32)"
+                                  % (case, server, tool, ", ".join(str(c) for c in counts)))
         print("\n" + "\n".join(ratios))
         print("\nruns per tool: %d, alternating; capped = %d B/s per connection; big %d MiB, mid %d MiB, "
               "small %d x %d KiB; servers: %s; whole run %.0f s" %
@@ -357,6 +400,10 @@ def main():
                         "followed by the same download with this binary, alternating in one run")
     p.add_argument("--compare-label", default="compare", help="label of the --compare-host rows")
     p.add_argument("--tmp", default=None, help="where files are written (default: $TMPDIR)")
+    p.add_argument("--variant", action="append", type=parse_variant, default=[], metavar="LABEL:K=V[,K=V]",
+                   help="an extra 'ours (LABEL)' row in the capped case with these TABAGENT_ settings, "
+                        "e.g. ceiling8:MAX_CONNECTIONS=8 or rate:RATE_LIMIT=100M (repeatable; replaces the "
+                        "pinned 16-connection row)")
     args = p.parse_args()
     if args.smoke:
         args.runs, args.big, args.mid = 1, parse_size("256M"), parse_size("64M")

@@ -126,7 +126,8 @@ Config Config::from_environment() {
         while (!c.endpoint.empty() && c.endpoint.back() == '/') c.endpoint.pop_back();
     }
     c.offline = env_flag("HF_HUB_OFFLINE") || env_flag("TABAGENT_OFFLINE");
-    c.max_connections_per_host = env_int("TABAGENT_MAX_CONNECTIONS", 16, 1, 64);
+    c.max_connections_per_host = env_int("TABAGENT_MAX_CONNECTIONS", 32, 1, 64);
+    c.start_connections = std::min(env_int("TABAGENT_START_CONNECTIONS", 16, 1, 64), c.max_connections_per_host);
     c.max_parallel_jobs = env_int("TABAGENT_MAX_JOBS", 2, 1, 16);
     if (auto v = env_string("TABAGENT_RATE_LIMIT"))
         if (auto bytes = parse_size(*v)) c.rate_limit_bytes_per_second = *bytes;

@@ -16,7 +16,8 @@ struct Config {
     bool offline = false;
     std::optional<std::string> explicit_token; // --token; never logged
     std::uint64_t rate_limit_bytes_per_second = 0; // 0 = unlimited
-    int max_connections_per_host = 16;
+    int max_connections_per_host = 32; // the ceiling of the adaptive count (TABAGENT_MAX_CONNECTIONS)
+    int start_connections = 16;        // where it starts (TABAGENT_START_CONNECTIONS, <= the ceiling)
     int max_parallel_jobs = 2;
     bool auto_resume_jobs = true;
     std::uint64_t server_only_threshold = 2'254'857'830ULL; // 2.1 GiB of external data
@@ -27,7 +28,7 @@ struct Config {
 
     // Reads TABAGENT_CACHE, HF_HUB_CACHE, HF_HOME, XDG_CACHE_HOME, HOME (Windows: USERPROFILE),
     // TABAGENT_HOME, XDG_DATA_HOME (Windows: LOCALAPPDATA), HF_ENDPOINT, HF_HUB_OFFLINE, TABAGENT_MAX_CONNECTIONS,
-    // TABAGENT_MAX_JOBS, TABAGENT_RATE_LIMIT, TABAGENT_AUTO_RESUME,
+    // TABAGENT_START_CONNECTIONS, TABAGENT_MAX_JOBS, TABAGENT_RATE_LIMIT, TABAGENT_AUTO_RESUME,
     // TABAGENT_FIRST_BYTE_TIMEOUT_MS, TABAGENT_STALL_TIMEOUT_MS.
     static Config from_environment();
 

@@ -22,7 +22,7 @@ void print_help(std::ostream& out) {
         << "  tabagent-host --check [--no-handshake] [--manifest FILE]   check the browser registrations\n"
         << "  tabagent-host --verbose ...              also log to stderr\n\n"
         << "Environment: TABAGENT_CACHE, HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_HUB_OFFLINE, HF_TOKEN,\n"
-        << "TABAGENT_HOME, TABAGENT_LOG_LEVEL, TABAGENT_ALLOWED_EXTENSIONS, TABAGENT_MAX_CONNECTIONS,\n"
+        << "TABAGENT_HOME, TABAGENT_LOG_LEVEL, TABAGENT_ALLOWED_EXTENSIONS, TABAGENT_MAX_CONNECTIONS, TABAGENT_START_CONNECTIONS,\n"
         << "TABAGENT_MAX_JOBS, TABAGENT_RATE_LIMIT, TABAGENT_MAX_MESSAGE_BYTES (see README.md).\n";
 }
 

@@ -82,3 +82,17 @@ TEST_CASE("config: download silences come from TABAGENT_FIRST_BYTE_TIMEOUT_MS an
     stall.set("soon"); // not a number: the default
     CHECK(Config::from_environment().stall_timeout == std::chrono::milliseconds(10'000));
 }
+
+TEST_CASE("config: the connection count starts at TABAGENT_START_CONNECTIONS, never above TABAGENT_MAX_CONNECTIONS") {
+    test::EnvVar ceiling("TABAGENT_MAX_CONNECTIONS", nullptr), start("TABAGENT_START_CONNECTIONS", nullptr);
+    CHECK(Config::from_environment().max_connections_per_host == 32); // DESIGN §7: ceiling default 32
+    CHECK(Config::from_environment().start_connections == 16);
+    ceiling.set("8"); // a lower ceiling pulls the start down with it
+    CHECK(Config::from_environment().max_connections_per_host == 8);
+    CHECK(Config::from_environment().start_connections == 8);
+    ceiling.set("64");
+    start.set("24");
+    CHECK(Config::from_environment().start_connections == 24);
+    ceiling.set("500"); // out of range: clamped
+    CHECK(Config::from_environment().max_connections_per_host == 64);
+}

@@ -23,6 +23,7 @@ struct Rig {
     explicit Rig(download::EngineOptions options = quick_options()) {
         options.clock = clock.function();
         options.random_seed = 42;
+        options.hash_thread = false; // one turn is one turn: no worker waking the loop
         engine = std::make_unique<download::Engine>(options, curl.api());
         curl.wait_parked();
     }

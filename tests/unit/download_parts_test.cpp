@@ -11,7 +11,9 @@
 
 #include <doctest/doctest.h>
 
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
 #include <vector>
 
 using namespace download_test;
@@ -391,18 +393,16 @@ TEST_CASE("download partial: the contiguous prefix is hashed as it grows and han
     const download::FileRequest request{"https://hub.test/h", {}, path, content.size(), sha256_of(content)};
     auto file = download::PartialFile::open(request, {});
     REQUIRE(file);
-    std::vector<std::byte> buffer(1u << 20);
     REQUIRE(file->write(content.data() + MiB, MiB, MiB)); // the second MiB first
-    CHECK(file->hash_prefix(8 * MiB, buffer) == 0);         // no prefix yet
+    file->pump_hash(nullptr);
+    CHECK(file->hashed() == 0); // no prefix yet
     REQUIRE(file->write(content.data(), MiB, 0));
-    CHECK(file->hash_prefix(MiB / 2, buffer) == MiB);    // budget checked per 1 MiB step
-    CHECK(file->hash_behind());
-    CHECK(file->hash_prefix(8 * MiB, buffer) == MiB);
-    CHECK_FALSE(file->hash_behind());
+    file->pump_hash(nullptr);
+    CHECK(file->hashed() == 2 * MiB);
     CHECK_FALSE(file->take_writeback()); // less than 8 MiB hashed, not the end
     CHECK_FALSE(file->complete());
     REQUIRE(file->write(content.data() + 2 * MiB, MiB, 2 * MiB));
-    CHECK(file->hash_prefix(8 * MiB, buffer) == MiB);
+    file->pump_hash(nullptr);
     CHECK(file->complete());
     auto writeback = file->take_writeback(); // the end: the rest at once
     REQUIRE(writeback);
@@ -416,6 +416,65 @@ TEST_CASE("download partial: the contiguous prefix is hashed as it grows and han
     CHECK(read_all(path) == content);
 }
 
+// Counts the hash worker's "caught up" calls and waits for a condition they may have made true.
+struct CaughtUp {
+    std::mutex mutex;
+    std::condition_variable cv;
+    int calls = 0;
+    void operator()() {
+        std::lock_guard lock(mutex);
+        ++calls;
+        cv.notify_all();
+    }
+    template <class Pred> bool wait(Pred pred) { // the 60 s only catch a hang
+        std::unique_lock lock(mutex);
+        return cv.wait_for(lock, std::chrono::seconds(60), pred);
+    }
+};
+
+TEST_CASE("download partial: the hash worker hashes the prefix on its own thread, file after file") {
+    TempDir dir;
+    CaughtUp caught_up;
+    download::HashWorker worker([&] { caught_up(); });
+    const std::string a = pattern(20u << 20, 'a'), b = pattern(3u << 20, 'b');
+    const download::FileRequest ra{"https://hub.test/a", {}, dir.path() / "a.incomplete", a.size(), sha256_of(a)};
+    const download::FileRequest rb{"https://hub.test/b", {}, dir.path() / "b.incomplete", b.size(), git_sha1_of(b)};
+    auto fa = download::PartialFile::open(ra, {});
+    auto fb = download::PartialFile::open(rb, {});
+    REQUIRE(fa);
+    REQUIRE(fb);
+    REQUIRE(fa->write(a.data(), 12 * MiB, 0));
+    fa->pump_hash(&worker);
+    REQUIRE(caught_up.wait([&] { return fa->hashed() == 12 * MiB; })); // only the written prefix
+    REQUIRE(fb->write(b.data(), b.size(), 0));
+    REQUIRE(fa->write(a.data() + 12 * MiB, a.size() - 12 * MiB, 12 * MiB));
+    fa->pump_hash(&worker);
+    fb->pump_hash(&worker);
+    REQUIRE(caught_up.wait([&] { return fa->complete() && fb->complete(); }));
+    for (auto* file : {&*fa, &*fb}) {
+        auto verdict = file->verify();
+        REQUIRE(verdict);
+        CHECK(*verdict == download::PartialFile::Verdict::verified);
+    }
+}
+
+TEST_CASE("download partial: a partial let go while its hash is queued is never read again") {
+    TempDir dir;
+    CaughtUp caught_up;
+    download::HashWorker worker([&] { caught_up(); });
+    const std::string content = pattern(64u << 20, 'g');
+    const auto path = dir.path() / "g.incomplete";
+    {
+        auto file = download::PartialFile::open({"https://hub.test/g", {}, path, content.size(), sha256_of(content)}, {});
+        REQUIRE(file);
+        REQUIRE(file->write(content.data(), content.size(), 0));
+        file->pump_hash(&worker);
+    } // closes the slot, waiting for the step in flight
+    std::error_code ec;
+    CHECK(std::filesystem::remove(path, ec)); // nothing holds it open (Windows could not delete it)
+    REQUIRE(caught_up.wait([&] { return caught_up.calls >= 1; })); // the worker dropped the slot
+}
+
 TEST_CASE("download partial: a hash mismatch starts over once, the second is INTEGRITY") {
     TempDir dir;
     const auto path = dir.path() / "m.incomplete";
@@ -425,11 +484,11 @@ TEST_CASE("download partial: a hash mismatch starts over once, the second is INT
     const download::FileRequest request{"https://hub.test/m", {}, path, content.size(), sha256_of(content)};
     auto file = download::PartialFile::open(request, {});
     REQUIRE(file);
-    std::vector<std::byte> buffer(1u << 20);
     const auto fill = [&] {
         REQUIRE(file->write(wrong.data(), wrong.size(), 0));
         file->flush_journal(std::chrono::steady_clock::time_point(1s));
-        CHECK(file->hash_prefix(MiB, buffer) == wrong.size());
+        file->pump_hash(nullptr);
+        CHECK(file->hashed() == wrong.size());
         REQUIRE(file->complete());
     };
     fill();
@@ -461,5 +520,41 @@ TEST_CASE("download response: 206 must name the range asked for; 200 is the whol
         REQUIRE_FALSE(judged);
         CHECK(judged.error().code == ErrorCode::network);
         CHECK(judged.error().http_status == 206);
+    }
+}
+
+TEST_CASE("download planner: after the first wave, the rest is shared in smaller pieces") {
+    auto options = planner_options(); // 1 MiB segments, 8 MiB pieces, 4 connections
+    SegmentPlanner planner(64 * MiB, options);
+    download::RangeSet done;
+    std::vector<ActiveRange> active;
+    // The first wave: whole pieces, even when the rest is less than a piece per connection.
+    for (int i = 0; i < 3; ++i) {
+        auto next = planner.next(done, active, false, false);
+        REQUIRE(next);
+        CHECK(next->end - next->begin == 8 * MiB);
+        active.push_back(running(next->begin, next->end, 1e6));
+    }
+    done.add(24 * MiB, 56 * MiB); // say a resumed file: 8 MiB unclaimed at 56 MiB
+    auto before = planner.next(done, active, false, false);
+    REQUIRE(before);
+    CHECK(before->end - before->begin == 8 * MiB);
+    planner.record_piece_speed(20e6); // a piece finished: the first wave is over
+    auto after = planner.next(done, active, false, false);
+    REQUIRE(after);
+    CHECK(after->begin == 56 * MiB);
+    CHECK(after->end - after->begin == 2 * MiB); // 8 MiB left / 4 connections
+    done.add(56 * MiB, 63 * MiB);
+    auto last = planner.next(done, active, false, false);
+    REQUIRE(last);
+    CHECK(last->end - last->begin == 1 * MiB); // never below min_segment_size
+    SUBCASE("a gathered, unwritten stretch stays claimed by its connection") {
+        std::vector<ActiveRange> one{running(40 * MiB, 48 * MiB, 1e6)};
+        one[0].unwritten = 64 << 10; // received 40 MiB - 64 KiB .. 40 MiB, not written yet
+        download::RangeSet written;
+        written.add(0, 40 * MiB - (64u << 10));
+        auto next = SegmentPlanner(56 * MiB, options).next(written, one, false, false);
+        REQUIRE(next);
+        CHECK(next->begin == 48 * MiB); // not 40 MiB - 64 KiB: those bytes are on their way
     }
 }

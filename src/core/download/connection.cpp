@@ -59,7 +59,9 @@ bool judge_first_byte(Connection& c) {
         c.fatal = std::move(*refused);
         return false;
     }
-    t.planner.record_first_byte(std::chrono::duration<double>(*c.first_byte_at - c.started).count());
+    const double waited = std::chrono::duration<double>(*c.first_byte_at - c.started).count();
+    t.planner.record_first_byte(waited);
+    if (c.loop->governor) c.loop->governor->first_byte(*c.first_byte_at, waited);
     if (*kind == BodyKind::whole) {
         // Range ignored: the body starts at byte 0. This stream takes the whole file and every
         // other connection of the transfer is dropped.
@@ -81,6 +83,13 @@ bool judge_first_byte(Connection& c) {
 
 } // namespace
 
+Status Connection::write_out() {
+    if (unwritten.empty()) return {};
+    auto written = transfer->file.write(unwritten.data(), unwritten.size(), pos - unwritten.size());
+    unwritten.clear();
+    return written;
+}
+
 void Connection::sample_speed(Clock::time_point now) {
     // A sample per loop turn would be thousands a second; a tenth of the window is plenty.
     if (last_sample && now - *last_sample < k_speed_window / 10) return;
@@ -94,7 +103,17 @@ ActiveRange Connection::view(Clock::time_point now) const {
     // Its age counts from the answer's first byte: a wait for it (a Xet bridge) says nothing of
     // how fast the body comes, and would make a fresh body look lagging.
     return {pos, limit, checked && !is_error && !abort,
-            std::chrono::duration<double>(now - first_byte_at.value_or(started)).count(), received, recent_speed};
+            std::chrono::duration<double>(now - first_byte_at.value_or(started)).count(), received, recent_speed,
+            unwritten.size()};
+}
+
+bool wants_another_connection(const Transfer& t) {
+    if (t.paused || t.single_stream || static_cast<int>(t.connections.size()) >= t.planner.connection_cap())
+        return false;
+    std::uint64_t claimed = t.file.done().covered();
+    for (const auto* c : t.connections)
+        if (c->limit > c->pos) claimed += c->limit - c->pos + c->unwritten.size();
+    return claimed < t.request.size;
 }
 
 Result<BodyKind> judge_response(long status, const std::string& content_range, std::uint64_t start,
@@ -181,13 +200,25 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     const std::uint64_t room = c->limit > c->pos ? c->limit - c->pos : 0;
     const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(room, n));
     if (take > 0) {
-        if (auto written = t.file.write(data, take, c->pos); !written) {
-            c->fatal = written.error();
-            return 0;
+        if (c->unwritten.empty() && take >= k_write_batch) { // a big callback: straight through
+            if (auto written = t.file.write(data, take, c->pos); !written) {
+                c->fatal = written.error();
+                return 0;
+            }
+        } else {
+            if (c->unwritten.capacity() < k_write_batch) c->unwritten.reserve(k_write_batch);
+            c->unwritten.insert(c->unwritten.end(), data, data + take);
         }
         c->pos += take;
         c->received += take;
         t.received += take;
+        c->loop->received += take;
+        if (c->unwritten.size() >= k_write_batch || c->pos >= c->limit) {
+            if (auto written = c->write_out(); !written) {
+                c->fatal = written.error();
+                return 0;
+            }
+        }
     }
     if (take < n || (c->pos >= c->limit && c->limit < c->req_end)) {
         c->stop_ok = true; // our share is written; the rest belongs to another connection

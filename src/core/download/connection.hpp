@@ -4,6 +4,7 @@
 // body callbacks (which judge the response, apply the rate limit and write into the partial),
 // and the reading of a finished connection. Internal to the engine; everything runs on its
 // thread.
+#include "core/download/connection_governor.hpp"
 #include "core/download/engine.hpp"
 #include "core/download/partial_file.hpp"
 #include "core/download/rate_bucket.hpp"
@@ -28,6 +29,9 @@ using Clock = std::chrono::steady_clock;
 // The window of a connection's recent speed, which tells the tail splitter a lagging connection
 // (slow now) from one that merely shared the CPU with many others.
 inline constexpr std::chrono::milliseconds k_speed_window{250};
+// Body bytes are gathered per connection and written with one pwrite per this many: libcurl
+// hands them over in 16 KiB callbacks, and a pwrite each made 131 000 system calls for 2 GiB.
+inline constexpr std::size_t k_write_batch = 64u << 10;
 
 // What the callbacks need from the loop that owns them.
 struct LoopContext {
@@ -35,6 +39,8 @@ struct LoopContext {
     std::function<Clock::time_point()> clock; // never empty
     RateBucket bucket;
     hub::HostBudgets* budgets = nullptr; // EngineOptions::budgets
+    ConnectionGovernor* governor = nullptr; // told of first-byte waits
+    std::uint64_t received = 0;          // body bytes of every transfer so far (the governor's measure)
 
     Clock::time_point now() const { return clock(); }
 };
@@ -62,6 +68,7 @@ struct Transfer {
     Clock::time_point last_progress{};
     std::uint64_t reported = 0;
     std::uint64_t received = 0; // body bytes written since start (for the speed)
+    int peak_connections = 0;   // most connections open at once (logged when verified)
     util::SpeedMeter speed;
 };
 
@@ -78,7 +85,8 @@ struct Connection {
     std::uint64_t start = 0;   // first byte requested
     std::uint64_t req_end = 0; // one past the last byte requested
     std::uint64_t limit = 0;   // stop writing here (< req_end after a tail split)
-    std::uint64_t pos = 0;     // next byte to write
+    std::uint64_t pos = 0;     // next byte to receive; [pos - unwritten.size(), pos) is gathered
+    std::vector<char> unwritten; // received, not yet written (at most k_write_batch)
     std::uint64_t received = 0;
     std::uint64_t epoch = 0;
     Clock::time_point started;
@@ -98,11 +106,17 @@ struct Connection {
     std::optional<Error> fatal; // write failure (ENOSPC) or protocol violation
     std::string error_body;
 
+    // Writes the gathered bytes into the partial (marking them done). ENOSPC -> DISK_FULL.
+    Status write_out();
     // Samples `received` for the recent speed (called once per loop turn).
     void sample_speed(Clock::time_point now);
     // How the segment planner sees this connection.
     ActiveRange view(Clock::time_point now) const;
 };
+
+// True when one more connection would fetch bytes nobody has claimed yet (not a tail split):
+// what the governor needs to know before it judges a window as "more were wanted".
+bool wants_another_connection(const Transfer& t);
 
 // How the first body byte's response is to be taken.
 enum class BodyKind {

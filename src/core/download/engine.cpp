@@ -1,6 +1,7 @@
 #include "core/download/engine.hpp"
 
 #include "core/download/connection.hpp"
+#include "core/download/hash_worker.hpp"
 #include "core/download/host_budget.hpp"
 #include "core/download/writeback.hpp"
 #include "core/hub/errors.hpp"
@@ -18,9 +19,6 @@
 
 namespace tabagent::download {
 namespace {
-
-constexpr std::uint64_t k_hash_step = 1u << 20;   // pread size while hashing the prefix
-constexpr std::uint64_t k_hash_budget = 8u << 20; // per loop turn, keeps commands prompt
 
 std::function<Clock::time_point()> clock_or_steady(std::function<Clock::time_point()> clock) {
     if (clock) return clock;
@@ -57,18 +55,23 @@ struct Engine::Impl {
     int active = 0;
     std::vector<ActiveRange> views; // scratch of open_next
     std::mt19937_64 random;
+    ConnectionGovernor governor;
     Writeback writeback; // declared before the loop thread: outlives it
+    std::optional<HashWorker> hasher; // after multi: it wakes the loop
     std::jthread thread;
 
     Impl(EngineOptions o, const hub::CurlApi& curl)
         : options(std::move(o)),
           loop{curl, clock_or_steady(options.clock), RateBucket(options.rate_limit_bytes_per_second, {})},
           api(curl), multi(curl.multi_init(), hub::CurlMultiDeleter{&curl}),
-          random(seed_or_random(options.random_seed)) {
+          random(seed_or_random(options.random_seed)),
+          governor({options.start_connections, options.max_connections, 8, options.governor_window, std::chrono::seconds(10)}) {
         loop.bucket.set_rate(options.rate_limit_bytes_per_second, loop.now());
         loop.budgets = options.budgets.get();
+        loop.governor = &governor;
         api.multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
                          static_cast<long>(options.max_connections));
+        if (options.hash_thread) hasher.emplace([this] { api.multi_wakeup(multi.get()); });
         thread = std::jthread([this](std::stop_token stop) { run(stop); });
     }
 
@@ -100,9 +103,9 @@ struct Engine::Impl {
             int queued = 0;
             while (CURLMsg* msg = api.multi_info_read(multi.get(), &queued))
                 if (msg->msg == CURLMSG_DONE) finished(msg->easy_handle, msg->data.result);
-            const bool more_hashing = hash_and_complete();
+            hash_and_complete();
             housekeeping();
-            int timeout_ms = more_hashing ? 0 : 100;
+            int timeout_ms = 100;
             if (const int wait = unpause_rate_limited(); wait >= 0) timeout_ms = std::min(timeout_ms, wait);
             api.multi_poll(multi.get(), nullptr, 0, timeout_ms, nullptr);
         }
@@ -168,17 +171,25 @@ struct Engine::Impl {
 
     void schedule() {
         const auto at = now();
+        const int limit = governor.limit();
         bool started = true;
         // Round robin: one connection per transfer per pass, so transfers share the budget.
-        while (started && active < options.max_connections) {
+        while (started && active < limit) {
             started = false;
             for (auto& [id, holder] : transfers) {
-                if (active >= options.max_connections) break;
+                if (active >= limit) break;
                 Transfer& t = *holder;
                 if (t.paused || t.retry.waiting(at) || at < t.budget_until) continue;
                 started |= open_next(t, at);
             }
         }
+        // A window counts only while the limit binds: all allowed connections open, a transfer
+        // wanting another, and no rate limit slowing every connection on purpose.
+        bool busy = active >= limit && !loop.bucket.enabled();
+        if (busy)
+            busy = std::any_of(transfers.begin(), transfers.end(),
+                               [](const auto& entry) { return wants_another_connection(*entry.second); });
+        governor.tick(at, loop.received, busy);
     }
 
     // Asks the planner what one more connection of `t` fetches and opens it.
@@ -203,6 +214,7 @@ struct Engine::Impl {
             break;
         case Assignment::Kind::take_over:
             spdlog::debug("download: transfer {} takes over a lagging range at {}", t.id, next->begin);
+            (void)lagging->write_out(); // what it gathered up to begin is good (a failure: fetched again)
             release(lagging); // its written bytes stay done; the rest is fetched again
             break;
         }
@@ -230,6 +242,7 @@ struct Engine::Impl {
         configure(*c, url, options);
         if (api.multi_add_handle(multi.get(), c->easy.get()) != CURLM_OK) return false;
         t.connections.push_back(c.get());
+        t.peak_connections = std::max(t.peak_connections, static_cast<int>(t.connections.size()));
         connections.push_back(std::move(c));
         ++active;
         return true;
@@ -300,6 +313,8 @@ struct Engine::Impl {
             release(c);
             return;
         }
+        // The gathered bytes are good whatever ended the request: keep them.
+        if (auto written = c->write_out(); !written && !c->fatal) c->fatal = written.error();
         auto error = connection_outcome(*c, result);
         if (!error) {
             t.retry.succeeded(c->received, c->pos >= c->req_end);
@@ -312,6 +327,7 @@ struct Engine::Impl {
         }
         const FailedAttempt attempt{c->received, c->epoch, c->via_redirect_target};
         release(c);
+        if (error->http_status == 429 || error->http_status == 503) governor.overloaded(now());
         if (attempt.via_redirect_target) t.redirect_url.clear();
         const auto decision = t.retry.failed(*error, attempt, now(), random);
         switch (decision.action) {
@@ -339,23 +355,18 @@ struct Engine::Impl {
         if (done) done(std::move(status));
     }
 
-    // Hashes the contiguous written prefix (overlapping the transfer) and finishes transfers whose
-    // bytes are all present. Returns true when hashing work is left for the next turn.
-    bool hash_and_complete() {
-        std::uint64_t budget = k_hash_budget;
-        std::vector<std::byte> buffer(k_hash_step);
+    // Hands each transfer's written prefix to the hash worker (which overlaps the transfer and
+    // wakes the loop when it catches up) and finishes transfers whose bytes are all hashed.
+    void hash_and_complete() {
         std::vector<TransferId> complete;
-        bool more = false;
         for (auto& [id, holder] : transfers) {
             Transfer& t = *holder;
-            budget -= std::min(budget, t.file.hash_prefix(budget, buffer));
-            if (t.file.hash_behind()) more = true;
+            t.file.pump_hash(hasher ? &*hasher : nullptr);
             if (auto range = t.file.take_writeback()) writeback.request(t.file.fd(), range->first, range->second);
             if (t.connections.empty() && t.file.complete()) complete.push_back(id);
         }
         for (auto id : complete)
             if (auto* t = find(id)) verify(*t);
-        return more;
     }
 
     void verify(Transfer& t) {
@@ -363,6 +374,8 @@ struct Engine::Impl {
         if (!verdict) {
             fail_transfer(t, std::move(verdict.error()));
         } else if (*verdict == PartialFile::Verdict::verified) {
+            spdlog::info("download: transfer {} verified ({} bytes); at most {} connections, engine limit {}", t.id,
+                         t.request.size, t.peak_connections, governor.limit());
             report(t, true);
             finish(t, {});
         } else { // fetched again from scratch, once

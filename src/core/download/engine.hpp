@@ -30,8 +30,12 @@ class HostBudgets;
 namespace tabagent::download {
 
 struct EngineOptions {
-    int max_connections = 16;                      // global, all transfers
-    int max_connections_per_file = 16;             // one large file may use the whole budget
+    // The connection count is adaptive (connection_governor.hpp): it starts at start_connections
+    // and grows while the aggregate grows, never past max_connections (global, all transfers).
+    int max_connections = 32;
+    int start_connections = 16;
+    std::chrono::milliseconds governor_window{250}; // the governor's measuring window
+    int max_connections_per_file = 32;             // one large file may use the whole budget
     std::uint64_t min_segment_size = 4u << 20;     // a file gets one connection per this many bytes
     std::uint64_t piece_size = 16u << 20;          // upper bound of one Range request
     // Until a whole piece has given a per-connection speed, a lagging last piece is halved only
@@ -54,6 +58,9 @@ struct EngineOptions {
     std::chrono::milliseconds backoff_cap{30'000};
     std::uint64_t rate_limit_bytes_per_second = 0; // global; 0 = off; see set_rate_limit
     std::chrono::milliseconds progress_interval{100};
+    // Hash the written prefix on a thread of its own (hash_worker.hpp); false = on the loop
+    // thread, all of it at once (tests that want every step of the loop deterministic).
+    bool hash_thread = true;
     // The engine's time (stalls, backoff, journal cadence, speeds, rate limit, progress); empty =
     // std::chrono::steady_clock::now. Tests pass a fake clock.
     std::function<std::chrono::steady_clock::time_point()> clock;

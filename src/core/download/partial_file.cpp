@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 namespace tabagent::download {
 namespace {
@@ -61,12 +62,14 @@ Result<PartialFile> PartialFile::open(const FileRequest& request, Clock::time_po
         }
         return tl::unexpected(space.error());
     }
+    auto hash_fd = fd->duplicate();
+    if (!hash_fd) return tl::unexpected(with_path(hash_fd.error(), request.partial));
+    file.m_hash = std::make_shared<HashSlot>(std::move(*hash_fd), file.m_kind, request.size);
     file.m_fd = std::move(*fd);
     file.m_path = request.partial;
     file.m_url = request.url;
     file.m_etag = request.etag;
     file.m_size = request.size;
-    file.m_hasher = std::make_unique<util::Hasher>(file.m_kind, request.size);
     file.m_last_journal = now;
     return file;
 }
@@ -98,30 +101,33 @@ void PartialFile::flush_journal(Clock::time_point now) {
     m_last_journal = now;
 }
 
-std::uint64_t PartialFile::hash_prefix(std::uint64_t budget, std::span<std::byte> buffer) {
+PartialFile::~PartialFile() {
+    if (m_hash) m_hash->close();
+}
+
+void PartialFile::pump_hash(HashWorker* worker) {
     const std::uint64_t prefix = m_done.prefix_end();
-    std::uint64_t hashed = 0;
-    while (m_hashed < prefix && hashed < budget) {
-        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), prefix - m_hashed));
-        auto got = m_fd.pread_some(buffer.first(want), m_hashed);
-        if (!got || *got == 0) break; // reported by the final check
-        m_hasher->update(buffer.data(), *got);
-        m_hashed += *got;
-        hashed += *got;
+    if (worker) {
+        worker->advance(m_hash, prefix);
+        return;
     }
-    return hashed;
+    if (!m_hash->advance(prefix)) return;
+    std::vector<std::byte> buffer(k_hash_step);
+    while (m_hash->step(buffer)) {
+    }
 }
 
 std::optional<std::pair<std::uint64_t, std::uint64_t>> PartialFile::take_writeback() {
-    if (m_hashed - m_written_back < k_writeback_step && !(m_hashed == m_size && m_hashed > m_written_back))
+    const std::uint64_t hashed_now = hashed();
+    if (hashed_now - m_written_back < k_writeback_step && !(hashed_now == m_size && hashed_now > m_written_back))
         return std::nullopt;
-    const std::pair<std::uint64_t, std::uint64_t> range{m_written_back, m_hashed - m_written_back};
-    m_written_back = m_hashed;
+    const std::pair<std::uint64_t, std::uint64_t> range{m_written_back, hashed_now - m_written_back};
+    m_written_back = hashed_now;
     return range;
 }
 
 Result<PartialFile::Verdict> PartialFile::verify() {
-    const std::string actual = m_hasher->hex_digest();
+    const std::string actual = m_hash->digest();
     std::string expected = m_etag;
     std::transform(expected.begin(), expected.end(), expected.begin(),
                    [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
@@ -132,6 +138,7 @@ Result<PartialFile::Verdict> PartialFile::verify() {
         // pushing the bytes to disk since the download began, so it has little left to do.
         if (auto truncated = m_fd.truncate(m_size); !truncated) return tl::unexpected(with_path(truncated.error(), m_path));
         std::filesystem::remove(journal, ec);
+        m_hash->close();
         m_fd.reset();
         return Verdict::verified;
     }
@@ -143,11 +150,11 @@ Result<PartialFile::Verdict> PartialFile::verify() {
         std::filesystem::remove(journal, ec);
         if (auto truncated = m_fd.truncate(0); !truncated) return tl::unexpected(with_path(truncated.error(), m_path));
         m_done.clear();
-        m_hashed = 0;
         m_written_back = 0;
-        m_hasher = std::make_unique<util::Hasher>(m_kind, m_size);
+        m_hash->restart();
         return Verdict::fetch_again;
     }
+    m_hash->close();
     m_fd.reset();
     std::filesystem::remove(m_path, ec);
     std::filesystem::remove(journal, ec);

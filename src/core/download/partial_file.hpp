@@ -1,9 +1,10 @@
 #pragma once
 // The `.incomplete` file of one transfer and everything that is about its bytes: which ranges are
 // written (RangeSet), the journal beside it (`<partial>.journal`, at least every 16 MiB and every
-// second while bytes arrive), the hash of the contiguous written prefix (computed with pread while
-// later pieces still arrive), the writeback hand-off of the hashed prefix, and the final check.
-// Time is passed in; no network.
+// second while bytes arrive), the hash of the contiguous written prefix (a HashSlot, hashed with
+// pread by the HashWorker while later pieces still arrive), the writeback hand-off of the hashed
+// prefix, and the final check. Time is passed in; no network.
+#include "core/download/hash_worker.hpp"
 #include "core/download/range_set.hpp"
 #include "core/download/transfer.hpp"
 #include "core/error.hpp"
@@ -16,7 +17,6 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 
 namespace tabagent::download {
@@ -35,6 +35,9 @@ public:
     // missing bytes fit on the disk (statvfs; else DISK_FULL, and a partial this call created is
     // removed again).
     static Result<PartialFile> open(const FileRequest& request, Clock::time_point now);
+    ~PartialFile(); // closes the hash slot: the worker never reads a file its owner let go
+    PartialFile(PartialFile&&) noexcept = default;
+    PartialFile& operator=(PartialFile&&) noexcept = default;
 
     const RangeSet& done() const { return m_done; }
     std::uint64_t size() const { return m_size; }
@@ -50,15 +53,14 @@ public:
     // Rewrites the journal when bytes were written since the last flush (and the file is open).
     void flush_journal(Clock::time_point now);
 
-    // Hashes up to `budget` bytes of the written prefix past what is hashed; returns how many.
-    std::uint64_t hash_prefix(std::uint64_t budget, std::span<std::byte> buffer);
-    // True while written prefix bytes wait to be hashed.
-    bool hash_behind() const { return m_hashed < m_done.prefix_end(); }
-    std::uint64_t hashed() const { return m_hashed; }
+    // Hands the written prefix to `worker`, which hashes it on its thread; without a worker the
+    // prefix is hashed here and now (tests that want the loop deterministic).
+    void pump_hash(HashWorker* worker);
+    std::uint64_t hashed() const { return m_hash->hashed(); }
     // The hashed bytes to hand to the writeback thread now (every 8 MiB, and the rest at the end).
     std::optional<std::pair<std::uint64_t, std::uint64_t>> take_writeback();
     // Every byte is written and hashed: verify() can decide.
-    bool complete() const { return m_done.covers(0, m_size) && m_hashed >= m_size; }
+    bool complete() const { return m_done.covers(0, m_size) && hashed() >= m_size; }
 
     enum class Verdict {
         verified,    // truncated to size, journal removed, file closed
@@ -75,8 +77,7 @@ private:
     std::string m_url, m_etag;
     std::uint64_t m_size = 0;
     util::HashKind m_kind = util::HashKind::sha256;
-    std::unique_ptr<util::Hasher> m_hasher;
-    std::uint64_t m_hashed = 0;
+    std::shared_ptr<HashSlot> m_hash; // shared with the HashWorker's queue
     std::uint64_t m_written_back = 0; // prefix handed to the writeback thread
     RangeSet m_done;
     bool m_integrity_retried = false;

@@ -15,7 +15,7 @@ constexpr double k_slow_first_byte = 1.0;
 } // namespace
 
 SegmentPlanner::SegmentPlanner(std::uint64_t size, const EngineOptions& options)
-    : m_size(size), m_tail_split_min(options.tail_split_min), m_tail_split_eta(options.tail_split_eta) {
+    : m_size(size), m_min_piece(std::max<std::uint64_t>(options.min_segment_size, 1)), m_tail_split_min(options.tail_split_min), m_tail_split_eta(options.tail_split_eta) {
     const std::uint64_t by_size = size / std::max<std::uint64_t>(options.min_segment_size, 1);
     m_connection_cap = static_cast<int>(std::clamp<std::uint64_t>(
         by_size, 1, static_cast<std::uint64_t>(std::max(options.max_connections_per_file, 1))));
@@ -38,9 +38,14 @@ std::optional<Assignment> SegmentPlanner::next(const RangeSet& done, std::span<c
     if (static_cast<int>(active.size()) >= m_connection_cap) return std::nullopt;
     if (single_stream && !active.empty()) return std::nullopt;
     RangeSet claimed = done;
-    for (const auto& range : active) claimed.add(range.pos, range.limit);
+    for (const auto& range : active) claimed.add(range.pos - range.unwritten, range.limit);
     if (auto gap = claimed.first_gap(0, m_size)) {
         std::uint64_t piece = m_piece;
+        if (m_fresh_speed > 0) { // the first wave is over: share what is left evenly
+            const auto connections = static_cast<std::uint64_t>(m_connection_cap);
+            const std::uint64_t unclaimed = m_size - claimed.covered();
+            piece = std::min(piece, std::max(m_min_piece, (unclaimed + connections - 1) / connections));
+        }
         if (m_first_byte >= k_slow_first_byte) { // share the gap among the free connections
             const auto free = static_cast<std::uint64_t>(m_connection_cap - static_cast<int>(active.size()));
             piece = std::max(piece, (gap->second - gap->first + free - 1) / free);

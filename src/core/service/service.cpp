@@ -67,6 +67,8 @@ Result<download::Engine*> ModelService::engine() {
         if (auto curl = hub::load_curl(); !curl) return tl::unexpected(curl.error());
         download::EngineOptions options;
         options.max_connections = m_config.max_connections_per_host;
+        options.start_connections = m_config.start_connections;
+        options.max_connections_per_file = m_config.max_connections_per_host;
         options.rate_limit_bytes_per_second = m_config.rate_limit_bytes_per_second;
         options.first_byte_timeout = m_config.first_byte_timeout;
         options.stall_timeout = m_config.stall_timeout;
