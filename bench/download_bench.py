@@ -350,7 +350,7 @@ class Bench:
                                     ("small", "ours (download_quant)", "curl -K (1 process, keep-alive)")):
                 m, n = self.median(case, server, ours), self.median(case, server, ref)
                 if m and n:
-                    ratios.append("%s [%s]: ours is %.2fx %s" % (case, server, n / m, ref))
+                    ratios.append("%s [%s]: %s is %.2fx %s" % (case, server, ours, n / m, ref))
             # Issue 15 item 6: both durable (curl -o + fsync of its file), and bare curl -o beside it.
             m = self.median("loopback", server, "ours (incl. sha256)")
             n = self.median("loopback", server, "curl -o")
