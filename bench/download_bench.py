@@ -20,6 +20,8 @@ Cases (sizes and counts are flags):
            for reference).
   small    200 files of 16 KiB: one curl process (keep-alive, -K config) vs aria2c -j16 vs ours
            (download_quant of a 200-shard safetensors variant).
+  jobs     (only when asked) the 2 GiB and the 256 MiB file requested at once on the capped server:
+           ours with 2 jobs at once (the default) vs TABAGENT_MAX_JOBS=1.
 
     python3 bench/download_bench.py [--runs 3] [--big 2G] [--mid 256M] [--servers nginx,fakehub]
     python3 bench/download_bench.py --smoke      # every case and server once, small sizes (CI)
@@ -118,6 +120,7 @@ class Bench:
         self.hub_root.mkdir()
         self.results = {}  # (case, server, tool) -> list of dicts {seconds, fsync, wire, rss_kib}
         self.notes = []
+        self.kept = 0
 
     # -- setup ------------------------------------------------------------------------------
     def generate(self):
@@ -163,8 +166,50 @@ class Bench:
         finally:
             host.close()
         shutil.rmtree(cache, ignore_errors=True)
+        self.keep_log(home, list(fields.values()) + ["%s=%s" % kv for kv in env_extra.items()])
         return {"seconds": seconds, "fsync": 0.0, "wire": wire, "rss_kib": hwm,
                 "connections": peak_connections(home)}
+
+    def keep_log(self, home, words):
+        """--keep-logs DIR: the host log of each run, for bench/timeline.py."""
+        if not self.args.keep_logs:
+            return
+        out = pathlib.Path(self.args.keep_logs)
+        out.mkdir(parents=True, exist_ok=True)
+        self.kept += 1
+        name = "%02d-%s.log" % (self.kept, re.sub(r"[^\w.-]+", "_", "-".join(str(w) for w in words)))
+        for log in sorted((pathlib.Path(home) / "logs").glob("*.log")):
+            shutil.copy(log, out / name)
+
+    def run_ours_jobs(self, srv, binary=None, **env_extra):
+        """Two jobs sent at once, the 2 GiB file first, then the 256 MiB one: seconds until the
+        small one is done (what a user waiting for it sees); `both` until both are."""
+        cache = self.fresh_dir("cache-ours")
+        home = self.fresh_dir("home-ours")
+        env = hostproc.clean_env(home, cache, HF_ENDPOINT=srv.url, **env_extra)
+        host = hostproc.HostProcess(env, binary=binary or self.args.host)
+        try:
+            host.call("ping")
+            before = srv.bytes_sent()
+            t0 = time.monotonic()
+            jobs = [host.call("download_file", repo=repo, file="model.safetensors")["payload"]["jobId"]
+                    for repo in ("bench/big", "bench/mid")]
+            finished = {}
+            while len(finished) < 2:
+                f = host.wait_for(lambda f: f.get("type") and f.get("jobId") in jobs
+                                  and f["payload"].get("status") in ("done", "error", "cancelled"), timeout=600)
+                if f["payload"]["status"] != "done":
+                    raise RuntimeError("ours: %r" % f["payload"])
+                finished[f["jobId"]] = time.monotonic() - t0
+            with open("/proc/%d/status" % host.proc.pid) as f:
+                hwm = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
+            srv.settle()
+            wire = srv.bytes_sent() - before
+        finally:
+            host.close()
+        shutil.rmtree(cache, ignore_errors=True)
+        return {"seconds": finished[jobs[1]], "both": max(finished.values()), "fsync": 0.0, "wire": wire,
+                "rss_kib": hwm, "connections": peak_connections(home)}
 
     def run_cmd(self, srv, argv, cwd, parse_seconds=None, written=None):
         """Runs a reference tool; then fsyncs what it wrote (`written` dir, default cwd), timed
@@ -279,6 +324,12 @@ class Bench:
             if a.curl_capped:
                 self.measure("capped-1", server, [("curl (1 connection, mid file)",
                                                    lambda: self.run_curl(capped, [capped.resolve_url(*mid)]))])
+        elif case == "jobs":
+            self.measure("jobs", server, [
+                ("ours, 2 jobs at once (default)", lambda binary=None: self.run_ours_jobs(capped, binary=binary)),
+                ("ours, TABAGENT_MAX_JOBS=1", lambda binary=None: self.run_ours_jobs(
+                    capped, binary=binary, TABAGENT_MAX_JOBS=1)),
+            ])
         elif case == "loopback":
             tools = [
                 ("curl -o", lambda: self.run_curl(free, [free.resolve_url(*mid)])),
@@ -305,13 +356,13 @@ class Bench:
         started = time.monotonic()
         self.generate()
         self.case_bytes = {"capped": a.big, "loopback": a.mid, "small": a.small_count * a.small_size,
-                           "capped-1": a.mid}
+                           "capped-1": a.mid, "jobs": a.big + a.mid}
         node_ok = (HERE / "node" / "node_modules" / "@huggingface" / "hub").is_dir() and not a.skip_node
         if not node_ok:
             self.notes.append("@huggingface/hub skipped (run `npm ci` in bench/node)")
         with contextlib.ExitStack() as stack:
             pairs = self.start_servers(stack)
-            for case in ("capped", "loopback", "small"):
+            for case in ("capped", "loopback", "small", "jobs"):
                 if case in a.cases:
                     for capped, free in pairs:
                         self.run_case(case, capped, free, node_ok)
@@ -335,6 +386,8 @@ class Bench:
             size = self.case_bytes[case]
             if case == "small":
                 rate = "%.0f files/s" % (a.small_count / med)
+            elif case == "jobs":
+                rate = "both done in %.2f s" % statistics.median(r["both"] for r in rs)
             else:
                 rate = "%.0f MB/s" % (size / med / 1e6)
             wire = statistics.median(r["wire"] for r in rs) / size
@@ -358,6 +411,12 @@ class Bench:
             if m and n:
                 ratios.append("loopback [%s]: ours is %.2fx curl -o + fsync (both durable), %.2fx bare curl -o"
                               % (server, n_durable / m, n / m))
+            for tool in ("ours, 2 jobs at once (default)", "ours, TABAGENT_MAX_JOBS=1"):
+                rs = self.results.get(("jobs", server, tool))
+                if rs:
+                    ratios.append("jobs [%s]: %s: the 256 MiB file done after %.2f s, both after %.2f s (medians)"
+                                  % (server, tool, statistics.median(r["seconds"] for r in rs),
+                                     statistics.median(r["both"] for r in rs)))
             # Issue 15 item 3: the connection count the adaptive engine settled on, run by run.
             for case, tool in (("capped", ADAPTIVE), ("loopback", "ours (incl. sha256)")):
                 counts = [r.get("connections") for r in self.results.get((case, server, tool), [])]
@@ -382,7 +441,10 @@ def main():
     p.add_argument("--small-count", type=int, default=200)
     p.add_argument("--small-size", type=parse_size, default=parse_size("16K"))
     p.add_argument("--rate", type=parse_size, default=parse_size("20M"), help="per-connection cap, capped case")
-    p.add_argument("--cases", default="capped,loopback,small")
+    p.add_argument("--cases", default="capped,loopback,small",
+                   help="capped, loopback, small; and jobs (not by default): the 2 GiB and the 256 MiB file "
+                        "asked at once on the capped server, 2 jobs at once vs TABAGENT_MAX_JOBS=1 (the "
+                        "row's time is until the 256 MiB file is done)")
     p.add_argument("--servers", default="nginx,fakehub",
                    help="who serves the file bytes, each case once per server: nginx (behind the fake "
                         "hub's redirects), fakehub (its own CDN route)")
@@ -400,6 +462,9 @@ def main():
                         "followed by the same download with this binary, alternating in one run")
     p.add_argument("--compare-label", default="compare", help="label of the --compare-host rows")
     p.add_argument("--tmp", default=None, help="where files are written (default: $TMPDIR)")
+    p.add_argument("--keep-logs", metavar="DIR", default=None,
+                   help="copy each 'ours' run's host log here (with TABAGENT_LOG_LEVEL=debug in the "
+                        "environment, bench/timeline.py reads where the time went from them)")
     p.add_argument("--variant", action="append", type=parse_variant, default=[], metavar="LABEL:K=V[,K=V]",
                    help="an extra 'ours (LABEL)' row in the capped case with these TABAGENT_ settings, "
                         "e.g. ceiling8:MAX_CONNECTIONS=8 or rate:RATE_LIMIT=100M (repeatable; replaces the "

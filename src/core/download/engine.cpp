@@ -133,6 +133,8 @@ struct Engine::Impl {
         switch (command.kind) {
         case Command::Kind::start: {
             const auto id = command.transfer->id;
+            spdlog::debug("download: transfer {} starts: {} bytes, {} already there", id, command.transfer->request.size,
+                          command.transfer->file.done().covered());
             transfers.emplace(id, std::move(command.transfer));
             break;
         }
@@ -316,6 +318,7 @@ struct Engine::Impl {
         // The gathered bytes are good whatever ended the request: keep them.
         if (auto written = c->write_out(); !written && !c->fatal) c->fatal = written.error();
         auto error = connection_outcome(*c, result);
+        log_request(*c, error.has_value());
         if (!error) {
             t.retry.succeeded(c->received, c->pos >= c->req_end);
             // The speed of the body alone: a slow first byte is the planner's other measure.
@@ -339,6 +342,19 @@ struct Engine::Impl {
             report(t, true);
             return;
         }
+    }
+
+    // One line per request at debug level: bench/timeline.py rebuilds the per-connection byte
+    // timeline of a download from these.
+    void log_request(const Connection& c, bool failed) const {
+        if (!spdlog::should_log(spdlog::level::debug)) return;
+        const auto at = now();
+        const auto seconds = [](auto d) { return std::chrono::duration<double>(d).count(); };
+        const double first_byte = c.first_byte_at ? seconds(*c.first_byte_at - c.started) : -1;
+        const double body = seconds(at - c.first_byte_at.value_or(at));
+        spdlog::debug("download: transfer {} request [{}, {}) {}: {} bytes, first byte {:.3f} s, body {:.3f} s, "
+                      "{} open", c.transfer->id, c.start, c.req_end, failed ? "failed" : "done", c.received,
+                      first_byte, body, active);
     }
 
     void fail_transfer(Transfer& t, Error error) {
