@@ -245,6 +245,7 @@ struct Engine::Impl {
         if (api.multi_add_handle(multi.get(), c->easy.get()) != CURLM_OK) return false;
         t.connections.push_back(c.get());
         t.peak_connections = std::max(t.peak_connections, static_cast<int>(t.connections.size()));
+        t.planner.record_connections(static_cast<int>(t.connections.size()));
         connections.push_back(std::move(c));
         ++active;
         return true;

@@ -95,7 +95,9 @@ void HashWorker::run(std::stop_token stop) {
         std::shared_ptr<HashSlot> slot;
         {
             std::unique_lock lock(m_mutex);
-            if (!m_cv.wait(lock, stop, [&] { return !m_queue.empty(); })) return;
+            // wait() answers the predicate even once stop is requested: a queue that is never
+            // empty (a slot put back below) would keep an engine that shuts down spinning here.
+            if (!m_cv.wait(lock, stop, [&] { return !m_queue.empty(); }) || stop.stop_requested()) return;
             slot = std::move(m_queue.front());
             m_queue.pop_front();
         }

@@ -19,7 +19,10 @@ SegmentPlanner::SegmentPlanner(std::uint64_t size, const EngineOptions& options)
     const std::uint64_t by_size = size / std::max<std::uint64_t>(options.min_segment_size, 1);
     m_connection_cap = static_cast<int>(std::clamp<std::uint64_t>(
         by_size, 1, static_cast<std::uint64_t>(std::max(options.max_connections_per_file, 1))));
-    const auto connections = static_cast<std::uint64_t>(m_connection_cap);
+    // Pieces are sized for the connections the engine starts with, not for its ceiling: the
+    // count only grows once the transfer has run a while (a 256 MiB file on a fast link is done
+    // before that, and twice the requests there cost a first-byte wait each).
+    const auto connections = static_cast<std::uint64_t>(std::min(m_connection_cap, std::max(options.start_connections, 1)));
     const std::uint64_t even = (size + connections - 1) / connections;
     m_piece = std::max<std::uint64_t>(
         1, std::min(options.piece_size, std::max(options.min_segment_size, even)));
@@ -41,8 +44,9 @@ std::optional<Assignment> SegmentPlanner::next(const RangeSet& done, std::span<c
     for (const auto& range : active) claimed.add(range.pos - range.unwritten, range.limit);
     if (auto gap = claimed.first_gap(0, m_size)) {
         std::uint64_t piece = m_piece;
-        if (m_fresh_speed > 0) { // the first wave is over: share what is left evenly
-            const auto connections = static_cast<std::uint64_t>(m_connection_cap);
+        if (m_fresh_speed > 0) { // the first wave is over: share what is left among those running
+            const auto connections = static_cast<std::uint64_t>(
+                std::clamp(std::max(static_cast<int>(active.size()) + 1, m_peak_connections), 1, m_connection_cap));
             const std::uint64_t unclaimed = m_size - claimed.covered();
             piece = std::min(piece, std::max(m_min_piece, (unclaimed + connections - 1) / connections));
         }

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <optional>
 #include <span>
 
@@ -39,11 +40,12 @@ struct Assignment {
 class SegmentPlanner {
 public:
     // A file gets one connection per min_segment_size bytes (at least 1, at most
-    // max_connections_per_file) and pieces of about size / connections, between
-    // min_segment_size and piece_size. After the first wave (a whole piece has finished), once
-    // less than a piece per connection is left unclaimed, pieces shrink to an even share of the
-    // rest (never below min_segment_size), so the connections run out of work together instead
-    // of up to a piece's worth apart (at 20 MiB/s a 16 MiB piece is 0.8 s of tail).
+    // max_connections_per_file) and pieces of about size / connections (start_connections at
+    // most), between min_segment_size and piece_size. After the first wave (a whole piece has
+    // finished), once less than a piece per connection is left unclaimed, pieces shrink to an
+    // even share of the rest among the most connections the transfer has had open (never below
+    // min_segment_size), so the connections run out of work together instead of up to a piece's
+    // worth apart (at 20 MiB/s a 16 MiB piece is 0.8 s).
     SegmentPlanner(std::uint64_t size, const EngineOptions& options);
 
     int connection_cap() const { return m_connection_cap; }
@@ -56,6 +58,8 @@ public:
     // handed out in fewer, longer ranges and a split must also pay for the wait.
     double first_byte_seconds() const { return m_first_byte; }
     void record_first_byte(double seconds);
+    // The transfer has `count` connections open now: the most of these is how many share the end.
+    void record_connections(int count) { m_peak_connections = std::max(m_peak_connections, count); }
 
     // What one more connection should fetch, or nullopt when none should open (cap reached, a
     // single stream running, nothing worth splitting). `single_stream`: the server ignored Range,
@@ -75,6 +79,7 @@ private:
     std::uint64_t m_piece = 1;
     double m_fresh_speed = 0;
     double m_first_byte = 0;
+    int m_peak_connections = 0;
 };
 
 } // namespace tabagent::download
