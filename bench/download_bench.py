@@ -68,6 +68,15 @@ class Served:
         n = self.hub.stats()["bytes_sent_total"]
         return n + (self.cdn.bytes_sent(self.cdn_port) if self.cdn else 0)
 
+    def mark(self):
+        """Where nginx's access log ends now (None without nginx), for cdn_use()."""
+        return self.cdn.log_offset() if self.cdn else None
+
+    def cdn_use(self, mark):
+        """(requests, distinct connections) nginx served on this set-up's port since `mark`:
+        how far a client reused its keep-alive connections. None without nginx."""
+        return self.cdn.connections_since(self.cdn_port, mark) if self.cdn else None
+
     def settle(self):
         """Waits for requests a finished client left in flight to be counted."""
         self.hub.requests(wait_ms=2000)
@@ -120,6 +129,7 @@ class Bench:
         try:
             host.call("ping")
             before = srv.bytes_sent()
+            mark = srv.mark()
             t0 = time.monotonic()
             reply = host.call(action, **fields)
             job = reply["payload"]["jobId"]
@@ -134,12 +144,32 @@ class Bench:
         finally:
             host.close()
         shutil.rmtree(cache, ignore_errors=True)
-        return {"seconds": seconds, "fsync": 0.0, "wire": wire, "rss_kib": hwm}
+        return {"seconds": seconds, "fsync": 0.0, "wire": wire, "rss_kib": hwm, "cdn": srv.cdn_use(mark)}
+
+    def run_listing(self, srv, repo, binary=None):
+        """The listing alone: `scan_repo` (the model info and tree calls a download starts with,
+        parsed and saved) on a fresh host and cache, request -> reply."""
+        cache = self.fresh_dir("cache-ours")
+        home = self.fresh_dir("home-ours")
+        env = hostproc.clean_env(home, cache, HF_ENDPOINT=srv.url)
+        host = hostproc.HostProcess(env, binary=binary or self.args.host)
+        try:
+            host.call("ping")
+            t0 = time.monotonic()
+            reply = host.call("scan_repo", repo=repo)
+            seconds = time.monotonic() - t0
+            if not reply.get("success", True) or "error" in reply:
+                raise RuntimeError("scan_repo: %r" % reply)
+        finally:
+            host.close()
+        shutil.rmtree(cache, ignore_errors=True)
+        return seconds
 
     def run_cmd(self, srv, argv, cwd, parse_seconds=None, written=None):
         """Runs a reference tool; then fsyncs what it wrote (`written` dir, default cwd), timed
         apart: ours fsyncs every blob before publishing it (DESIGN §4), the others never do."""
         before = srv.bytes_sent()
+        mark = srv.mark()
         t0 = time.monotonic()
         proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         out = proc.stdout.read()
@@ -161,7 +191,7 @@ class Bench:
         fsync_seconds = time.monotonic() - t1
         srv.settle()
         return {"seconds": parse_seconds(out) if parse_seconds else seconds, "fsync": fsync_seconds,
-                "wire": srv.bytes_sent() - before, "rss_kib": rss}
+                "wire": srv.bytes_sent() - before, "rss_kib": rss, "cdn": srv.cdn_use(mark)}
 
     def run_curl(self, srv, urls):
         d = self.fresh_dir("out-curl")
@@ -208,9 +238,11 @@ class Bench:
             for name, fn in tools:
                 r = fn()
                 self.results.setdefault((case, server, name), []).append(r)
-                print("%-9s %-7s %-34s run %d: %6.2fs (+fsync %.2fs) wire %.3fx rss %d KiB" %
+                cdn = r.get("cdn")
+                print("%-9s %-7s %-34s run %d: %6.3fs (+fsync %.2fs) wire %.3fx rss %d KiB%s" %
                       (case, server, name, run + 1, r["seconds"], r["fsync"],
-                       r["wire"] / max(1, self.case_bytes[case]), r["rss_kib"]), file=sys.stderr)
+                       r["wire"] / max(1, self.case_bytes[case]), r["rss_kib"],
+                       " nginx %d requests on %d connections" % cdn if cdn else ""), file=sys.stderr)
 
     def start_servers(self, stack):
         """[(capped, free)] Served pairs, one per --servers entry, in that order."""
@@ -262,6 +294,10 @@ class Bench:
                 ("ours (download_quant)", lambda binary=None: self.run_ours(free, "download_quant",
                                                                 {"repo": "bench/small", "quant": "safetensors"},
                                                                 binary=binary)),
+                # Not a table row: printed under it, the share of ours' time that is the listing.
+                ("ours: listing alone (scan_repo)", lambda binary=None: {
+                    "seconds": self.run_listing(free, "bench/small", binary=binary), "fsync": 0.0, "wire": 0,
+                    "rss_kib": 0, "cdn": None, "listing": True}),
             ])
 
     def run(self):
@@ -293,7 +329,11 @@ class Bench:
         print("\n| case | server | tool | median | min | max | rate (median) | + fsync of its output (median) "
               "| wire/file | peak RSS |")
         print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        listings = []
         for (case, server, tool), rs in self.results.items():
+            if rs[0].get("listing"):
+                listings.append((case, server, tool, rs))
+                continue
             secs = [r["seconds"] for r in rs]
             med = statistics.median(secs)
             size = self.case_bytes[case]
@@ -322,6 +362,15 @@ class Bench:
                 ratios.append("loopback [%s]: ours is %.2fx curl -o + fsync (both durable), %.2fx bare curl -o"
                               % (server, n_durable / m, n / m))
         print("\n" + "\n".join(ratios))
+        for case, server, tool, rs in listings:
+            secs = [r["seconds"] for r in rs]
+            print("%s [%s] %s: median %.1f ms (min %.1f, max %.1f); part of the ours rows above" %
+                  (case, server, tool, 1000 * statistics.median(secs), 1000 * min(secs), 1000 * max(secs)))
+        for (case, server, tool), rs in self.results.items():
+            use = [r["cdn"] for r in rs if r.get("cdn")]
+            if use:
+                print("%s [%s] %s: nginx served %s requests on %s connections (per run)" %
+                      (case, server, tool, "/".join(str(u[0]) for u in use), "/".join(str(u[1]) for u in use)))
         print("\nruns per tool: %d, alternating; capped = %d B/s per connection; big %d MiB, mid %d MiB, "
               "small %d x %d KiB; servers: %s; whole run %.0f s" %
               (a.runs, a.rate, a.big // MiB, a.mid // MiB, a.small_count, a.small_size // 1024,

@@ -341,8 +341,17 @@ public:
                     return std::string("https://hub.test/o/n/resolve/") + k_commit_a + "/" + f.path;
                 }};
     }
+    // Each file of a batch through the gate, one after the other (as one publisher thread).
     Publisher publisher() {
-        return [this](const model::RepoFile& f) { return gate.publish(f); };
+        return [this](const std::vector<model::RepoFile>& batch) {
+            {
+                std::lock_guard lock(m_batch_mutex);
+                m_batches.push_back(batch.size());
+            }
+            std::vector<Status> out;
+            for (const auto& f : batch) out.push_back(gate.publish(f));
+            return out;
+        };
     }
     // Plans a run and starts fetching on its own thread (the job manager's, in the product).
     Run& launch() {
@@ -365,6 +374,10 @@ public:
         auto found = store.find_file(k_job_repo, path, k_commit_a);
         return found && read_file(found->blob_path) == contents.at(path);
     }
+    // Anything of the file visible in the cache: its blob or its snapshot entry.
+    bool rig_store_has(const std::string& path) {
+        return store.has_blob(k_job_repo, file(path).etag) || store.find_file(k_job_repo, path, k_commit_a);
+    }
     bool lock_free(const std::string& path) {
         auto lock = cache::BlobLock::try_acquire(store.lock_path(k_job_repo, file(path).etag));
         return lock && lock->held();
@@ -373,8 +386,25 @@ public:
         return *std::find_if(files.begin(), files.end(), [&](const auto& f) { return f.path == path; });
     }
 
+    std::vector<std::size_t> batch_sizes() {
+        std::lock_guard lock(m_batch_mutex);
+        return m_batches;
+    }
+    // Waits (polling; the guard only catches a hang) until `n` files of `run` are in `state`.
+    bool wait_states(Run& run, FileState state, std::size_t n) {
+        const auto deadline = std::chrono::steady_clock::now() + k_job_guard;
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto states = run.job->states();
+            if (static_cast<std::size_t>(std::count(states.begin(), states.end(), state)) >= n) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return false;
+    }
+
 private:
     std::vector<std::unique_ptr<Run>> m_runs;
+    std::mutex m_batch_mutex;
+    std::vector<std::size_t> m_batches; // files per publisher call, in call order
 };
 
 using States = std::vector<FileState>;
@@ -695,21 +725,61 @@ TEST_CASE("download runner: pause, resume and cancel through the job manager") {
     CHECK(control_violations.load() == 0);
 }
 
-TEST_CASE("download runner: the publish pool never runs more publishes than its threads") {
+// Publishing is a group commit: files that reach publishing while the publisher threads are busy
+// wait and go together in one batch (Store::publish_batch: the folder fsyncs once per batch).
+TEST_CASE("download runner: files finished while publishers are busy are published as one batch") {
     Rig rig;
     for (int i = 0; i < 5; ++i) rig.add("f" + std::to_string(i) + ".bin", std::string(10 + i, 'x'));
     rig.options.max_in_flight = 5;
-    rig.options.publish_threads = 2;
     rig.gate.close();
-    auto& run = rig.launch();
-    rig.engine.wait_started(5);
-    for (const auto& f : rig.files) rig.complete(f.path);
-    rig.gate.wait_entered(2);
-    for (int passed = 1; passed <= 5; ++passed) {
-        rig.gate.pass_one();
-        rig.gate.wait_left(passed);
+
+    SUBCASE("one publisher thread") {
+        rig.options.publish_threads = 1;
+        auto& run = rig.launch();
+        rig.engine.wait_started(5);
+        rig.complete("f0.bin");
+        rig.gate.wait_entered(1);
+        for (int i = 1; i < 5; ++i) rig.complete("f" + std::to_string(i) + ".bin");
+        REQUIRE(rig.wait_states(run, FileState::publishing, 5));
+        CHECK_FALSE(rig.in_cache("f1.bin")); // waiting for its batch, not visible yet
+        rig.gate.open();
+        REQUIRE(run.wait());
+        CHECK(rig.batch_sizes() == std::vector<std::size_t>{1, 4});
+        CHECK(rig.gate.peak() == 1);
     }
-    REQUIRE(run.wait());
-    CHECK(rig.gate.peak() == 2);
+    SUBCASE("two publisher threads: never more batches at once than threads") {
+        rig.options.publish_threads = 2;
+        auto& run = rig.launch();
+        rig.engine.wait_started(5);
+        rig.complete("f0.bin");
+        rig.gate.wait_entered(1);
+        rig.complete("f1.bin");
+        rig.gate.wait_entered(2);
+        for (int i = 2; i < 5; ++i) rig.complete("f" + std::to_string(i) + ".bin");
+        REQUIRE(rig.wait_states(run, FileState::publishing, 5));
+        rig.gate.open();
+        REQUIRE(run.wait());
+        CHECK(rig.batch_sizes() == std::vector<std::size_t>{1, 1, 3});
+        CHECK(rig.gate.peak() == 2);
+    }
     for (const auto& f : rig.files) CHECK(rig.in_cache(f.path));
+}
+
+// A file whose transfer has not ended is never in a batch: a batch that runs while it transfers
+// leaves it invisible (no blob, no link); it is published with a later batch once verified.
+TEST_CASE("download runner: a batch never takes a file still transferring") {
+    Rig rig;
+    rig.add("a.bin", std::string(64, 'a')).add("b.bin", std::string(32, 'b'));
+    rig.options.publish_threads = 1;
+    auto& run = rig.launch();
+    rig.engine.wait_started(2);
+    rig.engine.progress("b.bin", 16);
+    rig.complete("a.bin");
+    REQUIRE(run.control.wait_files_done(1));
+    CHECK(rig.in_cache("a.bin"));
+    CHECK_FALSE(rig.rig_store_has("b.bin"));
+    rig.complete("b.bin");
+    REQUIRE(run.wait());
+    CHECK(rig.batch_sizes() == std::vector<std::size_t>{1, 1});
+    CHECK(rig.in_cache("b.bin"));
 }

@@ -96,10 +96,15 @@ DownloadJob::DownloadJob(const cache::Store& store, jobs::JobControl& control, D
     : m_store(store), m_control(control), m_plan(std::move(plan)), m_options(std::move(options)),
       m_publish(std::move(publish)), m_publishers(std::max(1, m_options.publish_threads)) {
     if (!m_publish)
-        m_publish = [this](const model::RepoFile& file) -> Status {
-            auto placed = m_store.publish(m_plan.repo, m_plan.commit, file, m_store.partial_path(m_plan.repo, file.etag));
-            if (!placed) return tl::unexpected(placed.error());
-            return {};
+        m_publish = [this](const std::vector<model::RepoFile>& files) {
+            std::vector<cache::PublishItem> items;
+            items.reserve(files.size());
+            for (const auto& f : files) items.push_back({f, m_store.partial_path(m_plan.repo, f.etag)});
+            auto placed = m_store.publish_batch(m_plan.repo, m_plan.commit, items);
+            std::vector<Status> out;
+            out.reserve(placed.size());
+            for (auto& r : placed) out.push_back(r ? Status{} : Status(tl::unexpected(r.error())));
+            return out;
         };
     m_slots.resize(m_plan.files.size());
     for (std::size_t i = 0; i < m_slots.size(); ++i) m_slots[i].file = m_plan.files[i];
@@ -231,11 +236,39 @@ void DownloadJob::cancel_transfer(Lock& lock, std::size_t index) {
     unlocked(lock, [&] { m_engine->cancel(id); });
 }
 
+// Under the lock (entering publishing). The file waits for a batch; a publisher thread starts
+// when fewer than publish_threads run, else a running one takes it with its next batch.
 void DownloadJob::start_publish(std::size_t index) {
-    m_publishers.submit([this, index] {
-        Status placed = m_publish(m_slots[index].file);
-        post(index, placed ? E::publish_done : E::failed, error_of(placed));
-    });
+    m_to_publish.push_back(index);
+    if (m_publishing_batches >= std::max(1, m_options.publish_threads)) return;
+    ++m_publishing_batches;
+    m_publishers.submit([this] { publish_batches(); });
+}
+
+void DownloadJob::publish_batches() {
+    while (true) {
+        std::vector<std::size_t> batch;
+        {
+            Lock lock(m_mutex);
+            if (m_to_publish.empty()) {
+                --m_publishing_batches;
+                return;
+            }
+            batch.swap(m_to_publish);
+        }
+        std::vector<model::RepoFile> files;
+        files.reserve(batch.size());
+        for (auto i : batch) files.push_back(m_slots[i].file); // fixed after construction
+        std::vector<Status> placed = m_publish(files);
+        Lock lock(m_mutex);
+        for (std::size_t k = 0; k < batch.size(); ++k) {
+            Status st = k < placed.size() ? std::move(placed[k])
+                                          : Status(fail(ErrorCode::internal, "publisher gave no answer"));
+            m_completions.push_back({batch[k], st ? E::publish_done : E::failed, error_of(st)});
+            if (!st) m_abort.request_stop();
+        }
+        m_wake.notify_all();
+    }
 }
 
 void DownloadJob::start_next(Lock& lock) {

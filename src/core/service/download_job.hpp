@@ -1,6 +1,9 @@
 #pragma once
 // One download job's files, each run through a small state machine (next_state) by one driver
 // thread: take the blob lock, transfer through the engine, publish on a fixed pool of threads.
+// Publishing is batched (group commit): a publisher thread takes every file that reached
+// publishing by then and places them with one Store::publish_batch, so a job of many small files
+// pays the folder fsyncs once per batch, not per file.
 // The inputs are plain (files, commit, URLs, a publish function), so tests drive it with a fake
 // engine and no network.
 #include "core/cache/lock.hpp"
@@ -65,13 +68,14 @@ struct DownloadPlan {
 
 struct DownloadOptions {
     std::size_t max_in_flight = 4; // files between locking and publishing
-    int publish_threads = 4;       // fsyncs of small files then share the journal's commits
+    int publish_threads = 4;       // batches published at once (each takes what is waiting)
     cache::LockOptions lock;       // default: wait up to 10 min, then proceed without the lock
     DownloadOptions() { lock.proceed_on_timeout = true; }
 };
 
-// Places a verified partial in the cache; Store::publish unless a test wants to hold it.
-using Publisher = std::function<Status(const model::RepoFile&)>;
+// Places verified partials in the cache, one status per file in order; Store::publish_batch unless
+// a test wants to hold it.
+using Publisher = std::function<std::vector<Status>(const std::vector<model::RepoFile>&)>;
 
 class DownloadJob {
 public:
@@ -139,6 +143,7 @@ private:
     void start_transfer(Lock& lock, std::size_t index);
     void cancel_transfer(Lock& lock, std::size_t index);
     void start_publish(std::size_t index);
+    void publish_batches(); // a publisher thread: batches until none is waiting
     void start_next(Lock& lock);
     void stop_all(Lock& lock);
     void handle_completions(Lock& lock);
@@ -168,6 +173,8 @@ private:
     int m_files_done = 0;
     std::uint64_t m_sequence = 0;
     std::vector<Report> m_outbox;
+    std::vector<std::size_t> m_to_publish; // files in publishing that no batch took yet
+    int m_publishing_batches = 0;          // publisher threads running publish_batches
 
     std::stop_source m_abort;        // the job's stop, or the first error
     std::mutex m_delivery_mutex;     // orders JobControl reports; never held with m_mutex
