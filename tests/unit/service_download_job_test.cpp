@@ -453,7 +453,7 @@ TEST_CASE("download runner: several files are fetched, max_in_flight at a time, 
     CHECK(active[0].loaded == 1000);
     CHECK(active[1].path == "b.bin");
 
-    rig.complete("a.bin"); // a slot frees once a is published: c starts
+    rig.complete("a.bin"); // a slot frees once a's transfer ends: c starts
     rig.engine.wait_started(3);
     rig.complete("b.bin");
     rig.complete("c.bin");
@@ -762,6 +762,50 @@ TEST_CASE("download runner: files finished while publishers are busy are publish
         CHECK(rig.batch_sizes() == std::vector<std::size_t>{1, 1, 3});
         CHECK(rig.gate.peak() == 2);
     }
+    for (const auto& f : rig.files) CHECK(rig.in_cache(f.path));
+}
+
+// Publishing is disk work: a file waiting for its batch frees its transfer slot at once.
+TEST_CASE("download runner: a file being published does not hold a transfer slot") {
+    Rig rig;
+    rig.add("a.bin", std::string(20, 'a')).add("b.bin", std::string(30, 'b')).add("c.bin", "c");
+    rig.options.max_in_flight = 1;
+    rig.gate.close();
+    auto& run = rig.launch();
+    rig.engine.wait_started(1);
+    rig.complete("a.bin");
+    rig.gate.wait_entered(1); // a's publish is held
+    rig.engine.wait_started(2); // b started meanwhile
+    CHECK(rig.engine.peak_open() == 1);
+
+    rig.complete("b.bin");
+    rig.engine.wait_started(3);
+    rig.complete("c.bin");
+    rig.gate.open();
+    REQUIRE(run.wait());
+    for (const auto& f : rig.files) CHECK(rig.in_cache(f.path));
+}
+
+TEST_CASE("download runner: max_publishing holds the next file while that many wait to be published") {
+    Rig rig;
+    rig.add("a.bin", std::string(20, 'a')).add("b.bin", std::string(30, 'b')).add("c.bin", "c");
+    rig.options.max_in_flight = 1;
+    rig.options.max_publishing = 1;
+    rig.gate.close();
+    auto& run = rig.launch();
+    rig.engine.wait_started(1);
+    rig.complete("a.bin");
+    rig.gate.wait_entered(1);
+    CHECK(rig.engine.started() == 1); // a waits to be published: b may not start yet
+    rig.gate.pass_one();
+    rig.engine.wait_started(2); // a is published: b starts
+    rig.complete("b.bin");
+    rig.gate.wait_entered(2);
+    CHECK(rig.engine.started() == 2); // b waits to be published: c waits too
+    rig.gate.open();
+    rig.engine.wait_started(3);
+    rig.complete("c.bin");
+    REQUIRE(run.wait());
     for (const auto& f : rig.files) CHECK(rig.in_cache(f.path));
 }
 

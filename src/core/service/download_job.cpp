@@ -274,6 +274,7 @@ void DownloadJob::publish_batches() {
 void DownloadJob::start_next(Lock& lock) {
     for (std::size_t i = 0; i < m_slots.size() && !m_abort.stop_requested(); ++i) {
         if (in_flight_locked() >= m_options.max_in_flight) return;
+        if (publishing_locked() >= m_options.max_publishing) return;
         if (m_slots[i].state == S::pending) apply(lock, i, E::start);
     }
 }
@@ -359,8 +360,13 @@ bool DownloadJob::all_terminal_locked() const {
 
 std::size_t DownloadJob::in_flight_locked() const {
     return static_cast<std::size_t>(std::count_if(m_slots.begin(), m_slots.end(), [](const Slot& s) {
-        return s.state != S::pending && !is_terminal(s.state);
+        return s.state != S::pending && s.state != S::publishing && !is_terminal(s.state);
     }));
+}
+
+std::size_t DownloadJob::publishing_locked() const {
+    return static_cast<std::size_t>(
+        std::count_if(m_slots.begin(), m_slots.end(), [](const Slot& s) { return s.state == S::publishing; }));
 }
 
 } // namespace tabagent::service

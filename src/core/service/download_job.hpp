@@ -67,7 +67,11 @@ struct DownloadPlan {
 };
 
 struct DownloadOptions {
-    std::size_t max_in_flight = 4; // files between locking and publishing
+    // Files between locking and the end of their transfer. A file being published no longer
+    // counts: publishing is disk work, so the next transfers start while a batch fsyncs (and the
+    // files they finish meanwhile make the next batch bigger).
+    std::size_t max_in_flight = 4;
+    std::size_t max_publishing = 256; // files waiting for or inside a publish batch (each holds its blob lock)
     int publish_threads = 4;       // batches published at once (each takes what is waiting)
     cache::LockOptions lock;       // default: wait up to 10 min, then proceed without the lock
     DownloadOptions() { lock.proceed_on_timeout = true; }
@@ -155,6 +159,7 @@ private:
     void deliver(std::vector<Report> reports);
     bool all_terminal_locked() const;
     std::size_t in_flight_locked() const;
+    std::size_t publishing_locked() const;
 
     const cache::Store& m_store;
     jobs::JobControl& m_control;
