@@ -578,6 +578,22 @@ TEST_CASE("download runner: a blob lock held by another process") {
         CHECK(last.files_done == 1);
         CHECK(last.loaded == 9);
     }
+    SUBCASE("the other files go on meanwhile (locks are taken off the driver thread)") {
+        rig.add("b.bin", "free");
+        auto& run = rig.launch();
+        REQUIRE(run.control.wait_waiting());
+        rig.engine.wait_started(1);
+        CHECK(rig.engine.request_of("b.bin").size == 4);
+        rig.complete("b.bin");
+        REQUIRE(run.control.wait_files_done(1));
+        CHECK(rig.in_cache("b.bin"));
+        CHECK(run.job->states() == States{FileState::locking, FileState::done});
+        other->release();
+        rig.engine.wait_started(2);
+        rig.complete("a.bin");
+        REQUIRE(run.wait());
+        CHECK(rig.in_cache("a.bin"));
+    }
     SUBCASE("past its timeout: the file is fetched without it") {
         rig.options.lock.timeout = 0ms;
         auto& run = rig.launch();
@@ -608,6 +624,7 @@ TEST_CASE("download runner: a stop in each state ends the job cleanly, and a lat
         fetches_before_resume = 1;
     }
     SUBCASE("locking: the wait for another process ends") {
+        rig.options.max_in_flight = 1; // b stays pending (else it transfers while a waits)
         auto other = cache::BlobLock::try_acquire(rig.store.lock_path(k_job_repo, rig.file("a.bin").etag));
         REQUIRE(other);
         auto& run = rig.launch();

@@ -94,7 +94,8 @@ void DownloadJob::OwnedMutex::unlock() {
 DownloadJob::DownloadJob(const cache::Store& store, jobs::JobControl& control, DownloadPlan plan,
                          DownloadOptions options, Publisher publish)
     : m_store(store), m_control(control), m_plan(std::move(plan)), m_options(std::move(options)),
-      m_publish(std::move(publish)), m_publishers(std::max(1, m_options.publish_threads)) {
+      m_publish(std::move(publish)), m_publishers(std::max(1, m_options.publish_threads)),
+      m_lockers(std::max(1, m_options.lock_threads)) {
     if (!m_publish)
         m_publish = [this](const std::vector<model::RepoFile>& files) {
             std::vector<cache::PublishItem> items;
@@ -196,25 +197,33 @@ void DownloadJob::enter(Lock& lock, std::size_t index, FileState from, std::opti
     }
 }
 
-void DownloadJob::take_lock(Lock& lock, std::size_t index) {
-    const model::RepoFile& file = m_slots[index].file;
-    Result<cache::BlobLock> blob_lock;
-    bool present = false;
-    unlocked(lock, [&] {
-        blob_lock = cache::BlobLock::acquire(m_store.lock_path(m_plan.repo, file.etag), m_options.lock,
-                                             m_abort.get_token(), [&] {
-                                                 m_control.waiting("waiting for another process downloading " +
-                                                                   file.path);
-                                             });
-        present = blob_lock && m_store.has_blob(m_plan.repo, file.etag, file.size) &&
-                  m_store.link_existing_blob(m_plan.repo, m_plan.commit, file).has_value();
+// On a locker thread, not the driver: taking a lock creates its file (and may wait for another
+// process), and the check for a blob another process brought may link it. On a file system where
+// creating a file costs a millisecond, the driver doing this for every small file was the
+// bottleneck of a many-file job (issue 15). The answer comes back as a completion.
+void DownloadJob::take_lock(Lock&, std::size_t index) {
+    m_lockers.submit([this, index] {
+        const model::RepoFile& file = m_slots[index].file; // fixed after construction
+        auto blob_lock = cache::BlobLock::acquire(m_store.lock_path(m_plan.repo, file.etag), m_options.lock,
+                                                  m_abort.get_token(), [&] {
+                                                      m_control.waiting("waiting for another process downloading " +
+                                                                        file.path);
+                                                  });
+        const bool present = blob_lock && m_store.has_blob(m_plan.repo, file.etag, file.size) &&
+                             m_store.link_existing_blob(m_plan.repo, m_plan.commit, file).has_value();
+        Completion done{index, E::lock_taken, std::nullopt, std::nullopt};
+        if (!blob_lock) {
+            done.event = blob_lock.error().code == ErrorCode::cancelled ? E::stop : E::failed;
+            done.error = blob_lock.error();
+        } else {
+            done.event = present ? E::present : E::lock_taken;
+            done.lock = std::move(*blob_lock);
+        }
+        Lock lock(m_mutex);
+        if (done.event == E::failed) m_abort.request_stop();
+        m_completions.push_back(std::move(done));
+        m_wake.notify_all(); // under the lock: once it is released, the job may be gone
     });
-    if (!blob_lock) {
-        const bool stopped = blob_lock.error().code == ErrorCode::cancelled;
-        return apply(lock, index, stopped ? E::stop : E::failed, blob_lock.error());
-    }
-    m_slots[index].lock = std::move(*blob_lock);
-    apply(lock, index, present ? E::present : E::lock_taken);
 }
 
 void DownloadJob::start_transfer(Lock& lock, std::size_t index) {
@@ -264,7 +273,7 @@ void DownloadJob::publish_batches() {
         for (std::size_t k = 0; k < batch.size(); ++k) {
             Status st = k < placed.size() ? std::move(placed[k])
                                           : Status(fail(ErrorCode::internal, "publisher gave no answer"));
-            m_completions.push_back({batch[k], st ? E::publish_done : E::failed, error_of(st)});
+            m_completions.push_back({batch[k], st ? E::publish_done : E::failed, error_of(st), std::nullopt});
             if (!st) m_abort.request_stop();
         }
         m_wake.notify_all();
@@ -288,6 +297,9 @@ void DownloadJob::handle_completions(Lock& lock) {
     while (!m_completions.empty()) {
         Completion done = std::move(m_completions.front());
         m_completions.pop_front();
+        // A lock taken for a file still locking is the slot's now; otherwise (the job stopped
+        // meanwhile) it is released here.
+        if (done.lock && m_slots[done.index].state == S::locking) m_slots[done.index].lock = std::move(*done.lock);
         apply(lock, done.index, done.event, std::move(done.error));
     }
 }
@@ -315,7 +327,7 @@ void DownloadJob::on_progress(std::size_t index, const download::Progress& progr
 
 void DownloadJob::post(std::size_t index, FileEvent event, std::optional<Error> error) {
     Lock lock(m_mutex);
-    m_completions.push_back({index, event, std::move(error)});
+    m_completions.push_back({index, event, std::move(error), std::nullopt});
     // A failure stops the rest at once, even while the driver waits for another file's lock.
     if (event == E::failed) m_abort.request_stop();
     m_wake.notify_all(); // under the lock: once it is released, the job may be gone

@@ -1,6 +1,7 @@
 #pragma once
 // One download job's files, each run through a small state machine (next_state) by one driver
-// thread: take the blob lock, transfer through the engine, publish on a fixed pool of threads.
+// thread: take the blob lock (on a small pool: a lock file's creation is disk work), transfer
+// through the engine, publish on a fixed pool of threads.
 // Publishing is batched (group commit): a publisher thread takes every file that reached
 // publishing by then and places them with one Store::publish_batch, so a job of many small files
 // pays the folder fsyncs once per batch, not per file.
@@ -73,6 +74,7 @@ struct DownloadOptions {
     std::size_t max_in_flight = 4;
     std::size_t max_publishing = 256; // files waiting for or inside a publish batch (each holds its blob lock)
     int publish_threads = 4;       // batches published at once (each takes what is waiting)
+    int lock_threads = 4;          // blob locks taken at once (one may wait for another process)
     cache::LockOptions lock;       // default: wait up to 10 min, then proceed without the lock
     DownloadOptions() { lock.proceed_on_timeout = true; }
 };
@@ -126,10 +128,11 @@ private:
         std::uint64_t bytes_done = 0;
         double retry_in = 0; // the engine waits this long before its next request (0: not waiting)
     };
-    struct Completion { // an engine or publisher answer, for the driver
+    struct Completion { // an engine, locker or publisher answer, for the driver
         std::size_t index = 0;
         FileEvent event = FileEvent::failed;
         std::optional<Error> error;
+        std::optional<cache::BlobLock> lock; // a locker's, for lock_taken and present
     };
     struct Report { // one set_active_files + report call, made once the lock is released
         std::uint64_t sequence = 0;
@@ -184,7 +187,8 @@ private:
     std::stop_source m_abort;        // the job's stop, or the first error
     std::mutex m_delivery_mutex;     // orders JobControl reports; never held with m_mutex
     std::uint64_t m_delivered = 0;   // sequence of the newest report sent
-    util::WorkerPool m_publishers;   // last: its threads end before the members they use
+    util::WorkerPool m_publishers;   // last two: their threads end before the members they use
+    util::WorkerPool m_lockers;      // take_lock's blob locks
 };
 
 } // namespace tabagent::service
