@@ -528,11 +528,14 @@ TEST_CASE("download runner: the first error stops the other files and wins") {
     SUBCASE("the engine refuses a start; later files never start") {
         rig.options.max_in_flight = 1;
         rig.engine.refuse = "a.bin";
+        fs::create_directories(rig.store.blobs_dir(k_job_repo)); // as run_download does
         auto& run = rig.launch();
         auto result = run.wait();
         REQUIRE_FALSE(result);
         CHECK(result.error().code == ErrorCode::network);
         CHECK(rig.engine.started() == 0);
+        // The empty partial its locker made is gone: nothing started, nothing left behind.
+        CHECK_FALSE(fs::exists(rig.store.partial_path(k_job_repo, rig.file("a.bin").etag)));
         CHECK(run.job->states() == States{FileState::failed, FileState::cancelled, FileState::cancelled});
     }
     SUBCASE("a publish fails (the partial has the wrong size)") {

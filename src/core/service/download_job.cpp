@@ -1,5 +1,8 @@
 #include "core/service/download_job.hpp"
 
+#include "core/platform/fs.hpp"
+#include "core/util/fd.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -211,7 +214,13 @@ void DownloadJob::take_lock(Lock&, std::size_t index) {
                                                   });
         const bool present = blob_lock && m_store.has_blob(m_plan.repo, file.etag, file.size) &&
                              m_store.link_existing_blob(m_plan.repo, m_plan.commit, file).has_value();
-        Completion done{index, E::lock_taken, std::nullopt, std::nullopt};
+        Completion done{index, E::lock_taken, std::nullopt, std::nullopt, false};
+        if (blob_lock && !present) {
+            // The partial's file made here too, under the lock, so the driver's engine start
+            // opens an existing file instead of creating one (the same reason as above).
+            auto made = util::UniqueFd::create_new(m_store.partial_path(m_plan.repo, file.etag));
+            done.created_partial = made && made->has_value();
+        }
         if (!blob_lock) {
             done.event = blob_lock.error().code == ErrorCode::cancelled ? E::stop : E::failed;
             done.error = blob_lock.error();
@@ -236,7 +245,17 @@ void DownloadJob::start_transfer(Lock& lock, std::size_t index) {
             std::move(request), [this, index](const download::Progress& p) { on_progress(index, p); },
             [this, index](Status st) { post(index, transfer_event(st), error_of(st)); });
     });
-    if (!id) return apply(lock, index, E::failed, id.error());
+    if (!id) {
+        // Nothing started: the empty partial the locker made goes (as the engine's own start
+        // leaves none behind when it refuses, e.g. for lack of space).
+        if (m_slots[index].created_partial) {
+            const auto partial = m_store.partial_path(m_plan.repo, file.etag);
+            unlocked(lock, [&] {
+                if (auto st = platform::lstat(partial); st && st->size == 0) (void)platform::remove_file(partial);
+            });
+        }
+        return apply(lock, index, E::failed, id.error());
+    }
     m_slots[index].transfer = *id; // its answer, if already posted, is handled after this
 }
 
@@ -273,7 +292,7 @@ void DownloadJob::publish_batches() {
         for (std::size_t k = 0; k < batch.size(); ++k) {
             Status st = k < placed.size() ? std::move(placed[k])
                                           : Status(fail(ErrorCode::internal, "publisher gave no answer"));
-            m_completions.push_back({batch[k], st ? E::publish_done : E::failed, error_of(st), std::nullopt});
+            m_completions.push_back({batch[k], st ? E::publish_done : E::failed, error_of(st), std::nullopt, false});
             if (!st) m_abort.request_stop();
         }
         m_wake.notify_all();
@@ -299,7 +318,10 @@ void DownloadJob::handle_completions(Lock& lock) {
         m_completions.pop_front();
         // A lock taken for a file still locking is the slot's now; otherwise (the job stopped
         // meanwhile) it is released here.
-        if (done.lock && m_slots[done.index].state == S::locking) m_slots[done.index].lock = std::move(*done.lock);
+        if (done.lock && m_slots[done.index].state == S::locking) {
+            m_slots[done.index].lock = std::move(*done.lock);
+            m_slots[done.index].created_partial = done.created_partial;
+        }
         apply(lock, done.index, done.event, std::move(done.error));
     }
 }
@@ -327,7 +349,7 @@ void DownloadJob::on_progress(std::size_t index, const download::Progress& progr
 
 void DownloadJob::post(std::size_t index, FileEvent event, std::optional<Error> error) {
     Lock lock(m_mutex);
-    m_completions.push_back({index, event, std::move(error), std::nullopt});
+    m_completions.push_back({index, event, std::move(error), std::nullopt, false});
     // A failure stops the rest at once, even while the driver waits for another file's lock.
     if (event == E::failed) m_abort.request_stop();
     m_wake.notify_all(); // under the lock: once it is released, the job may be gone

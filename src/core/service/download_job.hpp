@@ -127,12 +127,14 @@ private:
         download::TransferId transfer = 0;
         std::uint64_t bytes_done = 0;
         double retry_in = 0; // the engine waits this long before its next request (0: not waiting)
+        bool created_partial = false; // its locker made the empty partial (removed if the start fails)
     };
     struct Completion { // an engine, locker or publisher answer, for the driver
         std::size_t index = 0;
         FileEvent event = FileEvent::failed;
         std::optional<Error> error;
         std::optional<cache::BlobLock> lock; // a locker's, for lock_taken and present
+        bool created_partial = false;        // the locker made the (empty) partial file
     };
     struct Report { // one set_active_files + report call, made once the lock is released
         std::uint64_t sequence = 0;
