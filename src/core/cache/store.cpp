@@ -265,65 +265,76 @@ Result<CachedFile> Store::publish(std::string_view repo, std::string_view commit
     return std::move(publish_batch(repo, commit, std::span<const PublishItem>(&item, 1)).front());
 }
 
-std::vector<Result<CachedFile>> Store::publish_batch(std::string_view repo, std::string_view commit,
-                                                     std::span<const PublishItem> items) const {
-    std::vector<Result<CachedFile>> out(items.size(), tl::unexpected(Error{ErrorCode::internal, "not published"}));
-    std::vector<bool> ok(items.size(), false);
-    auto fail_item = [&](std::size_t i, Error error) {
+namespace {
+// One result per item of a batch; `ok` says which items are still going.
+struct Batch {
+    explicit Batch(std::size_t n)
+        : out(n, tl::unexpected(Error{ErrorCode::internal, "not published"})), ok(n, false) {}
+    void fail(std::size_t i, Error error) {
         out[i] = tl::unexpected(std::move(error));
         ok[i] = false;
-    };
-    auto fail_all = [&](const Error& error) {
-        for (std::size_t i = 0; i < items.size(); ++i)
-            if (ok[i]) fail_item(i, error);
-    };
-    // 1. Every partial checked and its writeback started, so the disk works on all of them at
-    // once; then each flushed. Flushing before any rename: a crash must never leave a
-    // complete-looking blob with holes. After the first fsync has committed the journal the
-    // others mostly find their blocks already written (one commit per batch, not per file).
+    }
+    void fail_all(const Error& error) {
+        for (std::size_t i = 0; i < ok.size(); ++i)
+            if (ok[i]) fail(i, error);
+    }
+    bool any() const { return std::find(ok.begin(), ok.end(), true) != ok.end(); }
+    std::vector<Result<CachedFile>> out;
+    std::vector<bool> ok;
+};
+
+// Step 1 of a batch: every partial checked and its writeback started, so the disk works on all of
+// them at once; then each flushed. Before any rename: a crash must never leave a complete-looking
+// blob with holes. On a journaled file system the first fsync commits the journal and the others
+// mostly find their blocks already written (one commit per batch, not per file).
+void flush_partials(std::string_view repo, std::string_view commit, std::span<const PublishItem> items,
+                    Batch& batch) {
     std::vector<util::UniqueFd> fds(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
         const auto& file = items[i].file;
         if (auto st = validate_all(repo, commit, file); !st) {
-            fail_item(i, st.error());
+            batch.fail(i, st.error());
             continue;
         }
         auto fd = util::UniqueFd::open_read(items[i].partial);
-        if (!fd) {
-            fail_item(i, fd.error());
-            continue;
-        }
-        auto size = fd->size();
+        auto size = fd ? fd->size() : Result<std::uint64_t>(tl::unexpected(fd.error()));
         if (!size) {
-            fail_item(i, size.error());
+            batch.fail(i, size.error());
             continue;
         }
         if (*size != file.size) { // the partial is left for the caller
-            fail_item(i, Error{ErrorCode::integrity, "partial download has the wrong size",
-                               {{"file", file.path}, {"expected", file.size}, {"actual", *size}}});
+            batch.fail(i, Error{ErrorCode::integrity, "partial download has the wrong size",
+                                {{"file", file.path}, {"expected", file.size}, {"actual", *size}}});
             continue;
         }
         fd->start_writeback(0, *size);
         fds[i] = std::move(*fd);
-        ok[i] = true;
+        batch.ok[i] = true;
     }
     for (std::size_t i = 0; i < items.size(); ++i) {
-        if (!ok[i]) continue;
-        if (auto st = fds[i].sync(); !st) fail_item(i, st.error());
+        if (!batch.ok[i]) continue;
+        if (auto st = fds[i].sync(); !st) batch.fail(i, st.error());
         else trace("sync", items[i].partial);
         fds[i].reset();
     }
-    if (std::none_of(ok.begin(), ok.end(), [](bool b) { return b; })) return out;
+}
+} // namespace
+
+std::vector<Result<CachedFile>> Store::publish_batch(std::string_view repo, std::string_view commit,
+                                                     std::span<const PublishItem> items) const {
+    Batch batch(items.size());
+    flush_partials(repo, commit, items, batch);
+    if (!batch.any()) return std::move(batch.out);
 
     // 2. The renames into blobs/, then blobs/ flushed once: every rename is durable before any
     // link to it is made.
     if (auto made = platform::create_directories(blobs_dir(repo)); !made) {
-        fail_all(made.error());
-        return out;
+        batch.fail_all(made.error());
+        return std::move(batch.out);
     }
     std::vector<bool> new_blob(items.size(), false);
     for (std::size_t i = 0; i < items.size(); ++i) {
-        if (!ok[i]) continue;
+        if (!batch.ok[i]) continue;
         auto blob = blob_path(repo, items[i].file.etag);
         auto existing = detail::lstat_path(blob);
         new_blob[i] = !(existing && existing->kind == Kind::regular && existing->size == items[i].file.size);
@@ -332,33 +343,32 @@ std::vector<Result<CachedFile>> Store::publish_batch(std::string_view repo, std:
             // are verified, keep the old one.
             (void)platform::remove_file(items[i].partial);
         } else if (auto renamed = platform::rename_replace(items[i].partial, blob); !renamed) {
-            fail_item(i, renamed.error());
+            batch.fail(i, renamed.error());
         } else {
             trace("rename", blob);
         }
     }
     if (auto st = sync_directory_traced(blobs_dir(repo)); !st) {
-        fail_all(st.error());
-        return out;
+        batch.fail_all(st.error());
+        return std::move(batch.out);
     }
 
     // 3. The snapshot links, then each of their folders flushed once.
     std::vector<fs::path> dirs;
     std::vector<fs::path> link_dir(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
-        if (!ok[i]) continue;
+        if (!batch.ok[i]) continue;
         auto link = snapshot_file_path(repo, commit, items[i].file.path);
         auto linked = placed(link, blob_path(repo, items[i].file.etag), commit, items[i].file, new_blob[i], &dirs);
-        if (!linked) fail_item(i, linked.error());
-        else out[i] = std::move(*linked);
+        if (!linked) batch.fail(i, linked.error());
+        else batch.out[i] = std::move(*linked);
         link_dir[i] = link.parent_path();
     }
-    for (const auto& dir : dirs) {
+    for (const auto& dir : dirs)
         if (auto st = sync_directory_traced(dir); !st)
             for (std::size_t i = 0; i < items.size(); ++i)
-                if (ok[i] && link_dir[i] == dir) fail_item(i, st.error());
-    }
-    return out;
+                if (batch.ok[i] && link_dir[i] == dir) batch.fail(i, st.error());
+    return std::move(batch.out);
 }
 
 Result<CachedFile> Store::placed(const fs::path& link, const fs::path& blob, std::string_view commit,
