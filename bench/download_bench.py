@@ -236,6 +236,8 @@ class Bench:
             tools = twins
         for run in range(self.args.runs):
             for name, fn in tools:
+                if self.args.settle_fs:
+                    self.settle_fs()
                 r = fn()
                 self.results.setdefault((case, server, name), []).append(r)
                 cdn = r.get("cdn")
@@ -243,6 +245,16 @@ class Bench:
                       (case, server, name, run + 1, r["seconds"], r["fsync"],
                        r["wire"] / max(1, self.case_bytes[case]), r["rss_kib"],
                        " nginx %d requests on %d connections" % cdn if cdn else ""), file=sys.stderr)
+
+    def settle_fs(self):
+        """--settle-fs: writes back what the previous run left dirty and waits out ext4's window
+        for recently freed inodes. Without a journal, ext4 skips an inode freed less than 5 s ago
+        (300 s while its inode-table block is dirty) when it allocates one, scanning past each
+        (fs/ext4/ialloc.c, recently_deleted): right after a run deleted its hundreds of files,
+        every file created costs up to a millisecond, paid per file created (ours creates 3 per
+        downloaded file: partial, lock, link; curl 1)."""
+        os.sync()
+        time.sleep(self.args.settle_seconds)
 
     def start_servers(self, stack):
         """[(capped, free)] Served pairs, one per --servers entry, in that order."""
@@ -344,8 +356,9 @@ class Bench:
             wire = statistics.median(r["wire"] for r in rs) / size
             rss = max(r["rss_kib"] for r in rs) / 1024
             durable = statistics.median(r["seconds"] + r["fsync"] for r in rs)
-            durable_text = "(included)" if tool.startswith("ours") else "%.2f s" % durable
-            print("| %s | %s | %s | %.2f s | %.2f s | %.2f s | %s | %s | %.3fx | %.1f MiB |" %
+            durable_text = "(included)" if tool.startswith("ours") else ("%.3f s" if case == "small" else "%.2f s") % durable
+            fmt = "%.3f s" if case == "small" else "%.2f s"  # the small case takes tenths of a second
+            print(("| %s | %s | %s | " + fmt + " | " + fmt + " | " + fmt + " | %s | %s | %.3fx | %.1f MiB |") %
                   (case, server, tool, med, min(secs), max(secs), rate, durable_text, wire, rss))
         ratios = []
         for server in a.servers:
@@ -406,6 +419,10 @@ def main():
                         "followed by the same download with this binary, alternating in one run")
     p.add_argument("--compare-label", default="compare", help="label of the --compare-host rows")
     p.add_argument("--tmp", default=None, help="where files are written (default: $TMPDIR)")
+    p.add_argument("--settle-fs", action="store_true",
+                   help="before every run: sync, then wait --settle-seconds, so no run pays for the inodes "
+                        "the previous one freed (ext4 without a journal; see Bench.settle_fs)")
+    p.add_argument("--settle-seconds", type=float, default=6.0)
     args = p.parse_args()
     if args.smoke:
         args.runs, args.big, args.mid = 1, parse_size("256M"), parse_size("64M")
