@@ -115,10 +115,24 @@ class Bench:
         print("generated repos in %.1fs" % (time.monotonic() - t0), file=sys.stderr)
 
     def fresh_dir(self, name):
+        """An empty folder for one run. With --keep-outputs a new one each time, and drop() keeps
+        it to the end: on ext4 without a journal the allocator skips every inode freed less than
+        5 s ago (300 s while its inode-table block is dirty, which creating files makes it:
+        fs/ext4/ialloc.c, recently_deleted), so after a run deleted its hundreds of files each
+        file the next run creates costs up to a millisecond, per file created (ours creates
+        three per downloaded file: partial, lock, link; curl one)."""
+        if self.args.keep_outputs:
+            self.dir_serial = getattr(self, "dir_serial", 0) + 1
+            name = "%s-%d" % (name, self.dir_serial)
         d = self.tmp / name
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
         return d
+
+    def drop(self, d):
+        """Deletes a run's output now, or with --keep-outputs at the end of the whole run."""
+        if not self.args.keep_outputs:
+            shutil.rmtree(d, ignore_errors=True)
 
     # -- tools ------------------------------------------------------------------------------
     def run_ours(self, srv, action, fields, connections=16, binary=None):
@@ -143,7 +157,7 @@ class Bench:
             wire = srv.bytes_sent() - before
         finally:
             host.close()
-        shutil.rmtree(cache, ignore_errors=True)
+        self.drop(cache)
         return {"seconds": seconds, "fsync": 0.0, "wire": wire, "rss_kib": hwm, "cdn": srv.cdn_use(mark)}
 
     def run_listing(self, srv, repo, binary=None):
@@ -162,7 +176,7 @@ class Bench:
                 raise RuntimeError("scan_repo: %r" % reply)
         finally:
             host.close()
-        shutil.rmtree(cache, ignore_errors=True)
+        self.drop(cache)
         return seconds
 
     def run_cmd(self, srv, argv, cwd, parse_seconds=None, written=None):
@@ -198,7 +212,7 @@ class Bench:
         cfg = d / "urls.cfg"
         cfg.write_text("".join('url = "%s"\noutput = "f%d"\n' % (u, i) for i, u in enumerate(urls)))
         r = self.run_cmd(srv, ["curl", "-sS", "-L", "--fail", "-K", str(cfg)], d)
-        shutil.rmtree(d, ignore_errors=True)
+        self.drop(d)
         return r
 
     def run_aria2(self, srv, urls, split):
@@ -209,7 +223,7 @@ class Bench:
                 "--file-allocation=none", "--check-certificate=false", "-d", str(d), "-i", str(lst)]
         argv += ["-x16", "-s16", "-k1M"] if split else ["-j16", "-x1", "-s1"]
         r = self.run_cmd(srv, argv, d)
-        shutil.rmtree(d, ignore_errors=True)
+        self.drop(d)
         return r
 
     def run_node(self, srv, repo, path):
@@ -218,7 +232,7 @@ class Bench:
         r = self.run_cmd(srv, ["node", str(node_dir / "hub_download.mjs"), srv.url, repo, path, str(cache)],
                          node_dir, parse_seconds=lambda out: json.loads(out.decode().strip().splitlines()[-1])["seconds"],
                          written=cache)
-        shutil.rmtree(cache, ignore_errors=True)
+        self.drop(cache)
         return r
 
     # -- cases ------------------------------------------------------------------------------
@@ -236,8 +250,6 @@ class Bench:
             tools = twins
         for run in range(self.args.runs):
             for name, fn in tools:
-                if self.args.settle_fs:
-                    self.settle_fs()
                 r = fn()
                 self.results.setdefault((case, server, name), []).append(r)
                 cdn = r.get("cdn")
@@ -245,16 +257,6 @@ class Bench:
                       (case, server, name, run + 1, r["seconds"], r["fsync"],
                        r["wire"] / max(1, self.case_bytes[case]), r["rss_kib"],
                        " nginx %d requests on %d connections" % cdn if cdn else ""), file=sys.stderr)
-
-    def settle_fs(self):
-        """--settle-fs: writes back what the previous run left dirty and waits out ext4's window
-        for recently freed inodes. Without a journal, ext4 skips an inode freed less than 5 s ago
-        (300 s while its inode-table block is dirty) when it allocates one, scanning past each
-        (fs/ext4/ialloc.c, recently_deleted): right after a run deleted its hundreds of files,
-        every file created costs up to a millisecond, paid per file created (ours creates 3 per
-        downloaded file: partial, lock, link; curl 1)."""
-        os.sync()
-        time.sleep(self.args.settle_seconds)
 
     def start_servers(self, stack):
         """[(capped, free)] Served pairs, one per --servers entry, in that order."""
@@ -419,10 +421,9 @@ def main():
                         "followed by the same download with this binary, alternating in one run")
     p.add_argument("--compare-label", default="compare", help="label of the --compare-host rows")
     p.add_argument("--tmp", default=None, help="where files are written (default: $TMPDIR)")
-    p.add_argument("--settle-fs", action="store_true",
-                   help="before every run: sync, then wait --settle-seconds, so no run pays for the inodes "
-                        "the previous one freed (ext4 without a journal; see Bench.settle_fs)")
-    p.add_argument("--settle-seconds", type=float, default=6.0)
+    p.add_argument("--keep-outputs", action="store_true",
+                   help="every run writes into a new folder and nothing is deleted before the end of the "
+                        "whole run (see Bench.fresh_dir; for the small case: the big ones need the disk)")
     args = p.parse_args()
     if args.smoke:
         args.runs, args.big, args.mid = 1, parse_size("256M"), parse_size("64M")
