@@ -317,10 +317,16 @@ void DownloadJob::handle_completions(Lock& lock) {
         Completion done = std::move(m_completions.front());
         m_completions.pop_front();
         // A lock taken for a file still locking is the slot's now; otherwise (the job stopped
-        // meanwhile) it is released here.
+        // meanwhile) it is released here, after the empty partial its locker made is gone.
         if (done.lock && m_slots[done.index].state == S::locking) {
             m_slots[done.index].lock = std::move(*done.lock);
             m_slots[done.index].created_partial = done.created_partial;
+        } else if (done.lock && done.created_partial) {
+            const auto partial = m_store.partial_path(m_plan.repo, m_slots[done.index].file.etag);
+            unlocked(lock, [&] {
+                if (auto st = platform::lstat(partial); st && st->size == 0) (void)platform::remove_file(partial);
+                done.lock.reset();
+            });
         }
         apply(lock, done.index, done.event, std::move(done.error));
     }
