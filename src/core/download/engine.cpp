@@ -74,6 +74,9 @@ struct Engine::Impl {
         // nginx connections, now on at most max_connections).
         api.multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
                          static_cast<long>(2 * options.max_connections));
+        // The idle ones kept for reuse: by default 4 per easy handle in the multi, and finished
+        // transfers leave it, so with few running the cache shrank and closed idle connections.
+        api.multi_setopt(multi.get(), CURLMOPT_MAXCONNECTS, static_cast<long>(2 * options.max_connections));
         thread = std::jthread([this](std::stop_token stop) { run(stop); });
     }
 
