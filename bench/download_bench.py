@@ -72,6 +72,15 @@ class Served:
         n = self.hub.stats()["bytes_sent_total"]
         return n + (self.cdn.bytes_sent(self.cdn_port) if self.cdn else 0)
 
+    def mark(self):
+        """Where nginx's access log ends now (None without nginx), for cdn_use()."""
+        return self.cdn.log_offset() if self.cdn else None
+
+    def cdn_use(self, mark):
+        """(requests, distinct connections) nginx served on this set-up's port since `mark`:
+        how far a client reused its keep-alive connections. None without nginx."""
+        return self.cdn.connections_since(self.cdn_port, mark) if self.cdn else None
+
     def settle(self):
         """Waits for requests a finished client left in flight to be counted."""
         self.hub.requests(wait_ms=2000)
@@ -137,10 +146,24 @@ class Bench:
         print("generated repos in %.1fs" % (time.monotonic() - t0), file=sys.stderr)
 
     def fresh_dir(self, name):
+        """An empty folder for one run. With --keep-outputs a new one each time, and drop() keeps
+        it to the end: on ext4 without a journal the allocator skips every inode freed less than
+        5 s ago (300 s while its inode-table block is dirty, which creating files makes it:
+        fs/ext4/ialloc.c, recently_deleted), so after a run deleted its hundreds of files each
+        file the next run creates costs up to a millisecond, per file created (ours creates
+        three per downloaded file: partial, lock, link; curl one)."""
+        if self.args.keep_outputs:
+            self.dir_serial = getattr(self, "dir_serial", 0) + 1
+            name = "%s-%d" % (name, self.dir_serial)
         d = self.tmp / name
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
         return d
+
+    def drop(self, d):
+        """Deletes a run's output now, or with --keep-outputs at the end of the whole run."""
+        if not self.args.keep_outputs:
+            shutil.rmtree(d, ignore_errors=True)
 
     # -- tools ------------------------------------------------------------------------------
     def run_ours(self, srv, action, fields, binary=None, **env_extra):
@@ -152,6 +175,7 @@ class Bench:
         try:
             host.call("ping")
             before = srv.bytes_sent()
+            mark = srv.mark()
             t0 = time.monotonic()
             reply = host.call(action, **fields)
             job = reply["payload"]["jobId"]
@@ -165,10 +189,10 @@ class Bench:
             wire = srv.bytes_sent() - before
         finally:
             host.close()
-        shutil.rmtree(cache, ignore_errors=True)
+        self.drop(cache)
         self.keep_log(home, list(fields.values()) + ["%s=%s" % kv for kv in env_extra.items()])
         return {"seconds": seconds, "fsync": 0.0, "wire": wire, "rss_kib": hwm,
-                "connections": peak_connections(home)}
+                "connections": peak_connections(home), "cdn": srv.cdn_use(mark)}
 
     def keep_log(self, home, words):
         """--keep-logs DIR: the host log of each run, for bench/timeline.py."""
@@ -207,14 +231,34 @@ class Bench:
             wire = srv.bytes_sent() - before
         finally:
             host.close()
-        shutil.rmtree(cache, ignore_errors=True)
+        self.drop(cache)
         return {"seconds": finished[jobs[1]], "both": max(finished.values()), "fsync": 0.0, "wire": wire,
                 "rss_kib": hwm, "connections": peak_connections(home)}
+
+    def run_listing(self, srv, repo, binary=None):
+        """The listing alone: `scan_repo` (the model info and tree calls a download starts with,
+        parsed and saved) on a fresh host and cache, request -> reply."""
+        cache = self.fresh_dir("cache-ours")
+        home = self.fresh_dir("home-ours")
+        env = hostproc.clean_env(home, cache, HF_ENDPOINT=srv.url)
+        host = hostproc.HostProcess(env, binary=binary or self.args.host)
+        try:
+            host.call("ping")
+            t0 = time.monotonic()
+            reply = host.call("scan_repo", repo=repo)
+            seconds = time.monotonic() - t0
+            if not reply.get("success", True) or "error" in reply:
+                raise RuntimeError("scan_repo: %r" % reply)
+        finally:
+            host.close()
+        self.drop(cache)
+        return seconds
 
     def run_cmd(self, srv, argv, cwd, parse_seconds=None, written=None):
         """Runs a reference tool; then fsyncs what it wrote (`written` dir, default cwd), timed
         apart: ours fsyncs every blob before publishing it (DESIGN §4), the others never do."""
         before = srv.bytes_sent()
+        mark = srv.mark()
         t0 = time.monotonic()
         proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         out = proc.stdout.read()
@@ -236,14 +280,14 @@ class Bench:
         fsync_seconds = time.monotonic() - t1
         srv.settle()
         return {"seconds": parse_seconds(out) if parse_seconds else seconds, "fsync": fsync_seconds,
-                "wire": srv.bytes_sent() - before, "rss_kib": rss}
+                "wire": srv.bytes_sent() - before, "rss_kib": rss, "cdn": srv.cdn_use(mark)}
 
     def run_curl(self, srv, urls):
         d = self.fresh_dir("out-curl")
         cfg = d / "urls.cfg"
         cfg.write_text("".join('url = "%s"\noutput = "f%d"\n' % (u, i) for i, u in enumerate(urls)))
         r = self.run_cmd(srv, ["curl", "-sS", "-L", "--fail", "-K", str(cfg)], d)
-        shutil.rmtree(d, ignore_errors=True)
+        self.drop(d)
         return r
 
     def run_aria2(self, srv, urls, split):
@@ -254,7 +298,7 @@ class Bench:
                 "--file-allocation=none", "--check-certificate=false", "-d", str(d), "-i", str(lst)]
         argv += ["-x16", "-s16", "-k1M"] if split else ["-j16", "-x1", "-s1"]
         r = self.run_cmd(srv, argv, d)
-        shutil.rmtree(d, ignore_errors=True)
+        self.drop(d)
         return r
 
     def run_node(self, srv, repo, path):
@@ -263,7 +307,7 @@ class Bench:
         r = self.run_cmd(srv, ["node", str(node_dir / "hub_download.mjs"), srv.url, repo, path, str(cache)],
                          node_dir, parse_seconds=lambda out: json.loads(out.decode().strip().splitlines()[-1])["seconds"],
                          written=cache)
-        shutil.rmtree(cache, ignore_errors=True)
+        self.drop(cache)
         return r
 
     # -- cases ------------------------------------------------------------------------------
@@ -284,9 +328,11 @@ class Bench:
                 r = fn()
                 self.results.setdefault((case, server, name), []).append(r)
                 conns = " connections %s" % r["connections"] if r.get("connections") else ""
-                print("%-9s %-7s %-34s run %d: %6.2fs (+fsync %.2fs) wire %.3fx rss %d KiB%s" %
+                cdn = r.get("cdn")
+                print("%-9s %-7s %-34s run %d: %6.3fs (+fsync %.2fs) wire %.3fx rss %d KiB%s%s" %
                       (case, server, name, run + 1, r["seconds"], r["fsync"],
-                       r["wire"] / max(1, self.case_bytes[case]), r["rss_kib"], conns), file=sys.stderr)
+                       r["wire"] / max(1, self.case_bytes[case]), r["rss_kib"], conns,
+                       " nginx %d requests on %d connections" % cdn if cdn else ""), file=sys.stderr)
 
     def start_servers(self, stack):
         """[(capped, free)] Served pairs, one per --servers entry, in that order."""
@@ -349,6 +395,10 @@ class Bench:
                 ("ours (download_quant)", lambda binary=None: self.run_ours(free, "download_quant",
                                                                 {"repo": "bench/small", "quant": "safetensors"},
                                                                 binary=binary)),
+                # Not a table row: printed under it, the share of ours' time that is the listing.
+                ("ours: listing alone (scan_repo)", lambda binary=None: {
+                    "seconds": self.run_listing(free, "bench/small", binary=binary), "fsync": 0.0, "wire": 0,
+                    "rss_kib": 0, "cdn": None, "listing": True}),
             ])
 
     def run(self):
@@ -380,7 +430,11 @@ class Bench:
         print("\n| case | server | tool | median | min | max | rate (median) | + fsync of its output (median) "
               "| wire/file | peak RSS |")
         print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        listings = []
         for (case, server, tool), rs in self.results.items():
+            if rs[0].get("listing"):
+                listings.append((case, server, tool, rs))
+                continue
             secs = [r["seconds"] for r in rs]
             med = statistics.median(secs)
             size = self.case_bytes[case]
@@ -393,8 +447,9 @@ class Bench:
             wire = statistics.median(r["wire"] for r in rs) / size
             rss = max(r["rss_kib"] for r in rs) / 1024
             durable = statistics.median(r["seconds"] + r["fsync"] for r in rs)
-            durable_text = "(included)" if tool.startswith("ours") else "%.2f s" % durable
-            print("| %s | %s | %s | %.2f s | %.2f s | %.2f s | %s | %s | %.3fx | %.1f MiB |" %
+            durable_text = "(included)" if tool.startswith("ours") else ("%.3f s" if case == "small" else "%.2f s") % durable
+            fmt = "%.3f s" if case == "small" else "%.2f s"  # the small case takes tenths of a second
+            print(("| %s | %s | %s | " + fmt + " | " + fmt + " | " + fmt + " | %s | %s | %.3fx | %.1f MiB |") %
                   (case, server, tool, med, min(secs), max(secs), rate, durable_text, wire, rss))
         ratios = []
         for server in a.servers:
@@ -424,6 +479,15 @@ class Bench:
                     ratios.append("%s [%s]: %s settled at %s connections (runs in order; ceiling 32)"
                                   % (case, server, tool, ", ".join(str(c) for c in counts)))
         print("\n" + "\n".join(ratios))
+        for case, server, tool, rs in listings:
+            secs = [r["seconds"] for r in rs]
+            print("%s [%s] %s: median %.1f ms (min %.1f, max %.1f); part of the ours rows above" %
+                  (case, server, tool, 1000 * statistics.median(secs), 1000 * min(secs), 1000 * max(secs)))
+        for (case, server, tool), rs in self.results.items():
+            use = [r["cdn"] for r in rs if r.get("cdn")]
+            if use:
+                print("%s [%s] %s: nginx served %s requests on %s connections (per run)" %
+                      (case, server, tool, "/".join(str(u[0]) for u in use), "/".join(str(u[1]) for u in use)))
         print("\nruns per tool: %d, alternating; capped = %d B/s per connection; big %d MiB, mid %d MiB, "
               "small %d x %d KiB; servers: %s; whole run %.0f s" %
               (a.runs, a.rate, a.big // MiB, a.mid // MiB, a.small_count, a.small_size // 1024,
@@ -469,6 +533,9 @@ def main():
                    help="an extra 'ours (LABEL)' row in the capped case with these TABAGENT_ settings, "
                         "e.g. ceiling8:MAX_CONNECTIONS=8 or rate:RATE_LIMIT=100M (repeatable; replaces the "
                         "pinned 16-connection row)")
+    p.add_argument("--keep-outputs", action="store_true",
+                   help="every run writes into a new folder and nothing is deleted before the end of the "
+                        "whole run (see Bench.fresh_dir; for the small case: the big ones need the disk)")
     args = p.parse_args()
     if args.smoke:
         args.runs, args.big, args.mid = 1, parse_size("256M"), parse_size("64M")

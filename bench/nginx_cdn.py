@@ -131,7 +131,7 @@ events {
 }
 http {
     default_type application/octet-stream;
-    log_format bench '$server_port $status $body_bytes_sent $request_time';
+    log_format bench '$server_port $status $body_bytes_sent $request_time $connection $connection_requests';
     access_log %s bench;
     sendfile on;
     tcp_nopush on;
@@ -217,6 +217,27 @@ http {
         except FileNotFoundError:
             pass
         return total
+
+    def log_offset(self):
+        """Where the access log ends now: connections_since() counts from here."""
+        return self.access_log.stat().st_size if self.access_log.exists() else 0
+
+    def connections_since(self, name, offset):
+        """(requests, distinct connections) nginx logged on `name`'s port after `offset` (bytes of
+        the access log): how far a client reused its keep-alive connections."""
+        port = str(self.ports[name])
+        requests, conns = 0, set()
+        try:
+            with open(self.access_log) as f:
+                f.seek(offset)
+                for line in f:
+                    parts = line.split()
+                    if len(parts) >= 5 and parts[0] == port:
+                        requests += 1
+                        conns.add(parts[4])
+        except FileNotFoundError:
+            pass
+        return requests, len(conns)
 
     def settle(self, guard=2.0):
         """Waits until the access log stops growing (the last request of a client that just

@@ -5,6 +5,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <string_view>
+#include <utility>
+#include <vector>
+
 
 using namespace cache_test;
 using namespace tabagent;
@@ -121,6 +126,120 @@ TEST_CASE("cache: publish is atomic and never exposes a partial as a blob") {
         CHECK_FALSE(store.publish(k_repo, k_commit_a, evil, partial));
         CHECK(fs::exists(partial));
     }
+}
+
+namespace {
+// Records Store's publish steps (set_publish_trace_for_testing) while alive.
+class PublishSteps {
+public:
+    PublishSteps() {
+        cache::set_publish_trace_for_testing([this](std::string_view step, const fs::path& path) {
+            steps.emplace_back(std::string(step), path);
+        });
+    }
+    ~PublishSteps() { cache::set_publish_trace_for_testing({}); }
+    PublishSteps(const PublishSteps&) = delete;
+    PublishSteps& operator=(const PublishSteps&) = delete;
+    // Index of the first / last step named `step` (and on `path` when given); -1 when none.
+    int first(std::string_view step, const fs::path& path = {}) const { return find(step, path, true); }
+    int last(std::string_view step, const fs::path& path = {}) const { return find(step, path, false); }
+    int count(std::string_view step, const fs::path& path = {}) const {
+        return static_cast<int>(std::count_if(steps.begin(), steps.end(), [&](const auto& s) {
+            return s.first == step && (path.empty() || s.second == path);
+        }));
+    }
+    std::vector<std::pair<std::string, fs::path>> steps;
+
+private:
+    int find(std::string_view step, const fs::path& path, bool first) const {
+        int found = -1;
+        for (int i = 0; i < static_cast<int>(steps.size()); ++i) {
+            if (steps[i].first != step || (!path.empty() && steps[i].second != path)) continue;
+            if (first) return i;
+            found = i;
+        }
+        return found;
+    }
+};
+} // namespace
+
+// The batch rule (ARCHITECTURE.md "Publishing a batch"): DESIGN §4's order per file, with the
+// folder flushes shared. Each assertion below fails if a blob or a link could show before what it
+// depends on is on the disk.
+TEST_CASE("cache: a batch publish flushes every blob before any rename, blobs/ before any link") {
+    TempDir tmp;
+    Store store(tmp.path());
+    std::vector<std::string> contents = {std::string(16384, 'a'), std::string(16384, 'b'), "short one",
+                                         std::string(3000, 'd')};
+    std::vector<std::string> paths = {"m-1.safetensors", "m-2.safetensors", "m-3.safetensors", "sub/m-4.safetensors"};
+    std::vector<cache::PublishItem> items;
+    for (std::size_t i = 0; i < contents.size(); ++i) {
+        auto file = file_of(paths[i], contents[i]);
+        auto partial = store.partial_path(k_repo, file.etag);
+        // The third partial is not all written yet (a transfer that never finished).
+        write_file(partial, i == 2 ? contents[i].substr(0, 4) : contents[i]);
+        items.push_back({file, partial});
+    }
+    PublishSteps trace;
+    auto placed = store.publish_batch(k_repo, k_commit_a, items);
+    REQUIRE(placed.size() == 4);
+
+    SUBCASE("each good file is placed, the unfinished one is refused and stays a partial") {
+        for (std::size_t i : {0u, 1u, 3u}) {
+            REQUIRE(placed[i]);
+            auto found = store.find_file(k_repo, paths[i], k_commit_a);
+            REQUIRE(found);
+            CHECK(read_file(found->blob_path) == contents[i]);
+            CHECK_FALSE(fs::exists(items[i].partial));
+        }
+        REQUIRE_FALSE(placed[2]);
+        CHECK(placed[2].error().code == ErrorCode::integrity);
+        CHECK(fs::exists(items[2].partial));
+        CHECK_FALSE(store.has_blob(k_repo, items[2].file.etag));
+        CHECK_FALSE(store.find_file(k_repo, paths[2], k_commit_a));
+        CHECK(trace.count("sync", items[2].partial) == 0);
+        CHECK(trace.count("rename", store.blob_path(k_repo, items[2].file.etag)) == 0);
+    }
+    SUBCASE("every partial is flushed before the first rename makes a blob visible") {
+        for (std::size_t i : {0u, 1u, 3u}) CHECK(trace.count("sync", items[i].partial) == 1);
+        CHECK(trace.count("rename") == 3);
+        CHECK(trace.last("sync") < trace.first("rename"));
+    }
+    SUBCASE("blobs/ is flushed once, after every rename and before any link") {
+        const auto blobs = store.blobs_dir(k_repo);
+        CHECK(trace.count("sync_dir", blobs) == 1);
+        CHECK(trace.last("rename") < trace.first("sync_dir", blobs));
+        CHECK(trace.first("sync_dir", blobs) < trace.first("link"));
+    }
+    SUBCASE("each snapshot folder is flushed once, after its links") {
+        const auto top = store.snapshot_dir(k_repo, k_commit_a);
+        const auto sub = top / "sub";
+        CHECK(trace.count("link") == 3);
+        CHECK(trace.count("sync_dir", top) == 1);
+        CHECK(trace.count("sync_dir", sub) == 1);
+        CHECK(trace.last("link", top / paths[1]) < trace.first("sync_dir", top));
+        CHECK(trace.first("link", top / "sub" / "m-4.safetensors") < trace.first("sync_dir", sub));
+        CHECK(trace.steps.size() == 3 + 3 + 1 + 3 + 2); // nothing flushed twice
+    }
+}
+
+TEST_CASE("cache: a single publish keeps DESIGN §4's order") {
+    TempDir tmp;
+    Store store(tmp.path());
+    const std::string content(5000, 'x');
+    auto file = file_of("onnx/model.onnx", content);
+    auto partial = store.partial_path(k_repo, file.etag);
+    write_file(partial, content);
+    PublishSteps trace;
+    REQUIRE(store.publish(k_repo, k_commit_a, file, partial));
+    const auto blob = store.blob_path(k_repo, file.etag);
+    const auto link = store.snapshot_file_path(k_repo, k_commit_a, file.path);
+    using Step = std::pair<std::string, fs::path>;
+    CHECK(trace.steps == std::vector<Step>{{"sync", partial},
+                                          {"rename", blob},
+                                          {"sync_dir", store.blobs_dir(k_repo)},
+                                          {"link", link},
+                                          {"sync_dir", link.parent_path()}});
 }
 
 TEST_CASE("cache: two revisions share one blob") {

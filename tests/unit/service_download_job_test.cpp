@@ -341,8 +341,17 @@ public:
                     return std::string("https://hub.test/o/n/resolve/") + k_commit_a + "/" + f.path;
                 }};
     }
+    // Each file of a batch through the gate, one after the other (as one publisher thread).
     Publisher publisher() {
-        return [this](const model::RepoFile& f) { return gate.publish(f); };
+        return [this](const std::vector<model::RepoFile>& batch) {
+            {
+                std::lock_guard lock(m_batch_mutex);
+                m_batches.push_back(batch.size());
+            }
+            std::vector<Status> out;
+            for (const auto& f : batch) out.push_back(gate.publish(f));
+            return out;
+        };
     }
     // Plans a run and starts fetching on its own thread (the job manager's, in the product).
     Run& launch() {
@@ -365,6 +374,10 @@ public:
         auto found = store.find_file(k_job_repo, path, k_commit_a);
         return found && read_file(found->blob_path) == contents.at(path);
     }
+    // Anything of the file visible in the cache: its blob or its snapshot entry.
+    bool rig_store_has(const std::string& path) {
+        return store.has_blob(k_job_repo, file(path).etag) || store.find_file(k_job_repo, path, k_commit_a);
+    }
     bool lock_free(const std::string& path) {
         auto lock = cache::BlobLock::try_acquire(store.lock_path(k_job_repo, file(path).etag));
         return lock && lock->held();
@@ -373,8 +386,25 @@ public:
         return *std::find_if(files.begin(), files.end(), [&](const auto& f) { return f.path == path; });
     }
 
+    std::vector<std::size_t> batch_sizes() {
+        std::lock_guard lock(m_batch_mutex);
+        return m_batches;
+    }
+    // Waits (polling; the guard only catches a hang) until `n` files of `run` are in `state`.
+    bool wait_states(Run& run, FileState state, std::size_t n) {
+        const auto deadline = std::chrono::steady_clock::now() + k_job_guard;
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto states = run.job->states();
+            if (static_cast<std::size_t>(std::count(states.begin(), states.end(), state)) >= n) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return false;
+    }
+
 private:
     std::vector<std::unique_ptr<Run>> m_runs;
+    std::mutex m_batch_mutex;
+    std::vector<std::size_t> m_batches; // files per publisher call, in call order
 };
 
 using States = std::vector<FileState>;
@@ -423,7 +453,7 @@ TEST_CASE("download runner: several files are fetched, max_in_flight at a time, 
     CHECK(active[0].loaded == 1000);
     CHECK(active[1].path == "b.bin");
 
-    rig.complete("a.bin"); // a slot frees once a is published: c starts
+    rig.complete("a.bin"); // a slot frees once a's transfer ends: c starts
     rig.engine.wait_started(3);
     rig.complete("b.bin");
     rig.complete("c.bin");
@@ -498,11 +528,14 @@ TEST_CASE("download runner: the first error stops the other files and wins") {
     SUBCASE("the engine refuses a start; later files never start") {
         rig.options.max_in_flight = 1;
         rig.engine.refuse = "a.bin";
+        fs::create_directories(rig.store.blobs_dir(k_job_repo)); // as run_download does
         auto& run = rig.launch();
         auto result = run.wait();
         REQUIRE_FALSE(result);
         CHECK(result.error().code == ErrorCode::network);
         CHECK(rig.engine.started() == 0);
+        // The empty partial its locker made is gone: nothing started, nothing left behind.
+        CHECK_FALSE(fs::exists(rig.store.partial_path(k_job_repo, rig.file("a.bin").etag)));
         CHECK(run.job->states() == States{FileState::failed, FileState::cancelled, FileState::cancelled});
     }
     SUBCASE("a publish fails (the partial has the wrong size)") {
@@ -548,6 +581,22 @@ TEST_CASE("download runner: a blob lock held by another process") {
         CHECK(last.files_done == 1);
         CHECK(last.loaded == 9);
     }
+    SUBCASE("the other files go on meanwhile (locks are taken off the driver thread)") {
+        rig.add("b.bin", "free");
+        auto& run = rig.launch();
+        REQUIRE(run.control.wait_waiting());
+        rig.engine.wait_started(1);
+        CHECK(rig.engine.request_of("b.bin").size == 4);
+        rig.complete("b.bin");
+        REQUIRE(run.control.wait_files_done(1));
+        CHECK(rig.in_cache("b.bin"));
+        CHECK(run.job->states() == States{FileState::locking, FileState::done});
+        other->release();
+        rig.engine.wait_started(2);
+        rig.complete("a.bin");
+        REQUIRE(run.wait());
+        CHECK(rig.in_cache("a.bin"));
+    }
     SUBCASE("past its timeout: the file is fetched without it") {
         rig.options.lock.timeout = 0ms;
         auto& run = rig.launch();
@@ -578,6 +627,7 @@ TEST_CASE("download runner: a stop in each state ends the job cleanly, and a lat
         fetches_before_resume = 1;
     }
     SUBCASE("locking: the wait for another process ends") {
+        rig.options.max_in_flight = 1; // b stays pending (else it transfers while a waits)
         auto other = cache::BlobLock::try_acquire(rig.store.lock_path(k_job_repo, rig.file("a.bin").etag));
         REQUIRE(other);
         auto& run = rig.launch();
@@ -695,21 +745,105 @@ TEST_CASE("download runner: pause, resume and cancel through the job manager") {
     CHECK(control_violations.load() == 0);
 }
 
-TEST_CASE("download runner: the publish pool never runs more publishes than its threads") {
+// Publishing is a group commit: files that reach publishing while the publisher threads are busy
+// wait and go together in one batch (Store::publish_batch: the folder fsyncs once per batch).
+TEST_CASE("download runner: files finished while publishers are busy are published as one batch") {
     Rig rig;
     for (int i = 0; i < 5; ++i) rig.add("f" + std::to_string(i) + ".bin", std::string(10 + i, 'x'));
     rig.options.max_in_flight = 5;
-    rig.options.publish_threads = 2;
+    rig.gate.close();
+
+    SUBCASE("one publisher thread") {
+        rig.options.publish_threads = 1;
+        auto& run = rig.launch();
+        rig.engine.wait_started(5);
+        rig.complete("f0.bin");
+        rig.gate.wait_entered(1);
+        for (int i = 1; i < 5; ++i) rig.complete("f" + std::to_string(i) + ".bin");
+        REQUIRE(rig.wait_states(run, FileState::publishing, 5));
+        CHECK_FALSE(rig.in_cache("f1.bin")); // waiting for its batch, not visible yet
+        rig.gate.open();
+        REQUIRE(run.wait());
+        CHECK(rig.batch_sizes() == std::vector<std::size_t>{1, 4});
+        CHECK(rig.gate.peak() == 1);
+    }
+    SUBCASE("two publisher threads: never more batches at once than threads") {
+        rig.options.publish_threads = 2;
+        auto& run = rig.launch();
+        rig.engine.wait_started(5);
+        rig.complete("f0.bin");
+        rig.gate.wait_entered(1);
+        rig.complete("f1.bin");
+        rig.gate.wait_entered(2);
+        for (int i = 2; i < 5; ++i) rig.complete("f" + std::to_string(i) + ".bin");
+        REQUIRE(rig.wait_states(run, FileState::publishing, 5));
+        rig.gate.open();
+        REQUIRE(run.wait());
+        CHECK(rig.batch_sizes() == std::vector<std::size_t>{1, 1, 3});
+        CHECK(rig.gate.peak() == 2);
+    }
+    for (const auto& f : rig.files) CHECK(rig.in_cache(f.path));
+}
+
+// Publishing is disk work: a file waiting for its batch frees its transfer slot at once.
+TEST_CASE("download runner: a file being published does not hold a transfer slot") {
+    Rig rig;
+    rig.add("a.bin", std::string(20, 'a')).add("b.bin", std::string(30, 'b')).add("c.bin", "c");
+    rig.options.max_in_flight = 1;
     rig.gate.close();
     auto& run = rig.launch();
-    rig.engine.wait_started(5);
-    for (const auto& f : rig.files) rig.complete(f.path);
-    rig.gate.wait_entered(2);
-    for (int passed = 1; passed <= 5; ++passed) {
-        rig.gate.pass_one();
-        rig.gate.wait_left(passed);
-    }
+    rig.engine.wait_started(1);
+    rig.complete("a.bin");
+    rig.gate.wait_entered(1); // a's publish is held
+    rig.engine.wait_started(2); // b started meanwhile
+    CHECK(rig.engine.peak_open() == 1);
+
+    rig.complete("b.bin");
+    rig.engine.wait_started(3);
+    rig.complete("c.bin");
+    rig.gate.open();
     REQUIRE(run.wait());
-    CHECK(rig.gate.peak() == 2);
     for (const auto& f : rig.files) CHECK(rig.in_cache(f.path));
+}
+
+TEST_CASE("download runner: max_publishing holds the next file while that many wait to be published") {
+    Rig rig;
+    rig.add("a.bin", std::string(20, 'a')).add("b.bin", std::string(30, 'b')).add("c.bin", "c");
+    rig.options.max_in_flight = 1;
+    rig.options.max_publishing = 1;
+    rig.gate.close();
+    auto& run = rig.launch();
+    rig.engine.wait_started(1);
+    rig.complete("a.bin");
+    rig.gate.wait_entered(1);
+    CHECK(rig.engine.started() == 1); // a waits to be published: b may not start yet
+    rig.gate.pass_one();
+    rig.engine.wait_started(2); // a is published: b starts
+    rig.complete("b.bin");
+    rig.gate.wait_entered(2);
+    CHECK(rig.engine.started() == 2); // b waits to be published: c waits too
+    rig.gate.open();
+    rig.engine.wait_started(3);
+    rig.complete("c.bin");
+    REQUIRE(run.wait());
+    for (const auto& f : rig.files) CHECK(rig.in_cache(f.path));
+}
+
+// A file whose transfer has not ended is never in a batch: a batch that runs while it transfers
+// leaves it invisible (no blob, no link); it is published with a later batch once verified.
+TEST_CASE("download runner: a batch never takes a file still transferring") {
+    Rig rig;
+    rig.add("a.bin", std::string(64, 'a')).add("b.bin", std::string(32, 'b'));
+    rig.options.publish_threads = 1;
+    auto& run = rig.launch();
+    rig.engine.wait_started(2);
+    rig.engine.progress("b.bin", 16);
+    rig.complete("a.bin");
+    REQUIRE(run.control.wait_files_done(1));
+    CHECK(rig.in_cache("a.bin"));
+    CHECK_FALSE(rig.rig_store_has("b.bin"));
+    rig.complete("b.bin");
+    REQUIRE(run.wait());
+    CHECK(rig.batch_sizes() == std::vector<std::size_t>{1, 1});
+    CHECK(rig.in_cache("b.bin"));
 }

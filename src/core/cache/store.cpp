@@ -7,7 +7,9 @@
 #include "core/util/atomic_file.hpp"
 #include "core/util/fd.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 
 namespace tabagent::cache {
 namespace fs = std::filesystem;
@@ -16,6 +18,22 @@ using detail::Kind;
 namespace {
 
 std::atomic<bool> g_links_refused{false};
+
+std::mutex g_trace_mutex;
+PublishTrace g_trace; // guarded by g_trace_mutex; empty outside tests
+std::atomic<bool> g_tracing{false};
+
+void trace(std::string_view step, const fs::path& path) {
+    if (!g_tracing.load(std::memory_order_relaxed)) return;
+    std::lock_guard lock(g_trace_mutex);
+    if (g_trace) g_trace(step, path);
+}
+
+Status sync_directory_traced(const fs::path& dir) {
+    auto st = util::fsync_directory(dir);
+    if (st) trace("sync_dir", dir);
+    return st;
+}
 
 Status validate_etag(std::string_view etag) {
     if (!detail::is_safe_name(etag) || etag.find(".incomplete") != std::string_view::npos)
@@ -188,15 +206,27 @@ bool Store::has_blob(std::string_view repo, std::string_view etag, std::optional
 }
 
 void set_links_refused_for_testing(bool refused) { g_links_refused = refused; }
+void set_publish_trace_for_testing(PublishTrace t) {
+    std::lock_guard lock(g_trace_mutex);
+    g_trace = std::move(t);
+    g_tracing = static_cast<bool>(g_trace);
+}
 bool links_refused_for_testing() { return g_links_refused; }
 
-Result<bool> Store::create_link(const fs::path& link, const fs::path& blob, bool new_blob) const {
+Result<bool> Store::create_link(const fs::path& link, const fs::path& blob, bool new_blob,
+                                std::vector<fs::path>* dirs_to_sync) const {
     auto parent = link.parent_path();
     if (auto made = platform::create_directories(parent); !made) return tl::unexpected(made.error());
     // Relative, like huggingface_hub: the cache stays valid when its root is moved or mounted
     // elsewhere. ../../blobs/<etag> plus one ../ per nested folder.
     auto target = blob.lexically_relative(parent);
     if (auto existing = platform::read_symlink(link); existing && *existing == target.generic_string()) return true;
+    auto sync_parent = [&]() -> Status {
+        if (dirs_to_sync == nullptr) return sync_directory_traced(parent);
+        if (std::find(dirs_to_sync->begin(), dirs_to_sync->end(), parent) == dirs_to_sync->end())
+            dirs_to_sync->push_back(parent);
+        return {};
+    };
     auto tmp = detail::temp_sibling(link);
     (void)platform::remove_file(tmp);
     auto made = g_links_refused ? Result<platform::LinkResult>(platform::LinkResult::unsupported)
@@ -216,50 +246,134 @@ Result<bool> Store::create_link(const fs::path& link, const fs::path& blob, bool
                 return tl::unexpected(copied.error());
             }
         }
-        if (auto st = util::fsync_directory(parent); !st) return tl::unexpected(st.error());
+        trace("link", link);
+        if (auto st = sync_parent(); !st) return tl::unexpected(st.error());
         return false;
     }
     if (auto renamed = platform::rename_replace(tmp, link); !renamed) {
         (void)platform::remove_file(tmp);
         return tl::unexpected(renamed.error());
     }
-    if (auto st = util::fsync_directory(parent); !st) return tl::unexpected(st.error());
+    trace("link", link);
+    if (auto st = sync_parent(); !st) return tl::unexpected(st.error());
     return true;
 }
 
 Result<CachedFile> Store::publish(std::string_view repo, std::string_view commit,
                                   const model::RepoFile& file, const fs::path& partial) const {
-    if (auto st = validate_all(repo, commit, file); !st) return tl::unexpected(st.error());
-    auto blob = blob_path(repo, file.etag);
-    {
-        auto fd = util::UniqueFd::open_read(partial);
-        if (!fd) return tl::unexpected(fd.error());
-        auto size = fd->size();
-        if (!size) return tl::unexpected(size.error());
-        if (*size != file.size)
-            return fail(ErrorCode::integrity, "partial download has the wrong size",
-                        {{"file", file.path}, {"expected", file.size}, {"actual", *size}});
-        // Flush the data before the rename makes it visible: a crash must never leave a
-        // complete-looking blob with holes.
-        if (auto st = fd->sync(); !st) return tl::unexpected(st.error());
+    const PublishItem item{file, partial};
+    return std::move(publish_batch(repo, commit, std::span<const PublishItem>(&item, 1)).front());
+}
+
+namespace {
+// One result per item of a batch; `ok` says which items are still going.
+struct Batch {
+    explicit Batch(std::size_t n)
+        : out(n, tl::unexpected(Error{ErrorCode::internal, "not published"})), ok(n, false) {}
+    void fail(std::size_t i, Error error) {
+        out[i] = tl::unexpected(std::move(error));
+        ok[i] = false;
     }
-    if (auto made = platform::create_directories(blobs_dir(repo)); !made) return tl::unexpected(made.error());
-    auto existing = detail::lstat_path(blob);
-    const bool new_blob = !(existing && existing->kind == Kind::regular && existing->size == file.size);
-    if (!new_blob) {
-        // Another writer (or revision) got there first; both are verified, keep the old one.
-        (void)platform::remove_file(partial);
-    } else if (auto renamed = platform::rename_replace(partial, blob); !renamed) {
-        return tl::unexpected(renamed.error());
+    void fail_all(const Error& error) {
+        for (std::size_t i = 0; i < ok.size(); ++i)
+            if (ok[i]) fail(i, error);
     }
-    if (auto st = util::fsync_directory(blobs_dir(repo)); !st) return tl::unexpected(st.error());
-    auto link = snapshot_file_path(repo, commit, file.path);
-    return placed(link, blob, commit, file, new_blob);
+    bool any() const { return std::find(ok.begin(), ok.end(), true) != ok.end(); }
+    std::vector<Result<CachedFile>> out;
+    std::vector<bool> ok;
+};
+
+// Step 1 of a batch: every partial checked and its writeback started, so the disk works on all of
+// them at once; then each flushed. Before any rename: a crash must never leave a complete-looking
+// blob with holes. On a journaled file system the first fsync commits the journal and the others
+// mostly find their blocks already written (one commit per batch, not per file).
+void flush_partials(std::string_view repo, std::string_view commit, std::span<const PublishItem> items,
+                    Batch& batch) {
+    std::vector<util::UniqueFd> fds(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto& file = items[i].file;
+        if (auto st = validate_all(repo, commit, file); !st) {
+            batch.fail(i, st.error());
+            continue;
+        }
+        auto fd = util::UniqueFd::open_read(items[i].partial);
+        auto size = fd ? fd->size() : Result<std::uint64_t>(tl::unexpected(fd.error()));
+        if (!size) {
+            batch.fail(i, size.error());
+            continue;
+        }
+        if (*size != file.size) { // the partial is left for the caller
+            batch.fail(i, Error{ErrorCode::integrity, "partial download has the wrong size",
+                                {{"file", file.path}, {"expected", file.size}, {"actual", *size}}});
+            continue;
+        }
+        fd->start_writeback(0, *size);
+        fds[i] = std::move(*fd);
+        batch.ok[i] = true;
+    }
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (!batch.ok[i]) continue;
+        if (auto st = fds[i].sync(); !st) batch.fail(i, st.error());
+        else trace("sync", items[i].partial);
+        fds[i].reset();
+    }
+}
+} // namespace
+
+std::vector<Result<CachedFile>> Store::publish_batch(std::string_view repo, std::string_view commit,
+                                                     std::span<const PublishItem> items) const {
+    Batch batch(items.size());
+    flush_partials(repo, commit, items, batch);
+    if (!batch.any()) return std::move(batch.out);
+
+    // 2. The renames into blobs/, then blobs/ flushed once: every rename is durable before any
+    // link to it is made.
+    if (auto made = platform::create_directories(blobs_dir(repo)); !made) {
+        batch.fail_all(made.error());
+        return std::move(batch.out);
+    }
+    std::vector<bool> new_blob(items.size(), false);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (!batch.ok[i]) continue;
+        auto blob = blob_path(repo, items[i].file.etag);
+        auto existing = detail::lstat_path(blob);
+        new_blob[i] = !(existing && existing->kind == Kind::regular && existing->size == items[i].file.size);
+        if (!new_blob[i]) {
+            // Another writer (or revision, or an earlier item of this batch) got there first; both
+            // are verified, keep the old one.
+            (void)platform::remove_file(items[i].partial);
+        } else if (auto renamed = platform::rename_replace(items[i].partial, blob); !renamed) {
+            batch.fail(i, renamed.error());
+        } else {
+            trace("rename", blob);
+        }
+    }
+    if (auto st = sync_directory_traced(blobs_dir(repo)); !st) {
+        batch.fail_all(st.error());
+        return std::move(batch.out);
+    }
+
+    // 3. The snapshot links, then each of their folders flushed once.
+    std::vector<fs::path> dirs;
+    std::vector<fs::path> link_dir(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (!batch.ok[i]) continue;
+        auto link = snapshot_file_path(repo, commit, items[i].file.path);
+        auto linked = placed(link, blob_path(repo, items[i].file.etag), commit, items[i].file, new_blob[i], &dirs);
+        if (!linked) batch.fail(i, linked.error());
+        else batch.out[i] = std::move(*linked);
+        link_dir[i] = link.parent_path();
+    }
+    for (const auto& dir : dirs)
+        if (auto st = sync_directory_traced(dir); !st)
+            for (std::size_t i = 0; i < items.size(); ++i)
+                if (batch.ok[i] && link_dir[i] == dir) batch.fail(i, st.error());
+    return std::move(batch.out);
 }
 
 Result<CachedFile> Store::placed(const fs::path& link, const fs::path& blob, std::string_view commit,
-                                 const model::RepoFile& file, bool new_blob) const {
-    auto linked = create_link(link, blob, new_blob);
+                                 const model::RepoFile& file, bool new_blob, std::vector<fs::path>* dirs_to_sync) const {
+    auto linked = create_link(link, blob, new_blob, dirs_to_sync);
     if (!linked) return tl::unexpected(linked.error());
     // A copy is its own blob, as find_file() reports it.
     if (!*linked) return CachedFile{link, link, file.size, std::string(commit), {}};

@@ -14,9 +14,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tabagent::cache {
 
@@ -34,6 +37,19 @@ struct CachedFile {
 // Process-wide; tests set it back when done (never set outside tests).
 void set_links_refused_for_testing(bool refused);
 bool links_refused_for_testing();
+
+// Test hook of the publish order: while set, Store::publish/publish_batch call it at each step
+// that makes something durable or visible, with the step's name and path: "sync" (a partial's
+// data flushed), "rename" (partial -> blobs/<etag>), "sync_dir" (a folder flushed), "link" (a
+// snapshot entry created). Process-wide; tests clear it when done (never set outside tests).
+using PublishTrace = std::function<void(std::string_view step, const std::filesystem::path& path)>;
+void set_publish_trace_for_testing(PublishTrace trace);
+
+// One verified partial of a batch publish, and the file it becomes.
+struct PublishItem {
+    model::RepoFile file;
+    std::filesystem::path partial;
+};
 
 class Store {
 public:
@@ -84,6 +100,16 @@ public:
                                const model::RepoFile& file,
                                const std::filesystem::path& partial) const;
 
+    // publish() for several files of one repo and commit, with each file's guarantee unchanged
+    // and the flushes shared (the batch rule, ARCHITECTURE.md "Publishing a batch"): every
+    // partial's writeback is started, then each is fsynced; only then are they renamed into
+    // blobs/, blobs/ is fsynced once, the snapshot links are made, and each snapshot folder is
+    // fsynced once. So no blob or link shows before its bytes are on the disk, and a link never
+    // before its blob's rename is. One result per item, in order; an item's error (its size, a
+    // missing partial) fails that item alone, a folder's error every item it holds.
+    std::vector<Result<CachedFile>> publish_batch(std::string_view repo, std::string_view commit,
+                                                  std::span<const PublishItem> items) const;
+
     // Links snapshots/<commit>/<file.path> to an existing blobs/<file.etag> (a blob shared with
     // another revision or variant). NOT_FOUND when the blob is absent or its size differs.
     Result<CachedFile> link_existing_blob(std::string_view repo, std::string_view commit,
@@ -98,10 +124,13 @@ private:
                                             std::string_view path) const;
     // The snapshot entry `link` for `blob`: true for a link; false for a copy where links cannot be
     // made (then a `new_blob` is moved into the snapshot, anything else copied: huggingface_hub's way).
+    // With `dirs_to_sync`, the link's folder is added there for the caller to fsync once (a
+    // batch); without, it is fsynced here.
     Result<bool> create_link(const std::filesystem::path& link, const std::filesystem::path& blob,
-                             bool new_blob) const;
+                             bool new_blob, std::vector<std::filesystem::path>* dirs_to_sync = nullptr) const;
     Result<CachedFile> placed(const std::filesystem::path& link, const std::filesystem::path& blob,
-                              std::string_view commit, const model::RepoFile& file, bool new_blob) const;
+                              std::string_view commit, const model::RepoFile& file, bool new_blob,
+                              std::vector<std::filesystem::path>* dirs_to_sync = nullptr) const;
 
     std::filesystem::path m_root;
 };

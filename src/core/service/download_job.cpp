@@ -1,5 +1,8 @@
 #include "core/service/download_job.hpp"
 
+#include "core/platform/fs.hpp"
+#include "core/util/fd.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -94,12 +97,18 @@ void DownloadJob::OwnedMutex::unlock() {
 DownloadJob::DownloadJob(const cache::Store& store, jobs::JobControl& control, DownloadPlan plan,
                          DownloadOptions options, Publisher publish)
     : m_store(store), m_control(control), m_plan(std::move(plan)), m_options(std::move(options)),
-      m_publish(std::move(publish)), m_publishers(std::max(1, m_options.publish_threads)) {
+      m_publish(std::move(publish)), m_publishers(std::max(1, m_options.publish_threads)),
+      m_lockers(std::max(1, m_options.lock_threads)) {
     if (!m_publish)
-        m_publish = [this](const model::RepoFile& file) -> Status {
-            auto placed = m_store.publish(m_plan.repo, m_plan.commit, file, m_store.partial_path(m_plan.repo, file.etag));
-            if (!placed) return tl::unexpected(placed.error());
-            return {};
+        m_publish = [this](const std::vector<model::RepoFile>& files) {
+            std::vector<cache::PublishItem> items;
+            items.reserve(files.size());
+            for (const auto& f : files) items.push_back({f, m_store.partial_path(m_plan.repo, f.etag)});
+            auto placed = m_store.publish_batch(m_plan.repo, m_plan.commit, items);
+            std::vector<Status> out;
+            out.reserve(placed.size());
+            for (auto& r : placed) out.push_back(r ? Status{} : Status(tl::unexpected(r.error())));
+            return out;
         };
     m_slots.resize(m_plan.files.size());
     for (std::size_t i = 0; i < m_slots.size(); ++i) m_slots[i].file = m_plan.files[i];
@@ -191,25 +200,39 @@ void DownloadJob::enter(Lock& lock, std::size_t index, FileState from, std::opti
     }
 }
 
-void DownloadJob::take_lock(Lock& lock, std::size_t index) {
-    const model::RepoFile& file = m_slots[index].file;
-    Result<cache::BlobLock> blob_lock;
-    bool present = false;
-    unlocked(lock, [&] {
-        blob_lock = cache::BlobLock::acquire(m_store.lock_path(m_plan.repo, file.etag), m_options.lock,
-                                             m_abort.get_token(), [&] {
-                                                 m_control.waiting("waiting for another process downloading " +
-                                                                   file.path);
-                                             });
-        present = blob_lock && m_store.has_blob(m_plan.repo, file.etag, file.size) &&
-                  m_store.link_existing_blob(m_plan.repo, m_plan.commit, file).has_value();
+// On a locker thread, not the driver: taking a lock creates its file (and may wait for another
+// process), and the check for a blob another process brought may link it. On a file system where
+// creating a file costs a millisecond, the driver doing this for every small file was the
+// bottleneck of a many-file job (issue 15). The answer comes back as a completion.
+void DownloadJob::take_lock(Lock&, std::size_t index) {
+    m_lockers.submit([this, index] {
+        const model::RepoFile& file = m_slots[index].file; // fixed after construction
+        auto blob_lock = cache::BlobLock::acquire(m_store.lock_path(m_plan.repo, file.etag), m_options.lock,
+                                                  m_abort.get_token(), [&] {
+                                                      m_control.waiting("waiting for another process downloading " +
+                                                                        file.path);
+                                                  });
+        const bool present = blob_lock && m_store.has_blob(m_plan.repo, file.etag, file.size) &&
+                             m_store.link_existing_blob(m_plan.repo, m_plan.commit, file).has_value();
+        Completion done{index, E::lock_taken, std::nullopt, std::nullopt, false};
+        if (blob_lock && !present) {
+            // The partial's file made here too, under the lock, so the driver's engine start
+            // opens an existing file instead of creating one (the same reason as above).
+            auto made = util::UniqueFd::create_new(m_store.partial_path(m_plan.repo, file.etag));
+            done.created_partial = made && made->has_value();
+        }
+        if (!blob_lock) {
+            done.event = blob_lock.error().code == ErrorCode::cancelled ? E::stop : E::failed;
+            done.error = blob_lock.error();
+        } else {
+            done.event = present ? E::present : E::lock_taken;
+            done.lock = std::move(*blob_lock);
+        }
+        Lock lock(m_mutex);
+        if (done.event == E::failed) m_abort.request_stop();
+        m_completions.push_back(std::move(done));
+        m_wake.notify_all(); // under the lock: once it is released, the job may be gone
     });
-    if (!blob_lock) {
-        const bool stopped = blob_lock.error().code == ErrorCode::cancelled;
-        return apply(lock, index, stopped ? E::stop : E::failed, blob_lock.error());
-    }
-    m_slots[index].lock = std::move(*blob_lock);
-    apply(lock, index, present ? E::present : E::lock_taken);
 }
 
 void DownloadJob::start_transfer(Lock& lock, std::size_t index) {
@@ -222,7 +245,17 @@ void DownloadJob::start_transfer(Lock& lock, std::size_t index) {
             std::move(request), [this, index](const download::Progress& p) { on_progress(index, p); },
             [this, index](Status st) { post(index, transfer_event(st), error_of(st)); });
     });
-    if (!id) return apply(lock, index, E::failed, id.error());
+    if (!id) {
+        // Nothing started: the empty partial the locker made goes (as the engine's own start
+        // leaves none behind when it refuses, e.g. for lack of space).
+        if (m_slots[index].created_partial) {
+            const auto partial = m_store.partial_path(m_plan.repo, file.etag);
+            unlocked(lock, [&] {
+                if (auto st = platform::lstat(partial); st && st->size == 0) (void)platform::remove_file(partial);
+            });
+        }
+        return apply(lock, index, E::failed, id.error());
+    }
     m_slots[index].transfer = *id; // its answer, if already posted, is handled after this
 }
 
@@ -231,16 +264,45 @@ void DownloadJob::cancel_transfer(Lock& lock, std::size_t index) {
     unlocked(lock, [&] { m_engine->cancel(id); });
 }
 
+// Under the lock (entering publishing). The file waits for a batch; a publisher thread starts
+// when fewer than publish_threads run, else a running one takes it with its next batch.
 void DownloadJob::start_publish(std::size_t index) {
-    m_publishers.submit([this, index] {
-        Status placed = m_publish(m_slots[index].file);
-        post(index, placed ? E::publish_done : E::failed, error_of(placed));
-    });
+    m_to_publish.push_back(index);
+    if (m_publishing_batches >= std::max(1, m_options.publish_threads)) return;
+    ++m_publishing_batches;
+    m_publishers.submit([this] { publish_batches(); });
+}
+
+void DownloadJob::publish_batches() {
+    while (true) {
+        std::vector<std::size_t> batch;
+        {
+            Lock lock(m_mutex);
+            if (m_to_publish.empty()) {
+                --m_publishing_batches;
+                return;
+            }
+            batch.swap(m_to_publish);
+        }
+        std::vector<model::RepoFile> files;
+        files.reserve(batch.size());
+        for (auto i : batch) files.push_back(m_slots[i].file); // fixed after construction
+        std::vector<Status> placed = m_publish(files);
+        Lock lock(m_mutex);
+        for (std::size_t k = 0; k < batch.size(); ++k) {
+            Status st = k < placed.size() ? std::move(placed[k])
+                                          : Status(fail(ErrorCode::internal, "publisher gave no answer"));
+            m_completions.push_back({batch[k], st ? E::publish_done : E::failed, error_of(st), std::nullopt, false});
+            if (!st) m_abort.request_stop();
+        }
+        m_wake.notify_all();
+    }
 }
 
 void DownloadJob::start_next(Lock& lock) {
     for (std::size_t i = 0; i < m_slots.size() && !m_abort.stop_requested(); ++i) {
         if (in_flight_locked() >= m_options.max_in_flight) return;
+        if (publishing_locked() >= m_options.max_publishing) return;
         if (m_slots[i].state == S::pending) apply(lock, i, E::start);
     }
 }
@@ -254,6 +316,18 @@ void DownloadJob::handle_completions(Lock& lock) {
     while (!m_completions.empty()) {
         Completion done = std::move(m_completions.front());
         m_completions.pop_front();
+        // A lock taken for a file still locking is the slot's now; otherwise (the job stopped
+        // meanwhile) it is released here, after the empty partial its locker made is gone.
+        if (done.lock && m_slots[done.index].state == S::locking) {
+            m_slots[done.index].lock = std::move(*done.lock);
+            m_slots[done.index].created_partial = done.created_partial;
+        } else if (done.lock && done.created_partial) {
+            const auto partial = m_store.partial_path(m_plan.repo, m_slots[done.index].file.etag);
+            unlocked(lock, [&] {
+                if (auto st = platform::lstat(partial); st && st->size == 0) (void)platform::remove_file(partial);
+                done.lock.reset();
+            });
+        }
         apply(lock, done.index, done.event, std::move(done.error));
     }
 }
@@ -281,7 +355,7 @@ void DownloadJob::on_progress(std::size_t index, const download::Progress& progr
 
 void DownloadJob::post(std::size_t index, FileEvent event, std::optional<Error> error) {
     Lock lock(m_mutex);
-    m_completions.push_back({index, event, std::move(error)});
+    m_completions.push_back({index, event, std::move(error), std::nullopt, false});
     // A failure stops the rest at once, even while the driver waits for another file's lock.
     if (event == E::failed) m_abort.request_stop();
     m_wake.notify_all(); // under the lock: once it is released, the job may be gone
@@ -326,8 +400,13 @@ bool DownloadJob::all_terminal_locked() const {
 
 std::size_t DownloadJob::in_flight_locked() const {
     return static_cast<std::size_t>(std::count_if(m_slots.begin(), m_slots.end(), [](const Slot& s) {
-        return s.state != S::pending && !is_terminal(s.state);
+        return s.state != S::pending && s.state != S::publishing && !is_terminal(s.state);
     }));
+}
+
+std::size_t DownloadJob::publishing_locked() const {
+    return static_cast<std::size_t>(
+        std::count_if(m_slots.begin(), m_slots.end(), [](const Slot& s) { return s.state == S::publishing; }));
 }
 
 } // namespace tabagent::service

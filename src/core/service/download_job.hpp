@@ -1,6 +1,10 @@
 #pragma once
 // One download job's files, each run through a small state machine (next_state) by one driver
-// thread: take the blob lock, transfer through the engine, publish on a fixed pool of threads.
+// thread: take the blob lock (on a small pool: a lock file's creation is disk work), transfer
+// through the engine, publish on a fixed pool of threads.
+// Publishing is batched (group commit): a publisher thread takes every file that reached
+// publishing by then and places them with one Store::publish_batch, so a job of many small files
+// pays the folder fsyncs once per batch, not per file.
 // The inputs are plain (files, commit, URLs, a publish function), so tests drive it with a fake
 // engine and no network.
 #include "core/cache/lock.hpp"
@@ -64,14 +68,20 @@ struct DownloadPlan {
 };
 
 struct DownloadOptions {
-    std::size_t max_in_flight = 4; // files between locking and publishing
-    int publish_threads = 4;       // fsyncs of small files then share the journal's commits
+    // Files between locking and the end of their transfer. A file being published no longer
+    // counts: publishing is disk work, so the next transfers start while a batch fsyncs (and the
+    // files they finish meanwhile make the next batch bigger).
+    std::size_t max_in_flight = 4;
+    std::size_t max_publishing = 256; // files waiting for or inside a publish batch (each holds its blob lock)
+    int publish_threads = 4;       // batches published at once (each takes what is waiting)
+    int lock_threads = 4;          // blob locks taken at once (one may wait for another process)
     cache::LockOptions lock;       // default: wait up to 10 min, then proceed without the lock
     DownloadOptions() { lock.proceed_on_timeout = true; }
 };
 
-// Places a verified partial in the cache; Store::publish unless a test wants to hold it.
-using Publisher = std::function<Status(const model::RepoFile&)>;
+// Places verified partials in the cache, one status per file in order; Store::publish_batch unless
+// a test wants to hold it.
+using Publisher = std::function<std::vector<Status>(const std::vector<model::RepoFile>&)>;
 
 class DownloadJob {
 public:
@@ -117,11 +127,14 @@ private:
         download::TransferId transfer = 0;
         std::uint64_t bytes_done = 0;
         double retry_in = 0; // the engine waits this long before its next request (0: not waiting)
+        bool created_partial = false; // its locker made the empty partial (removed if the start fails)
     };
-    struct Completion { // an engine or publisher answer, for the driver
+    struct Completion { // an engine, locker or publisher answer, for the driver
         std::size_t index = 0;
         FileEvent event = FileEvent::failed;
         std::optional<Error> error;
+        std::optional<cache::BlobLock> lock; // a locker's, for lock_taken and present
+        bool created_partial = false;        // the locker made the (empty) partial file
     };
     struct Report { // one set_active_files + report call, made once the lock is released
         std::uint64_t sequence = 0;
@@ -139,6 +152,7 @@ private:
     void start_transfer(Lock& lock, std::size_t index);
     void cancel_transfer(Lock& lock, std::size_t index);
     void start_publish(std::size_t index);
+    void publish_batches(); // a publisher thread: batches until none is waiting
     void start_next(Lock& lock);
     void stop_all(Lock& lock);
     void handle_completions(Lock& lock);
@@ -150,6 +164,7 @@ private:
     void deliver(std::vector<Report> reports);
     bool all_terminal_locked() const;
     std::size_t in_flight_locked() const;
+    std::size_t publishing_locked() const;
 
     const cache::Store& m_store;
     jobs::JobControl& m_control;
@@ -168,11 +183,14 @@ private:
     int m_files_done = 0;
     std::uint64_t m_sequence = 0;
     std::vector<Report> m_outbox;
+    std::vector<std::size_t> m_to_publish; // files in publishing that no batch took yet
+    int m_publishing_batches = 0;          // publisher threads running publish_batches
 
     std::stop_source m_abort;        // the job's stop, or the first error
     std::mutex m_delivery_mutex;     // orders JobControl reports; never held with m_mutex
     std::uint64_t m_delivered = 0;   // sequence of the newest report sent
-    util::WorkerPool m_publishers;   // last: its threads end before the members they use
+    util::WorkerPool m_publishers;   // last two: their threads end before the members they use
+    util::WorkerPool m_lockers;      // take_lock's blob locks
 };
 
 } // namespace tabagent::service
