@@ -3,6 +3,8 @@
 #include "core/download/host_budget.hpp"
 #include "core/hub/errors.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -225,6 +227,36 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
         return 0;
     }
     return n;
+}
+
+Progress progress_of(Transfer& t, Clock::time_point at) {
+    Progress p;
+    p.bytes_total = t.request.size;
+    // Never backwards, even when an integrity retry starts over.
+    p.bytes_done = std::max(t.reported, t.file.done().covered());
+    t.reported = p.bytes_done;
+    t.speed.record(t.received, at); // sampled at the progress cadence, not every loop turn
+    p.bytes_per_second = t.paused ? 0 : t.speed.bytes_per_second();
+    p.waiting = t.retry.waiting(at);
+    if (p.waiting) p.retry_in_seconds = std::chrono::duration<double>(t.retry.not_before() - at).count();
+    if (const double budget = budget_wait_seconds(t, at); budget > 0) {
+        p.waiting = true;
+        p.retry_in_seconds = std::max(p.retry_in_seconds, budget);
+    }
+    p.paused = t.paused;
+    p.connections = static_cast<int>(t.connections.size());
+    t.last_progress = at;
+    return p;
+}
+
+void log_request(const Connection& c, bool failed, int open) {
+    if (!spdlog::should_log(spdlog::level::debug)) return;
+    const auto at = c.loop->now();
+    const auto seconds = [](auto d) { return std::chrono::duration<double>(d).count(); };
+    const double first_byte = c.first_byte_at ? seconds(*c.first_byte_at - c.started) : -1;
+    const double body = seconds(at - c.first_byte_at.value_or(at));
+    spdlog::debug("download: transfer {} request [{}, {}) {}: {} bytes, first byte {:.3f} s, body {:.3f} s, {} open",
+                  c.transfer->id, c.start, c.req_end, failed ? "failed" : "done", c.received, first_byte, body, open);
 }
 
 std::optional<Error> connection_outcome(const Connection& c, CURLcode result) {

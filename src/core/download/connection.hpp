@@ -136,6 +136,13 @@ void configure(Connection& c, const std::string& url, const EngineOptions& optio
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user);
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user);
 
+// The transfer's progress now (and the bookkeeping that keeps it from going backwards).
+Progress progress_of(Transfer& t, Clock::time_point at);
+
+// One line per request at debug level (range, bytes, first-byte wait, body time, `open`
+// connections): bench/timeline.py rebuilds a download's per-connection timeline from these.
+void log_request(const Connection& c, bool failed, int open);
+
 // After CURLMSG_DONE (or a stall, result CURLE_OPERATION_TIMEDOUT): nullopt when the connection
 // wrote its whole range, else why it failed.
 std::optional<Error> connection_outcome(const Connection& c, CURLcode result);

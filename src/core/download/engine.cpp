@@ -69,16 +69,13 @@ struct Engine::Impl {
         loop.bucket.set_rate(options.rate_limit_bytes_per_second, loop.now());
         loop.budgets = options.budgets.get();
         loop.governor = &governor;
-        // `active` bounds the requests (the governor's limit, at most max_connections); the cap
-        // on sockets is twice the ceiling, so each request slot keeps one idle keep-alive
-        // connection to the Hub and one to its CDN: at the cap libcurl closes an idle connection
-        // to open another, and every redirect of a small file then evicted the other host's
-        // connection (issue 15: 200 files on 25-95 nginx connections, now on at most 16).
-        api.multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                         static_cast<long>(2 * options.max_connections));
-        // The idle ones kept for reuse: by default 4 per easy handle in the multi, and finished
-        // transfers leave it, so with few running the cache shrank and closed idle connections.
-        api.multi_setopt(multi.get(), CURLMOPT_MAXCONNECTS, static_cast<long>(2 * options.max_connections));
+        // `active` bounds the requests (the governor's limit); sockets may be twice the ceiling,
+        // kept idle for reuse too (libcurl's default keeps 4 per easy handle in the multi), so
+        // each request slot keeps a keep-alive connection to the Hub and one to its CDN: else a
+        // small file's redirect evicted the other host's (issue 15: 25-95 nginx connections for
+        // 200 files, now at most 16).
+        for (const CURLMoption option : {CURLMOPT_MAX_TOTAL_CONNECTIONS, CURLMOPT_MAXCONNECTS})
+            api.multi_setopt(multi.get(), option, static_cast<long>(2 * options.max_connections));
         if (options.hash_thread) hasher.emplace([this] { api.multi_wakeup(multi.get()); });
         thread = std::jthread([this](std::stop_token stop) { run(stop); });
     }
@@ -327,7 +324,7 @@ struct Engine::Impl {
         // The gathered bytes are good whatever ended the request: keep them.
         if (auto written = c->write_out(); !written && !c->fatal) c->fatal = written.error();
         auto error = connection_outcome(*c, result);
-        log_request(*c, error.has_value());
+        log_request(*c, error.has_value(), active);
         if (!error) {
             t.retry.succeeded(c->received, c->pos >= c->req_end);
             // The speed of the body alone: a slow first byte is the planner's other measure.
@@ -351,19 +348,6 @@ struct Engine::Impl {
             report(t, true);
             return;
         }
-    }
-
-    // One line per request at debug level: bench/timeline.py rebuilds the per-connection byte
-    // timeline of a download from these.
-    void log_request(const Connection& c, bool failed) const {
-        if (!spdlog::should_log(spdlog::level::debug)) return;
-        const auto at = now();
-        const auto seconds = [](auto d) { return std::chrono::duration<double>(d).count(); };
-        const double first_byte = c.first_byte_at ? seconds(*c.first_byte_at - c.started) : -1;
-        const double body = seconds(at - c.first_byte_at.value_or(at));
-        spdlog::debug("download: transfer {} request [{}, {}) {}: {} bytes, first byte {:.3f} s, body {:.3f} s, "
-                      "{} open", c.transfer->id, c.start, c.req_end, failed ? "failed" : "done", c.received,
-                      first_byte, body, active);
     }
 
     void fail_transfer(Transfer& t, Error error) {
@@ -474,23 +458,7 @@ struct Engine::Impl {
         if (!t.on_progress) return;
         const auto at = now();
         if (!force && at - t.last_progress < options.progress_interval) return;
-        Progress p;
-        p.bytes_total = t.request.size;
-        // Never backwards, even when an integrity retry starts over.
-        p.bytes_done = std::max(t.reported, t.file.done().covered());
-        t.reported = p.bytes_done;
-        t.speed.record(t.received, at); // sampled at the progress cadence, not every loop turn
-        p.bytes_per_second = t.paused ? 0 : t.speed.bytes_per_second();
-        p.waiting = t.retry.waiting(at);
-        if (p.waiting) p.retry_in_seconds = std::chrono::duration<double>(t.retry.not_before() - at).count();
-        if (const double budget = budget_wait_seconds(t, at); budget > 0) {
-            p.waiting = true;
-            p.retry_in_seconds = std::max(p.retry_in_seconds, budget);
-        }
-        p.paused = t.paused;
-        p.connections = static_cast<int>(t.connections.size());
-        t.last_progress = at;
-        t.on_progress(p);
+        t.on_progress(progress_of(t, at));
     }
 };
 
