@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
         std::ofstream out(file, std::ios::binary);
         std::mt19937_64 rng(1);
         std::vector<std::uint64_t> block(1 << 17);
-        for (std::uint64_t i = 0; i < mib * 8; ++i) {
+        for (std::uint64_t i = 0; i < mib; ++i) { // 1 MiB a block
             for (auto& w : block) w = rng();
             out.write(reinterpret_cast<const char*>(block.data()), static_cast<std::streamsize>(block.size() * 8));
         }
