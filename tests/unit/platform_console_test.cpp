@@ -43,6 +43,18 @@ TEST_CASE("platform: a pipe carries every byte value unchanged, then reports its
     CHECK(*end == 0);
 }
 
+TEST_CASE("platform: grow_pipe_buffer makes room for a whole 1 MiB frame on Linux, says no elsewhere") {
+    auto pipe = platform::open_pipe();
+    REQUIRE(pipe);
+    auto got = platform::grow_pipe_buffer(pipe->write_end.get(), std::size_t{1} << 20);
+#ifdef __linux__
+    REQUIRE(got); // the default /proc/sys/fs/pipe-max-size is 1 MiB
+    CHECK(*got >= std::size_t{1} << 20);
+#else
+    CHECK_FALSE(got);
+#endif
+}
+
 TEST_CASE("platform: wait_readable says whether data or the end of a pipe is there") {
     auto pipe = platform::open_pipe();
     REQUIRE(pipe);
