@@ -11,7 +11,8 @@
 // All paths run in the extension page. frames: a loop of get_file{offset, length <= 700 KiB} sent
 // page -> service worker -> host as extension-sample does, each base64 chunk decoded to bytes
 // (Uint8Array.fromBase64) and counted; frames-direct: the same loop over the page's own
-// connectNative port (no relay through the worker); server: the file server is opened once
+// connectNative port (no relay through the worker); frames-clone (only with --modes): the relay
+// through the worker over its own postMessage, structured clones instead of JSON; server: the file server is opened once
 // (untimed), then fetch(<baseUrl><repo>/resolve/main/<file>) with the body stream read to the end
 // and counted. Runs alternate (frames, frames-direct, server, then the reverse order...). An extra
 // untimed run per path checks the sha256 of the bytes received against the blob's name.
@@ -47,13 +48,13 @@ function parseArgs(argv) {
     else if (a === '--modes') o.modes = next().split(',');
     else if (a === '-h' || a === '--help') {
       console.log('usage: node bench/page_read_bench.mjs [--runs N] [--size 256M] [--chunk 700K] [--build DIR] [--no-verify]\n' +
-                  '         [--depth N (get_file requests in flight, default 1)] [--modes frames,frames-direct,server]');
+                  '         [--depth N (get_file requests in flight, default 1)] [--modes frames,frames-direct,server,frames-clone]');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
   if (!(o.runs >= 1)) throw new Error('--runs must be >= 1');
   if (!(o.depth >= 1)) throw new Error('--depth must be >= 1');
-  for (const m of o.modes) if (!['frames', 'frames-direct', 'server'].includes(m)) throw new Error(`unknown mode ${m}`);
+  for (const m of o.modes) if (!['frames', 'frames-clone', 'frames-direct', 'server'].includes(m)) throw new Error(`unknown mode ${m}`);
   if (o.chunk > 700 * 1024) throw new Error('--chunk is at most 700K (the host clamps get_file there)');
   return o;
 }
@@ -86,14 +87,15 @@ function pageBench({repo, file, size, chunk, mode, verify, depth}) {
     const port = chrome.runtime.connect({name: 'page'});
     const pending = new Map();
     let nextId = 0;
-    port.onMessage.addListener((msg) => {
-      if (msg.kind !== 'reply') return;
+    const onReply = (msg) => {
+      if (msg?.kind !== 'reply') return;
       const p = pending.get(msg.id);
       if (!p) return;
       pending.delete(msg.id);
       if (msg.ok) p.resolve(msg.reply);
       else p.reject(new Error(`${msg.error.code || ''} ${msg.error.message}`));
-    });
+    };
+    port.onMessage.addListener(onReply);
     const relayed = (action, fields = {}) => new Promise((resolve, reject) => {
       const id = ++nextId;
       pending.set(id, {resolve, reject});
@@ -106,6 +108,19 @@ function pageBench({repo, file, size, chunk, mode, verify, depth}) {
       pending.set(messageId, {resolve, reject});
       native.postMessage({...fields, action, messageId});
     });
+    // frames-clone: the same relay through the worker, over its own postMessage (structured clone).
+    let worker = null;
+    const onWorkerMessage = (e) => onReply(e.data);
+    const cloned = (action, fields = {}) => new Promise((resolve, reject) => {
+      const id = ++nextId;
+      pending.set(id, {resolve, reject});
+      worker.postMessage({kind: 'request', id, action, fields});
+    });
+    if (mode === 'frames-clone') {
+      worker = (await navigator.serviceWorker.ready).active;
+      navigator.serviceWorker.addEventListener('message', onWorkerMessage);
+      navigator.serviceWorker.startMessages();
+    }
     if (mode === 'frames-direct') {
       native = chrome.runtime.connectNative('com.tabagent.host');
       native.onMessage.addListener((msg) => {
@@ -117,7 +132,7 @@ function pageBench({repo, file, size, chunk, mode, verify, depth}) {
       });
       await direct('handshake'); // the host is up before the clock starts
     }
-    const request = mode === 'frames-direct' ? direct : relayed;
+    const request = mode === 'frames-direct' ? direct : mode === 'frames-clone' ? cloned : relayed;
     const decode = typeof Uint8Array.fromBase64 === 'function'
       ? (b64) => Uint8Array.fromBase64(b64)
       : (b64) => { const s = atob(b64); const u = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i); return u; };
@@ -161,6 +176,7 @@ function pageBench({repo, file, size, chunk, mode, verify, depth}) {
     const ms = performance.now() - t0;
     port.disconnect();
     if (native) native.disconnect();
+    if (worker) navigator.serviceWorker.removeEventListener('message', onWorkerMessage);
     let sha256 = null;
     if (keep) {
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', keep));
@@ -244,6 +260,7 @@ async function main() {
     console.log('| path | median MB/s | min | max | median time | requests/run |');
     console.log('|---|---:|---:|---:|---:|---:|');
     const LABELS = {frames: 'get_file frames, page -> service worker -> host (extension-sample\'s path)',
+                    'frames-clone': 'get_file frames, page -> service worker -> host, worker postMessage (structured clone)',
                     'frames-direct': 'get_file frames, page\'s own connectNative port',
                     server: 'open_file_server + fetch()'};
     for (const mode of MODES) {
@@ -265,6 +282,11 @@ async function main() {
       console.log(`frames: relayed ${relayed.toFixed(1)} MB/s, direct (the native-messaging ceiling) ${direct.toFixed(1)} MB/s; ` +
                   `relayed/direct = ours/ceiling = ${ratio.toFixed(2)}x (run by run ${Math.min(...pairs).toFixed(2)}–${Math.max(...pairs).toFixed(2)}); ` +
                   `goal >= 0.9x: ${ratio >= 0.9 ? 'met' : `NOT met (${((0.9 - ratio) * direct).toFixed(1)} MB/s short)`}`);
+    }
+    if (has('frames-clone') && has('frames-direct')) {
+      const ratio = med('frames-clone') / med('frames-direct');
+      console.log(`frames-clone: ${med('frames-clone').toFixed(1)} MB/s; relayed over structured clone / direct = ${ratio.toFixed(2)}x; ` +
+                  `goal >= 0.9x: ${ratio >= 0.9 ? 'met' : 'NOT met'}`);
     }
     if (has('server')) {
       const serverMedian = med('server');
