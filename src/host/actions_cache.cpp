@@ -5,11 +5,11 @@
 #include "core/wire/wire.hpp"
 #include "host/context.hpp"
 #include "host/data_frame.hpp"
-
-#include <optional>
 #include "host/fields.hpp"
 #include "host/services.hpp"
 #include "core/platform/fs.hpp"
+
+#include <optional>
 
 namespace tabagent::host {
 namespace {

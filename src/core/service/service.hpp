@@ -20,9 +20,9 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <span>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace tabagent::download {
