@@ -24,17 +24,40 @@ chrome.runtime.onConnect.addListener((page) => {
   page.onDisconnect.addListener(() => pages.delete(page));
   page.onMessage.addListener(async (/** @type {PageRequest | undefined} */ msg) => {
     if (msg?.kind !== 'request') return;
-    try {
-      const options = msg.timeoutMs ? {timeoutMs: msg.timeoutMs} : {};
-      const reply = await client.request(msg.action, msg.fields || {}, options);
-      safePost(page, {kind: 'reply', id: msg.id, ok: true, reply});
-    } catch (e) {
-      const err = e instanceof HostError ? e : null;
-      safePost(page, {kind: 'reply', id: msg.id, ok: false,
-                      error: {message: e instanceof Error ? e.message : String(e), code: err?.code, reply: err?.reply}});
-    }
+    safePost(page, await answer(msg));
   });
 });
+
+// The same relay over the worker's own postMessage: a page posts a PageRequest to its
+// registration's active worker and gets the reply as a 'message' on navigator.serviceWorker.
+// Those messages are structured clones, while chrome.runtime ports serialise every message as
+// JSON: a ~1 MB get_file reply relayed over a port is stringified here and parsed again in the
+// page (bench/page_read_bench.mjs, mode frames-clone, measures both).
+/** @type {any} */ (self).addEventListener('message', async (/** @type {any} */ event) => {
+  /** @type {PageRequest | undefined} */
+  const msg = event.data;
+  /** @type {{postMessage(m: WorkerMessage): void} | null} */
+  const source = event.source;
+  if (msg?.kind !== 'request' || !source) return;
+  source.postMessage(await answer(msg));
+});
+
+/**
+ * The host's answer to a page's request, as the message that carries it back.
+ * @param {PageRequest} msg
+ * @returns {Promise<WorkerMessage>}
+ */
+async function answer(msg) {
+  try {
+    const options = msg.timeoutMs ? {timeoutMs: msg.timeoutMs} : {};
+    const reply = await client.request(msg.action, msg.fields || {}, options);
+    return {kind: 'reply', id: msg.id, ok: true, reply};
+  } catch (e) {
+    const err = e instanceof HostError ? e : null;
+    return {kind: 'reply', id: msg.id, ok: false,
+            error: {message: e instanceof Error ? e.message : String(e), code: err?.code, reply: err?.reply}};
+  }
+}
 
 /**
  * @param {chrome.runtime.Port} page

@@ -4,9 +4,12 @@
 #include "core/cache/clean.hpp"
 #include "core/wire/wire.hpp"
 #include "host/context.hpp"
+#include "host/data_frame.hpp"
 #include "host/fields.hpp"
 #include "host/services.hpp"
 #include "core/platform/fs.hpp"
+
+#include <optional>
 
 namespace tabagent::host {
 namespace {
@@ -60,13 +63,19 @@ Result<Reply> get_file(const Request& req, HostContext& ctx) {
     TRY_ASSIGN(file, required_string(req.body, {"file", "path", "fileName"}));
     TRY_ASSIGN(offset, optional_uint(req.body, "offset"));
     TRY_ASSIGN(length, optional_uint(req.body, "length"));
-    TRY_ASSIGN(chunk, models(ctx).read_chunk(repo, file, offset.value_or(0), length.value_or(service::k_max_chunk_bytes),
-                                             revision_field(req.body)));
-    return payload_reply({{"data", std::move(chunk.data_base64)},
-                          {"offset", chunk.offset},
-                          {"length", chunk.length},
-                          {"size", chunk.size},
-                          {"eof", chunk.eof}});
+    // The reply frame is built around the chunk: the bytes are read into it and encoded in place.
+    std::optional<DataReplyFrame> frame;
+    auto room = [&](std::uint64_t want) {
+        frame.emplace(req.id, static_cast<std::size_t>(want));
+        return frame->raw_area(static_cast<std::size_t>(want));
+    };
+    TRY_ASSIGN(chunk, models(ctx).read_chunk_into(repo, file, offset.value_or(0),
+                                                  length.value_or(service::k_max_chunk_bytes),
+                                                  revision_field(req.body), room));
+    if (!frame) frame.emplace(req.id, 0); // past the end: no data
+    Reply r;
+    r.frame = std::move(*frame).finish({chunk.offset, chunk.length, chunk.size, chunk.eof});
+    return r;
 }
 
 Result<Reply> get_file_path(const Request& req, HostContext& ctx) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <string>
 
 namespace tabagent::host {
 
@@ -15,6 +16,9 @@ struct Reply {
     nlohmann::json top = nlohmann::json::object();
     // Runs after the reply is queued: starts a job so its events follow the reply.
     std::function<void()> after_send;
+    // When set, the whole encoded reply frame (length prefix included), sent as is instead of
+    // payload/top: get_file's, built in one buffer (host/data_frame.hpp).
+    std::string frame;
 };
 
 // A reply carrying `payload` (and nothing at the top level).

@@ -28,7 +28,8 @@ void Host::handle_frame(const std::string& body) {
     spdlog::debug("request {} ({})", request->action, request->id.value.dump());
     auto task = [this, entry, req = std::move(*request)] {
         auto out = Router::dispatch(*entry, req, m_ctx);
-        m_ctx.writer->send_reply(req.id, out.reply);
+        if (!out.frame.empty()) m_ctx.writer->send_frame(req.id, std::move(out.frame));
+        else m_ctx.writer->send_reply(req.id, out.reply);
         if (out.after_send) out.after_send(); // e.g. start the job: its events follow the reply
     };
     (entry->lane == Lane::quick ? m_quick : m_slow).submit(std::move(task));

@@ -90,12 +90,16 @@ int main(int argc, char** argv) {
     // anything that writes through the C runtime. A no-op on POSIX.
     platform::set_binary_mode(platform::k_stdin);
     platform::set_binary_mode(platform::k_stdout);
+    // Room for a whole get_file frame in the pipe to the browser: the host writes it in one go
+    // and the browser's 4 KiB reads drain it without waking the host for every few of them.
+    auto pipe_bytes = platform::grow_pipe_buffer(platform::k_stdout, k_max_output_frame_bytes);
     Caller caller = caller_from_args(args);
     ctx.origin = caller.origin;
     if (!is_allowed(caller, allowed_extension_ids(ctx.config.data_dir))) return refuse_caller(caller);
 
     spdlog::info("tabagent-host {} started (pid {}) for {}", TABAGENT_VERSION, platform::process_id(),
                  caller.origin.empty() ? "a local caller" : caller.origin);
+    spdlog::debug("stdout pipe buffer: {}", pipe_bytes ? std::to_string(*pipe_bytes) + " bytes" : "not a pipe");
     hub::CurlSession curl_session; // libcurl itself loads on the first network request
 
     FrameWriter writer([](std::string_view frame) { return write_all(platform::k_stdout, frame); });

@@ -24,18 +24,19 @@ Router::Dispatched Router::dispatch(const Entry& entry, const Request& request, 
         auto result = entry.handler(request, ctx);
         if (result) {
             auto after = std::move(result->after_send);
-            return {success_reply(request.id, std::move(*result)), std::move(after)};
+            if (!result->frame.empty()) return {nullptr, std::move(result->frame), std::move(after)};
+            return {success_reply(request.id, std::move(*result)), {}, std::move(after)};
         }
         if (result.error().code == ErrorCode::internal)
             spdlog::error("{} failed: {}", request.action, result.error().message);
         else
             spdlog::debug("{} -> {}: {}", request.action, to_string(result.error().code), result.error().message);
-        return {error_reply(request.id, result.error()), {}};
+        return {error_reply(request.id, result.error()), {}, {}};
     } catch (const nlohmann::json::exception& e) {
-        return {error_reply(request.id, Error{ErrorCode::bad_request, std::string("bad field: ") + e.what()}), {}};
+        return {error_reply(request.id, Error{ErrorCode::bad_request, std::string("bad field: ") + e.what()}), {}, {}};
     } catch (const std::exception& e) {
         spdlog::error("{} threw: {}", request.action, e.what());
-        return {error_reply(request.id, Error{ErrorCode::internal, e.what()}), {}};
+        return {error_reply(request.id, Error{ErrorCode::internal, e.what()}), {}, {}};
     }
 }
 

@@ -30,7 +30,8 @@ public:
     std::vector<std::string> actions() const;
 
     struct Dispatched {
-        nlohmann::json reply;
+        nlohmann::json reply;             // null when `frame` is set
+        std::string frame;                // Reply::frame: the encoded success frame, sent as is
         std::function<void()> after_send; // from Reply::after_send, on success only
     };
     // Runs the handler; exceptions from bad field types become BAD_REQUEST, others INTERNAL.

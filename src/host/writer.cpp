@@ -22,16 +22,25 @@ std::string FrameWriter::serialize(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+std::string too_large_body(const RequestId& id, std::size_t bytes, std::size_t limit) {
+    spdlog::warn("reply of {} bytes exceeds the {} byte frame limit; sending REPLY_TOO_LARGE", bytes, limit);
+    Error err{ErrorCode::reply_too_large, "reply exceeds the 1 MiB native-messaging frame limit",
+              {{"bytes", bytes}, {"limit", limit}}};
+    return FrameWriter::serialize(error_reply(id, err));
+}
+} // namespace
+
 void FrameWriter::send_reply(const RequestId& id, const nlohmann::json& reply) {
     std::string body = serialize(reply);
-    if (body.size() > m_max) {
-        spdlog::warn("reply of {} bytes exceeds the {} byte frame limit; sending REPLY_TOO_LARGE",
-                     body.size(), m_max);
-        Error err{ErrorCode::reply_too_large, "reply exceeds the 1 MiB native-messaging frame limit",
-                  {{"bytes", body.size()}, {"limit", m_max}}};
-        body = serialize(error_reply(id, err));
-    }
-    enqueue(std::move(body));
+    if (body.size() > m_max) body = too_large_body(id, body.size(), m_max);
+    enqueue(encode_frame(body));
+}
+
+void FrameWriter::send_frame(const RequestId& id, std::string frame) {
+    std::size_t body = frame.size() - 4;
+    if (body > m_max) frame = encode_frame(too_large_body(id, body, m_max));
+    enqueue(std::move(frame));
 }
 
 void FrameWriter::send_event(const nlohmann::json& event) {
@@ -40,14 +49,14 @@ void FrameWriter::send_event(const nlohmann::json& event) {
         spdlog::warn("dropping an event of {} bytes (over the frame limit)", body.size());
         return;
     }
-    enqueue(std::move(body));
+    enqueue(encode_frame(body));
 }
 
-void FrameWriter::enqueue(std::string body) {
+void FrameWriter::enqueue(std::string frame) {
     {
         std::lock_guard lock(m_mutex);
         if (m_peer_gone) return;
-        m_queue.push_back(encode_frame(body));
+        m_queue.push_back(std::move(frame));
     }
     m_cv.notify_one();
 }

@@ -26,6 +26,9 @@ public:
 
     // A reply whose frame would exceed the limit is replaced by a REPLY_TOO_LARGE error reply.
     void send_reply(const RequestId& id, const nlohmann::json& reply);
+    // An already encoded reply frame (length prefix included), queued without a copy; over the
+    // limit, the same REPLY_TOO_LARGE as send_reply.
+    void send_frame(const RequestId& id, std::string frame);
     // An event over the limit is dropped (and logged): events are advisory.
     void send_event(const nlohmann::json& event);
     // Blocks until everything queued so far is written (or the peer is gone).
@@ -36,7 +39,7 @@ public:
     static std::string serialize(const nlohmann::json& j);
 
 private:
-    void enqueue(std::string body);
+    void enqueue(std::string frame); // an encoded frame
     void run(std::stop_token stop);
 
     Sink m_sink;

@@ -232,8 +232,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const Router::Entry* entry = w.router.find(req->action);
         if (!entry) continue;
         auto out = Router::dispatch(*entry, *req, w.ctx);
-        check_reply(*req, out.reply, w);
-        w.writer->send_reply(req->id, out.reply);
+        if (!out.frame.empty()) {
+            check_reply(*req, nlohmann::json::parse(out.frame.substr(4)), w);
+            w.writer->send_frame(req->id, std::move(out.frame));
+        } else {
+            check_reply(*req, out.reply, w);
+            w.writer->send_reply(req->id, out.reply);
+        }
         if (out.after_send) out.after_send();
     }
     settle_jobs(services);

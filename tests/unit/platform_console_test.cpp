@@ -1,5 +1,6 @@
 // platform/console.hpp: pipes, waits and the interrupt watch, the same on every side of the seam.
 #include "core/platform/console.hpp"
+#include "core/platform/os.hpp"
 #include "core/platform/process.hpp"
 
 #include <doctest/doctest.h>
@@ -41,6 +42,18 @@ TEST_CASE("platform: a pipe carries every byte value unchanged, then reports its
     auto end = platform::read_some(pipe->read_end.get(), rest);
     REQUIRE(end);
     CHECK(*end == 0);
+}
+
+TEST_CASE("platform: grow_pipe_buffer makes room for a whole 1 MiB frame on Linux, says no elsewhere") {
+    auto pipe = platform::open_pipe();
+    REQUIRE(pipe);
+    auto got = platform::grow_pipe_buffer(pipe->write_end.get(), std::size_t{1} << 20);
+    if (platform::os_kind() == platform::Os::linux_) {
+        REQUIRE(got); // the default /proc/sys/fs/pipe-max-size is 1 MiB
+        CHECK(*got >= std::size_t{1} << 20);
+    } else {
+        CHECK_FALSE(got);
+    }
 }
 
 TEST_CASE("platform: wait_readable says whether data or the end of a pipe is there") {

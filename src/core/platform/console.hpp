@@ -37,6 +37,12 @@ bool enable_vt_sequences(int fd);
 // POSIX.
 void set_binary_mode(int fd);
 
+// Asks for a pipe buffer of at least `bytes` behind `fd` (Linux F_SETPIPE_SZ, capped by
+// /proc/sys/fs/pipe-max-size): the buffer it got, or nullopt when `fd` is no pipe or the OS has no
+// such knob (macOS, Windows: there the pipe's creator decides). With the default 64 KiB a 1 MB
+// frame to the browser, which reads 4 KiB at a time, costs hundreds of writer wake-ups.
+std::optional<std::size_t> grow_pipe_buffer(int fd, std::size_t bytes);
+
 // Reads what is available, up to out.size() bytes (blocking until at least one arrives):
 // 0 at the end of the stream (a closed pipe included). INTERNAL on an I/O error. EINTR retried.
 Result<std::size_t> read_some(int fd, std::span<char> out);

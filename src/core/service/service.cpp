@@ -214,6 +214,18 @@ Result<FilePresence> ModelService::has_file(const std::string& repo, const std::
 
 Result<FileChunk> ModelService::read_chunk(const std::string& repo, const std::string& file, std::uint64_t offset,
                                            std::uint64_t length, const std::string& revision) const {
+    std::vector<std::byte> buffer;
+    auto chunk = read_chunk_into(repo, file, offset, length, revision, [&](std::uint64_t want) {
+        buffer.resize(want);
+        return std::span<std::byte>(buffer);
+    });
+    if (chunk && chunk->length > 0) chunk->data_base64 = util::base64_encode(buffer.data(), chunk->length);
+    return chunk;
+}
+
+Result<FileChunk> ModelService::read_chunk_into(const std::string& repo, const std::string& file,
+                                                std::uint64_t offset, std::uint64_t length,
+                                                const std::string& revision, const ChunkBuffer& room) const {
     auto presence = has_file(repo, file, revision);
     if (!presence) return tl::unexpected(presence.error());
     if (!presence->exists) return fail(ErrorCode::not_found, "file is not in the cache", {{"repo", repo}, {"file", file}});
@@ -229,17 +241,16 @@ Result<FileChunk> ModelService::read_chunk(const std::string& repo, const std::s
         return chunk;
     }
     std::uint64_t want = std::min<std::uint64_t>({length == 0 ? k_max_chunk_bytes : length, k_max_chunk_bytes, *size - offset});
-    std::vector<std::byte> buffer(want);
+    std::span<std::byte> buffer = room(want);
     std::uint64_t got = 0;
     while (got < want) {
-        auto n = fd->pread_some(std::span(buffer).subspan(got), offset + got);
+        auto n = fd->pread_some(buffer.subspan(got), offset + got);
         if (!n) return tl::unexpected(n.error());
         if (*n == 0) break;
         got += *n;
     }
     chunk.length = got;
     chunk.eof = offset + got >= *size;
-    chunk.data_base64 = util::base64_encode(buffer.data(), got);
     return chunk;
 }
 

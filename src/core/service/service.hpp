@@ -17,9 +17,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace tabagent::download {
@@ -39,6 +42,9 @@ struct FileChunk {
     std::uint64_t offset = 0, length = 0, size = 0;
     bool eof = false;
 };
+
+// Where read_chunk_into puts a chunk: `want` bytes of room (0 < want <= k_max_chunk_bytes).
+using ChunkBuffer = std::function<std::span<std::byte>(std::uint64_t want)>;
 
 struct FilePresence {
     bool exists = false;
@@ -82,6 +88,11 @@ public:
     // One chunk; length clamped to k_max_chunk_bytes; offset past the end -> eof with no data.
     Result<FileChunk> read_chunk(const std::string& repo, const std::string& file, std::uint64_t offset,
                                  std::uint64_t length, const std::string& revision = "main") const;
+    // The same, the bytes read into the `room` handed out (get_file reads straight into its
+    // reply frame); `data_base64` stays empty and `length` says how many bytes arrived.
+    Result<FileChunk> read_chunk_into(const std::string& repo, const std::string& file, std::uint64_t offset,
+                                      std::uint64_t length, const std::string& revision,
+                                      const ChunkBuffer& room) const;
     // Whole repo (quant empty) or one variant's own files (shared blobs of other variants kept).
     // Deletes of one repo run one at a time and each sees what the previous one left: NOT_FOUND
     // "model is not in the cache" once the repo is gone, freed 0 when the variant already went.

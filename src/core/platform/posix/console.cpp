@@ -27,6 +27,15 @@ bool enable_vt_sequences(int fd) { return is_terminal(fd); }
 
 void set_binary_mode(int) {}
 
+std::optional<std::size_t> grow_pipe_buffer([[maybe_unused]] int fd, [[maybe_unused]] std::size_t bytes) {
+#ifdef F_SETPIPE_SZ
+    int got = ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(std::min<std::size_t>(bytes, 1u << 30)));
+    if (got < 0) got = ::fcntl(fd, F_GETPIPE_SZ); // over pipe-max-size (EPERM): keep what it has
+    if (got > 0) return static_cast<std::size_t>(got);
+#endif
+    return std::nullopt;
+}
+
 Result<std::size_t> read_some(int fd, std::span<char> out) {
     while (true) {
         const ssize_t n = ::read(fd, out.data(), out.size());

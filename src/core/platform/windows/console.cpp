@@ -55,6 +55,8 @@ bool enable_vt_sequences(int fd) {
 
 void set_binary_mode(int fd) { ::_setmode(fd, _O_BINARY); }
 
+std::optional<std::size_t> grow_pipe_buffer(int, std::size_t) { return std::nullopt; } // the creator's choice
+
 Result<std::size_t> read_some(int fd, std::span<char> out) {
     const HANDLE handle = os_handle(fd);
     if (handle == INVALID_HANDLE_VALUE) return tl::unexpected(io_error("read", ERROR_INVALID_HANDLE));
