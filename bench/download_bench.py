@@ -96,13 +96,21 @@ def wait_rusage(proc):
 
 
 def peak_connections(home):
-    """The most connections one file of the run had open, from the host's log line "transfer N
-    verified (...); at most X connections, engine limit Y" (the engine's own count)."""
-    peak = None
+    """The connection count the engine settled on, from the host's log line "transfer N verified
+    (...); at most X connections, engine limit Y" of the run's largest file: "Y" (the adaptive
+    limit when the file was verified), or "Y (peak X)" when the file had more open at some point
+    (a probe the engine undid)."""
+    best = None
     for log in (pathlib.Path(home) / "logs").glob("*.log*"):
-        for m in re.finditer(r"at most (\d+) connections, engine limit (\d+)", log.read_text(errors="replace")):
-            peak = max(peak or 0, int(m.group(1)))
-    return peak
+        for m in re.finditer(r"verified \((\d+) bytes\); at most (\d+) connections, engine limit (\d+)",
+                             log.read_text(errors="replace")):
+            size, peak, limit = (int(g) for g in m.groups())
+            if best is None or size >= best[0]:
+                best = (size, peak, limit)
+    if best is None:
+        return None
+    _, peak, limit = best
+    return str(limit) if peak <= limit else "%d (peak %d)" % (limit, peak)
 
 
 PINNED = "ours (16 connections)"
