@@ -348,3 +348,20 @@ TEST_CASE("download: the global rate limit slows transfers down") {
     CHECK(rig.clock.now() - t0 >= 1s);
     CHECK(read_all(rig.dir.path() / "rl.incomplete") == content);
 }
+
+TEST_CASE("download: bytes of a connection that stops short of a write batch still reach the partial") {
+    Rig rig; // stall_timeout 1 s
+    const std::string content = make_content(600'000, 16);
+    auto file = fake_file(content);
+    file.stall_after = 20'000; // less than one 64 KiB write batch, then silence
+    file.stall_times = 1;
+    rig.serve("slow.bin", file);
+    Run run;
+    run.begin(*rig.engine, request_for(rig.url("slow.bin"), rig.dir.path() / "slow.incomplete", content));
+    for (int i = 0; i < 5; ++i) rig.turn(100ms); // 0.5 s: past the write delay, before the stall timeout
+    CHECK_FALSE(run.done());
+    CHECK(run.last_done() == 20'000); // written and counted, not held in memory until the stall
+    REQUIRE(rig.run_until([&] { return run.done(); }, 100ms));
+    REQUIRE_MESSAGE(run.status(), run.message());
+    CHECK(read_all(rig.dir.path() / "slow.incomplete") == content);
+}

@@ -181,7 +181,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
     auto* c = static_cast<Connection*>(user);
     const std::size_t n = size * count;
-    if (c->abort) return 0;
+    if (c->abort || c->fatal) return 0; // fatal: a delayed write-out (engine.cpp) failed
     c->last_activity = c->loop->now();
     if (!c->checked) {
         if (!c->first_byte_at) c->first_byte_at = c->last_activity;
@@ -209,6 +209,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
             }
         } else {
             if (c->unwritten.capacity() < k_write_batch) c->unwritten.reserve(k_write_batch);
+            if (c->unwritten.empty()) c->gathered_since = c->last_activity;
             c->unwritten.insert(c->unwritten.end(), data, data + take);
         }
         c->pos += take;

@@ -32,6 +32,9 @@ inline constexpr std::chrono::milliseconds k_speed_window{250};
 // Body bytes are gathered per connection and written with one pwrite per this many: libcurl
 // hands them over in 16 KiB callbacks, and a pwrite each made 131 000 system calls for 2 GiB.
 inline constexpr std::size_t k_write_batch = 64u << 10;
+// ... or once the oldest gathered byte waited this long: a slow or stalled connection's bytes
+// still reach the partial (and the progress, and a later resume) promptly.
+inline constexpr std::chrono::milliseconds k_write_delay{200};
 
 // What the callbacks need from the loop that owns them.
 struct LoopContext {
@@ -87,6 +90,7 @@ struct Connection {
     std::uint64_t limit = 0;   // stop writing here (< req_end after a tail split)
     std::uint64_t pos = 0;     // next byte to receive; [pos - unwritten.size(), pos) is gathered
     std::vector<char> unwritten; // received, not yet written (at most k_write_batch)
+    Clock::time_point gathered_since{}; // when unwritten last became non-empty
     std::uint64_t received = 0;
     std::uint64_t epoch = 0;
     Clock::time_point started;

@@ -446,7 +446,11 @@ struct Engine::Impl {
         const auto at = now();
         for (auto& [id, holder] : transfers) replan_slow_start(*holder, at);
         check_stalls(at);
-        for (auto& c : connections) c->sample_speed(at);
+        for (auto& c : connections) {
+            c->sample_speed(at);
+            if (!c->unwritten.empty() && at - c->gathered_since >= k_write_delay && !c->fatal)
+                if (auto written = c->write_out(); !written) c->fatal = written.error();
+        }
         for (auto& [id, holder] : transfers) {
             Transfer& t = *holder;
             if (t.file.journal_due(at)) t.file.flush_journal(at);
