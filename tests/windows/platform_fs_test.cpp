@@ -45,7 +45,7 @@ std::string get(const fs::path& path) {
     return text;
 }
 
-std::vector<std::string> names_in(const fs::path& dir) {
+std::vector<std::string> listed_names(const fs::path& dir) {
     auto opened = platform::Directory::open(dir);
     REQUIRE(opened);
     std::vector<platform::DirEntry> entries;
@@ -79,7 +79,7 @@ TEST_CASE("windows fs: non-ASCII names are UTF-16 on disk and UTF-8 in the seam"
     REQUIRE(find != INVALID_HANDLE_VALUE);
     ::FindClose(find);
     CHECK(std::wstring(data.cFileName) == L"caf\u00e9-\u65e5\u672c-\U0001F600.txt");
-    CHECK(names_in(tmp.path()) == std::vector<std::string>{name});
+    CHECK(listed_names(tmp.path()) == std::vector<std::string>{name});
     auto st = platform::lstat(path);
     REQUIRE(st);
     CHECK(st->kind == platform::Kind::regular);
@@ -100,7 +100,7 @@ TEST_CASE("windows fs: paths longer than MAX_PATH work through the seam") {
     CHECK(platform::lstat(file)->kind == platform::Kind::regular);
     const auto moved = deep / "moved.bin";
     REQUIRE(platform::rename_replace(file, moved));
-    CHECK(names_in(deep) == std::vector<std::string>{"moved.bin"});
+    CHECK(listed_names(deep) == std::vector<std::string>{"moved.bin"});
     CHECK(platform::disk_free(deep).value_or(0) > 0);
     auto removed = platform::remove_file(moved);
     REQUIRE(removed);
@@ -166,7 +166,7 @@ TEST_CASE("windows fs: the download's writeback keeps no handle, so a deleted pa
     REQUIRE_MESSAGE(removed, (removed ? "" : removed.error().message));
     CHECK(*removed);
     CHECK_FALSE(fs::exists(path));
-    CHECK(names_in(tmp.path()).empty());
+    CHECK(listed_names(tmp.path()).empty());
 }
 
 TEST_CASE("windows fs: a sharing violation is retried within the budget, counted not timed") {
@@ -260,7 +260,7 @@ TEST_CASE("windows fs: publishing links the blob, or moves it into the snapshot 
     REQUIRE(scan->revisions[0].files.size() == 1);
     CHECK(scan->revisions[0].files[0].present);
     CHECK(scan->revisions[0].files[0].path == name);
-    CHECK(names_in(entry.parent_path()) == std::vector<std::string>{"mod\xC3\xA8le-\xE6\x97\xA5\xE6\x9C\xAC.onnx"});
+    CHECK(listed_names(entry.parent_path()) == std::vector<std::string>{"mod\xC3\xA8le-\xE6\x97\xA5\xE6\x9C\xAC.onnx"});
     const auto stats = cache::stats(tmp.path());
     if (*supported) {
         CHECK(platform::lstat(entry)->kind == platform::Kind::symlink);
