@@ -71,7 +71,6 @@ struct Transfer {
     Clock::time_point last_progress{};
     std::uint64_t reported = 0;
     std::uint64_t received = 0; // body bytes written since start (for the speed)
-    int peak_connections = 0;   // most connections open at once (logged when verified)
     util::SpeedMeter speed;
 };
 

@@ -249,7 +249,6 @@ struct Engine::Impl {
         configure(*c, url, options);
         if (api.multi_add_handle(multi.get(), c->easy.get()) != CURLM_OK) return false;
         t.connections.push_back(c.get());
-        t.peak_connections = std::max(t.peak_connections, static_cast<int>(t.connections.size()));
         t.planner.record_connections(static_cast<int>(t.connections.size()));
         connections.push_back(std::move(c));
         ++active;
@@ -384,7 +383,7 @@ struct Engine::Impl {
             fail_transfer(t, std::move(verdict.error()));
         } else if (*verdict == PartialFile::Verdict::verified) {
             spdlog::info("download: transfer {} verified ({} bytes); at most {} connections, engine limit {}", t.id,
-                         t.request.size, t.peak_connections, governor.limit());
+                         t.request.size, t.planner.peak_connections(), governor.limit());
             report(t, true);
             finish(t, {});
         } else { // fetched again from scratch, once

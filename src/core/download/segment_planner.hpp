@@ -60,6 +60,7 @@ public:
     void record_first_byte(double seconds);
     // The transfer has `count` connections open now: the most of these is how many share the end.
     void record_connections(int count) { m_peak_connections = std::max(m_peak_connections, count); }
+    int peak_connections() const { return m_peak_connections; }
 
     // What one more connection should fetch, or nullopt when none should open (cap reached, a
     // single stream running, nothing worth splitting). `single_stream`: the server ignored Range,
